@@ -1,0 +1,40 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { KEYCLOAK_OPTIONS, KeycloakDiscovery, type KeycloakOptions } from '@app/keycloak';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
+import { AuthenticationGuard } from './authentication.guard.ts';
+import { JwksKeyStore } from './jwks-key-store.ts';
+import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
+import { RolesGuard } from './roles.guard.ts';
+
+/**
+ * Token validation for the whole application: registers the JWT strategy and the global guards
+ * (authentication first, then roles). Needs `KeycloakModule` for the JWKS location.
+ */
+@Module({})
+export class AuthModule {
+  static forRoot(options: AuthOptions): DynamicModule {
+    return {
+      module: AuthModule,
+      imports: [PassportModule],
+      providers: [
+        { provide: AUTH_OPTIONS, useValue: options },
+        {
+          provide: JwksKeyStore,
+          useFactory: (discovery: KeycloakDiscovery, keycloak: KeycloakOptions) =>
+            new JwksKeyStore({
+              jwksUri: async () => (await discovery.get()).jwks_uri,
+              refreshMinIntervalMs: options.jwksRefreshMinIntervalMs,
+              timeoutMs: keycloak.timeoutMs,
+            }),
+          inject: [KeycloakDiscovery, KEYCLOAK_OPTIONS],
+        },
+        KeycloakJwtStrategy,
+        { provide: APP_GUARD, useClass: AuthenticationGuard },
+        { provide: APP_GUARD, useClass: RolesGuard },
+      ],
+      exports: [AUTH_OPTIONS, JwksKeyStore],
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/** What a token must be for this service to accept it. */
+export interface AuthOptions {
+  /** Expected `iss`: the realm issuer. */
+  readonly issuer: string;
+  /** Must be in `aud`: the resource server's client id. */
+  readonly audience: string;
+  /** The realm name, used in `WWW-Authenticate` challenges. */
+  readonly realm: string;
+  readonly clockToleranceSeconds: number;
+  /** An unknown `kid` refreshes the JWKS at most once per this interval. */
+  readonly jwksRefreshMinIntervalMs: number;
+}
+
+export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');
+
+/** Asymmetric JWS algorithms; `none` and the HMAC family are never accepted. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+export function isAsymmetricAlgorithm(alg: unknown): alg is AsymmetricAlgorithm {
+  return typeof alg === 'string' && (ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg);
+}

@@ -1,0 +1,12 @@
+export { IS_PUBLIC_KEY, Public } from '@app/common';
+export * from './auth.module.ts';
+export * from './auth.options.ts';
+export * from './authentication.guard.ts';
+export * from './current-principal.decorator.ts';
+export * from './invalid-token.error.ts';
+export * from './jwks-key-store.ts';
+export * from './keycloak-jwt.strategy.ts';
+export * from './me.controller.ts';
+export * from './principal.ts';
+export * from './roles.decorator.ts';
+export * from './roles.guard.ts';

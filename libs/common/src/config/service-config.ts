@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { commaList, httpUrl, parseEnv, port, positiveInt, postgresUrl } from './env.ts';
+
+/** Where the local PostgreSQL server keeps the project's database unless DATABASE_URL says otherwise. */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/photoz';
+export const DEFAULT_KEYCLOAK_URL = 'http://localhost:8080';
+
+const serviceEnv = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: postgresUrl.default(DEFAULT_DATABASE_URL),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  KEYCLOAK_URL: httpUrl.default(DEFAULT_KEYCLOAK_URL),
+  KEYCLOAK_REALM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a realm name')
+    .default('photoz'),
+  KEYCLOAK_ISSUER: httpUrl.optional(),
+  KEYCLOAK_CLIENT_ID: z.string().min(1).default('album-api'),
+  KEYCLOAK_CLIENT_SECRET: z.string({ error: 'is required (the album-api client secret)' }).min(1, {
+    error: 'is required (the album-api client secret)',
+  }),
+  KEYCLOAK_TIMEOUT_MS: positiveInt.default(5_000),
+  JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  JWKS_REFRESH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  CORS_ORIGINS: commaList.default(['http://localhost:5173']),
+});
+
+/** Configuration shared by every service of the project. */
+export interface ServiceConfig {
+  readonly http: { readonly host: string; readonly port: number; readonly corsOrigins: string[] };
+  readonly database: { readonly url: string; readonly poolSize: number };
+  readonly keycloak: {
+    /** Base URL the service uses to reach Keycloak (the back channel). */
+    readonly url: string;
+    readonly realm: string;
+    /** The `iss` of tokens Keycloak issues to browsers and partners. */
+    readonly issuer: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly timeoutMs: number;
+  };
+  readonly auth: {
+    readonly audience: string;
+    readonly clockToleranceSeconds: number;
+    readonly jwksRefreshMinIntervalMs: number;
+  };
+}
+
+/** Reads the shared service configuration; `defaultPort` differs per service. */
+export function loadServiceConfig(
+  defaultPort: number,
+  env: Record<string, string | undefined> = process.env,
+): ServiceConfig {
+  const parsed = parseEnv(serviceEnv.extend({ PORT: port.default(defaultPort) }), env);
+  const issuer = parsed.KEYCLOAK_ISSUER ?? `${parsed.KEYCLOAK_URL}/realms/${parsed.KEYCLOAK_REALM}`;
+  return {
+    http: { host: parsed.HOST, port: parsed.PORT, corsOrigins: parsed.CORS_ORIGINS },
+    database: { url: parsed.DATABASE_URL, poolSize: parsed.DATABASE_POOL_SIZE },
+    keycloak: {
+      url: parsed.KEYCLOAK_URL,
+      realm: parsed.KEYCLOAK_REALM,
+      issuer,
+      clientId: parsed.KEYCLOAK_CLIENT_ID,
+      clientSecret: parsed.KEYCLOAK_CLIENT_SECRET,
+      timeoutMs: parsed.KEYCLOAK_TIMEOUT_MS,
+    },
+    auth: {
+      audience: parsed.KEYCLOAK_CLIENT_ID,
+      clockToleranceSeconds: parsed.JWT_CLOCK_TOLERANCE_SECONDS,
+      jwksRefreshMinIntervalMs: parsed.JWKS_REFRESH_MIN_INTERVAL_MS,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DynamicModule, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError } from 'fastify';
+import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
+import { problemType, statusTitle } from '../problem/problem-details.ts';
+import { createValidationPipe } from './validation.ts';
+
+export interface HttpAppOptions {
+  readonly title: string;
+  readonly description: string;
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes?: number;
+  readonly logLevels?: LogLevel[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * Creates a Fastify-backed Nest application with the project's HTTP conventions: problem details
+ * for every error, a correlation id per request (`x-request-id`), validation, CORS for the
+ * frontend, OpenAPI at `/docs` and `/docs-json`, and graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function createHttpApp(
+  module: DynamicModule,
+  options: HttpAppOptions,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => {
+      const supplied = request.headers['x-request-id'];
+      return typeof supplied === 'string' && REQUEST_ID.test(supplied) ? supplied : randomUUID();
+    },
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
+    bufferLogs: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  // Errors raised by Fastify itself (unparsable JSON, body too large, ...) before Nest sees the request.
+  fastify.setErrorHandler((error: FastifyError, request, reply) => {
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
+    sendProblem(reply, {
+      type: problemType(undefined),
+      title: statusTitle(status),
+      status,
+      detail: status < 500 ? error.message : 'An unexpected error occurred.',
+      instance: request.url.split('?')[0],
+      correlationId: request.id,
+    });
+  });
+
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  app.enableCors({
+    origin: [...options.corsOrigins],
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+    // The frontend reads the UMA ticket from WWW-Authenticate.
+    exposedHeaders: ['WWW-Authenticate', 'X-Request-Id', 'Location'],
+    maxAge: 600,
+  });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,28 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { KeycloakDiscovery } from './keycloak-discovery.ts';
+import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
+import { KeycloakReadiness } from './keycloak.readiness.ts';
+import { ProtectionApiToken } from './protection-api-token.ts';
+
+/** Discovery, the protection API token and the typed Keycloak client, for the whole application. */
+@Global()
+@Module({})
+export class KeycloakModule {
+  static forRoot(options: KeycloakOptions): DynamicModule {
+    return {
+      module: KeycloakModule,
+      providers: [
+        { provide: KEYCLOAK_OPTIONS, useValue: options },
+        KeycloakDiscovery,
+        {
+          provide: ProtectionApiToken,
+          useFactory: (opts: KeycloakOptions, discovery: KeycloakDiscovery) =>
+            new ProtectionApiToken(opts, discovery),
+          inject: [KEYCLOAK_OPTIONS, KeycloakDiscovery],
+        },
+        KeycloakReadiness,
+      ],
+      exports: [KEYCLOAK_OPTIONS, KeycloakDiscovery, ProtectionApiToken, KeycloakReadiness],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './platform.module.ts';
+export * from './run-service.ts';

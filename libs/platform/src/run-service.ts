@@ -1,0 +1,46 @@
+import { type DynamicModule, Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
+
+export interface ServiceDefinition<C extends ServiceConfig> {
+  readonly name: string;
+  readonly description: string;
+  readonly loadConfig: (env: Record<string, string | undefined>) => C;
+  readonly module: (config: C) => DynamicModule;
+  readonly bodyLimitBytes?: number;
+}
+
+/** Builds a service's HTTP application from its configuration, without listening. */
+export function createServiceApp<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+  config: C,
+): Promise<NestFastifyApplication> {
+  return createHttpApp(definition.module(config), {
+    title: definition.name,
+    description: definition.description,
+    corsOrigins: config.http.corsOrigins,
+    bodyLimitBytes: definition.bodyLimitBytes,
+  });
+}
+
+/**
+ * The `main` of a service: validates configuration (a bad variable ends the process with one
+ * clear line), builds the application and listens until SIGTERM or SIGINT.
+ */
+export async function runService<C extends ServiceConfig>(
+  definition: ServiceDefinition<C>,
+): Promise<void> {
+  let config: C;
+  try {
+    config = definition.loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`${definition.name}: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createServiceApp(definition, config);
+  await app.listen(config.http.port, config.http.host);
+  new Logger(definition.name).log(`Listening on ${await app.getUrl()}`);
+}

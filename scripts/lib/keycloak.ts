@@ -1,0 +1,242 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REALM_FILES = ['photoz-realm.json', 'other-realm.json'].map((name) =>
+  join(ROOT, 'docker/keycloak', name),
+);
+
+/** Dev-only bootstrap administrator of the local Keycloak (master realm). */
+export const DEV_ADMIN = { username: 'admin', password: 'admin' } as const;
+
+/** A prerequisite is missing; the message is one sentence telling what to install. */
+export class MissingPrerequisiteError extends Error {
+  override readonly name = 'MissingPrerequisiteError';
+}
+
+/** The pinned Keycloak version, read from docker/.env (the one place it is set). */
+export function keycloakVersion(): string {
+  const match = /^KEYCLOAK_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, 'docker/.env'), 'utf8'));
+  if (match?.[1] === undefined) {
+    throw new Error('docker/.env does not set KEYCLOAK_VERSION');
+  }
+  return match[1];
+}
+
+/** Downloads are cached outside the work tree, so fresh clones and CI reruns reuse them. */
+export function cacheDir(): string {
+  return (
+    process.env['PHOTOZ_CACHE_DIR'] ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'photoz')
+  );
+}
+
+function hasCommand(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  return result.error === undefined && result.status === 0;
+}
+
+export function checkJava(): void {
+  if (!hasCommand('java', ['-version'])) {
+    throw new MissingPrerequisiteError(
+      'Keycloak needs Java 17 or newer: install a JDK (for example `apt-get install openjdk-17-jre-headless`) and put `java` on the PATH.',
+    );
+  }
+}
+
+/** The unpacked distribution of the pinned version; fetched from Maven Central with `mvn` on first use. */
+export function ensureDistribution(log: (line: string) => void = console.log): string {
+  const version = keycloakVersion();
+  const home = join(cacheDir(), 'keycloak', version);
+  if (existsSync(join(home, 'bin', 'kc.sh'))) {
+    return home;
+  }
+  if (!hasCommand('mvn', ['-v'])) {
+    throw new MissingPrerequisiteError(
+      'Fetching Keycloak needs Apache Maven: install it (for example `apt-get install maven`) and put `mvn` on the PATH.',
+    );
+  }
+  const downloads = join(cacheDir(), 'keycloak', 'downloads');
+  const archive = join(downloads, `keycloak-quarkus-dist-${version}.tar.gz`);
+  mkdirSync(downloads, { recursive: true });
+  if (!existsSync(archive)) {
+    log(`Fetching Keycloak ${version} from Maven Central ...`);
+    const fetched = spawnSync(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        'dependency:copy',
+        `-Dartifact=org.keycloak:keycloak-quarkus-dist:${version}:tar.gz`,
+        `-DoutputDirectory=${downloads}`,
+      ],
+      { stdio: 'inherit' },
+    );
+    if (fetched.status !== 0 || !existsSync(archive)) {
+      throw new Error(`mvn could not fetch org.keycloak:keycloak-quarkus-dist:${version}:tar.gz`);
+    }
+  }
+  const staging = mkdtempSync(join(cacheDir(), 'keycloak', `.unpack-${version}-`));
+  const unpacked = spawnSync('tar', ['-xzf', archive, '-C', staging, '--strip-components=1'], {
+    stdio: 'inherit',
+  });
+  if (unpacked.status !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`Could not unpack ${archive}`);
+  }
+  try {
+    renameSync(staging, home);
+  } catch (error) {
+    // Another process unpacked it first.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(home, 'bin', 'kc.sh'))) {
+      throw error;
+    }
+  }
+  return home;
+}
+
+export interface KeycloakEndpoint {
+  readonly url: string;
+  readonly managementUrl: string;
+}
+
+export function keycloakEndpoint(
+  url = process.env['KEYCLOAK_URL'] ?? 'http://localhost:8080',
+): KeycloakEndpoint {
+  const parsed = new URL(url);
+  const managementPort = process.env['KEYCLOAK_MANAGEMENT_PORT'] ?? '9000';
+  return {
+    url: url.replace(/\/+$/, ''),
+    managementUrl: `${parsed.protocol}//${parsed.hostname}:${managementPort}`,
+  };
+}
+
+/** Whether a Keycloak serving the photoz realm answers at `url`. */
+export async function realmIsServed(
+  endpoint: KeycloakEndpoint,
+  realm = 'photoz',
+): Promise<boolean> {
+  try {
+    const response = await fetch(
+      `${endpoint.url}/realms/${realm}/.well-known/openid-configuration`,
+      {
+        signal: AbortSignal.timeout(2_000),
+      },
+    );
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export interface StartOptions {
+  readonly endpoint: KeycloakEndpoint;
+  /** `memory`: a fresh realm each start (tests); `file`: state kept in `stateDir` (the dev stack). */
+  readonly storage: 'memory' | 'file';
+  readonly stateDir: string;
+  readonly logFile: string;
+}
+
+/**
+ * Starts Keycloak in dev mode, bound to loopback, with the dev realms imported and health enabled.
+ * Tokens carry the issuer of `endpoint.url` however Keycloak is reached.
+ */
+export function startKeycloak(home: string, options: StartOptions): ChildProcess {
+  checkJava();
+  const importDir = join(home, 'data', 'import');
+  mkdirSync(importDir, { recursive: true });
+  for (const file of REALM_FILES) {
+    copyFileSync(file, join(importDir, file.split('/').at(-1) ?? 'realm.json'));
+  }
+  mkdirSync(options.stateDir, { recursive: true });
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const url = new URL(options.endpoint.url);
+  const management = new URL(options.endpoint.managementUrl);
+  const args = [
+    'start-dev',
+    `--http-port=${url.port || '80'}`,
+    '--http-host=127.0.0.1',
+    `--hostname=${options.endpoint.url}`,
+    '--health-enabled=true',
+    `--http-management-port=${management.port}`,
+    '--import-realm',
+    ...(options.storage === 'memory'
+      ? ['--db=dev-mem']
+      : [
+          '--db=dev-file',
+          `--db-url=jdbc:h2:file:${join(options.stateDir, 'keycloakdb')};NON_KEYWORDS=VALUE`,
+        ]),
+  ];
+  const log = openSync(options.logFile, 'a');
+  return spawn(join(home, 'bin', 'kc.sh'), args, {
+    env: {
+      ...process.env,
+      KC_BOOTSTRAP_ADMIN_USERNAME: DEV_ADMIN.username,
+      KC_BOOTSTRAP_ADMIN_PASSWORD: DEV_ADMIN.password,
+      JAVA_OPTS_KC_HEAP: '-XX:MaxRAMPercentage=25 -XX:InitialRAMPercentage=5',
+    },
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+}
+
+/** Waits until Keycloak reports ready and serves the realm, or the process exits, or time runs out. */
+export async function waitForKeycloak(
+  endpoint: KeycloakEndpoint,
+  child: ChildProcess | undefined,
+  timeoutMs = 240_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child !== undefined && child.exitCode !== null) {
+      throw new Error(`Keycloak exited with code ${child.exitCode} while starting`);
+    }
+    try {
+      const health = await fetch(`${endpoint.managementUrl}/health/ready`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      if (health.ok && (await realmIsServed(endpoint))) {
+        return;
+      }
+    } catch {
+      // Not up yet.
+    }
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 1_000));
+  }
+  throw new Error(`Keycloak did not become ready at ${endpoint.url} within ${timeoutMs / 1000} s`);
+}
+
+/** Stops a process group started with `detached: true` and waits for it to exit. */
+export async function stopProcess(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+    return;
+  }
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }, timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm start`: the whole local stack. Fetches the pinned Keycloak (cached outside the work tree),
+ * starts it with the dev realm unless one already runs, prepares PostgreSQL (database, migrations),
+ * builds and starts both services, waits until all are ready, and stops everything on Ctrl-C/SIGTERM.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
+import { migrateAll, postgresReachable } from './lib/database.ts';
+import {
+  MissingPrerequisiteError,
+  ROOT,
+  checkJava,
+  ensureDistribution,
+  keycloakEndpoint,
+  keycloakVersion,
+  realmIsServed,
+  startKeycloak,
+  stopProcess,
+  waitForKeycloak,
+} from './lib/keycloak.ts';
+
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz';
+const KEYCLOAK_URL = (process.env['KEYCLOAK_URL'] ?? 'http://localhost:8080').replace(/\/+$/, '');
+const LOG_DIR = join(ROOT, '.photoz', 'logs');
+
+const SERVICES = [
+  { name: 'album-service', port: process.env['ALBUM_SERVICE_PORT'] ?? '3000' },
+  { name: 'permission-service', port: process.env['PERMISSION_SERVICE_PORT'] ?? '3001' },
+] as const;
+
+const children: { name: string; process: ChildProcess }[] = [];
+let stopping = false;
+
+function say(line: string): void {
+  console.log(`[stack] ${line}`);
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping ...');
+    // Services first, Keycloak last.
+    for (const child of [...children].reverse()) {
+      await stopProcess(child.process);
+      say(`${child.name} stopped`);
+    }
+  }
+  process.exit(code);
+}
+
+async function waitForReady(
+  name: string,
+  url: string,
+  child: ChildProcess,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `${name} exited with code ${child.exitCode}; see ${join(LOG_DIR, `${name}.log`)}`,
+      );
+    }
+    try {
+      if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolveDelay) => setTimeout(resolveDelay, 500));
+  }
+  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
+}
+
+function watch(name: string, child: ChildProcess): void {
+  children.push({ name, process: child });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(
+        `[stack] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`,
+      );
+      void shutdown(1);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  mkdirSync(LOG_DIR, { recursive: true });
+
+  if (!(await postgresReachable(DATABASE_URL))) {
+    throw new MissingPrerequisiteError(
+      `PostgreSQL does not answer at ${new URL(DATABASE_URL).host}: install and start PostgreSQL (for example \`apt-get install postgresql\`), or set DATABASE_URL to a server you have.`,
+    );
+  }
+  const endpoint = keycloakEndpoint(KEYCLOAK_URL);
+  const keycloakRunning = await realmIsServed(endpoint);
+  if (!keycloakRunning) {
+    checkJava();
+  }
+
+  if (await ensureDatabase(DATABASE_URL)) {
+    say(`created database ${new URL(DATABASE_URL).pathname.slice(1)}`);
+  }
+  for (const [service, ran] of Object.entries(await migrateAll(DATABASE_URL))) {
+    say(`${service}: ${ran.length === 0 ? 'schema up to date' : `ran ${ran.join(', ')}`}`);
+  }
+
+  if (keycloakRunning) {
+    say(`using the Keycloak already running at ${endpoint.url}`);
+  } else {
+    const home = ensureDistribution((line) => say(line));
+    say(
+      `starting Keycloak ${keycloakVersion()} at ${endpoint.url} (log: .photoz/logs/keycloak.log) ...`,
+    );
+    const keycloak = startKeycloak(home, {
+      endpoint,
+      storage: 'file',
+      stateDir: join(ROOT, '.photoz', 'keycloak'),
+      logFile: join(LOG_DIR, 'keycloak.log'),
+    });
+    watch('keycloak', keycloak);
+    await waitForKeycloak(endpoint, keycloak);
+    say('Keycloak is ready');
+  }
+
+  say('building the services ...');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    throw new Error('the build failed');
+  }
+
+  const services = SERVICES.map(({ name, port }) => {
+    const log = openSync(join(LOG_DIR, `${name}.log`), 'a');
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: port,
+        DATABASE_URL,
+        KEYCLOAK_URL,
+        // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
+        KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
+      },
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    watch(name, child);
+    return { name, port, child };
+  });
+  await Promise.all(
+    services.map(({ name, port, child }) => waitForReady(name, `http://127.0.0.1:${port}`, child)),
+  );
+
+  console.log(`
+Photoz is up (logs in .photoz/logs). Ctrl-C stops everything.
+
+  album-service        http://localhost:${SERVICES[0].port}   (OpenAPI: /docs)
+  permission-service   http://localhost:${SERVICES[1].port}   (OpenAPI: /docs)
+  Keycloak             ${endpoint.url}   (admin console: admin / admin, dev-only)
+  realm                ${endpoint.url}/realms/photoz
+
+Demo users (dev-only, password = username): alice, jdoe, bob (role user), admin (roles user, admin)
+  TOKEN=$(curl -s ${endpoint.url}/realms/photoz/protocol/openid-connect/token \\
+    -d grant_type=password -d client_id=photoz-cli -d username=alice -d password=alice | jq -r .access_token)
+  curl -H "Authorization: Bearer $TOKEN" http://localhost:${SERVICES[0].port}/me
+`);
+}
+
+main().catch(async (error: unknown) => {
+  if (error instanceof MissingPrerequisiteError) {
+    console.error(error.message);
+  } else {
+    console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await shutdown(1);
+});

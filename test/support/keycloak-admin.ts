@@ -1,0 +1,92 @@
+import { DEV_ADMIN } from '../../scripts/lib/keycloak.ts';
+import { KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
+
+/** The Keycloak admin REST API of the test realm, as the dev-only bootstrap administrator. */
+export class KeycloakAdmin {
+  private token: { value: string; expiresAt: number } | undefined;
+
+  private async accessToken(): Promise<string> {
+    if (this.token !== undefined && Date.now() < this.token.expiresAt - 10_000) {
+      return this.token.value;
+    }
+    const response = await fetch(`${KEYCLOAK_URL}/realms/master/protocol/openid-connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: 'admin-cli',
+        username: DEV_ADMIN.username,
+        password: DEV_ADMIN.password,
+      }),
+    });
+    if (!response.ok) {
+      throw new Error(`admin login failed: ${response.status}`);
+    }
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    this.token = { value: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
+    return body.access_token;
+  }
+
+  /** Calls `/admin/realms/<realm><path>`; returns the parsed body (or undefined) and the response. */
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; location: string | null }> {
+    const response = await fetch(`${KEYCLOAK_URL}/admin/realms/${REALM}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.accessToken()}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: (text === '' ? undefined : JSON.parse(text)) as T,
+      location: response.headers.get('location'),
+    };
+  }
+
+  async realmId(): Promise<string> {
+    const { body } = await this.call<{ id: string }>('GET', '');
+    return body.id;
+  }
+
+  /** Adds a key provider component to the realm and returns its id. */
+  async addKeyProvider(
+    name: string,
+    providerId: string,
+    config: Record<string, string[]>,
+  ): Promise<string> {
+    const { status, location } = await this.call('POST', '/components', {
+      name,
+      providerId,
+      providerType: 'org.keycloak.keys.KeyProvider',
+      parentId: await this.realmId(),
+      config,
+    });
+    if (status !== 201 || location === null) {
+      throw new Error(`adding key provider ${name} failed: ${status}`);
+    }
+    return location.split('/').at(-1) ?? '';
+  }
+
+  async removeComponent(id: string): Promise<void> {
+    await this.call('DELETE', `/components/${id}`);
+  }
+
+  /** The kid Keycloak assigned to the key of a provider component. */
+  async kidOf(providerComponentId: string): Promise<string> {
+    const { body } = await this.call<{ keys: { kid: string; providerId: string }[] }>(
+      'GET',
+      '/keys',
+    );
+    const key = body.keys.find((entry) => entry.providerId === providerComponentId);
+    if (key === undefined) {
+      throw new Error(`no key for provider ${providerComponentId}`);
+    }
+    return key.kid;
+  }
+}
