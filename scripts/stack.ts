@@ -90,6 +90,14 @@ function watch(name: string, child: ChildProcess): void {
 async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
+  // `npm start` runs this under `sh -c`, which does not pass SIGTERM on: when npm goes away and this
+  // process is handed to another parent, stop the stack rather than leave it running.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      void shutdown(0);
+    }
+  }, 500).unref();
   mkdirSync(LOG_DIR, { recursive: true });
 
   if (!(await postgresReachable(DATABASE_URL))) {

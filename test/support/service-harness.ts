@@ -16,8 +16,7 @@ export async function startService<C extends ServiceConfig>(
   env: Record<string, string> = {},
 ): Promise<RunningService> {
   const config = definition.loadConfig(serviceEnv(env));
-  const app = await createServiceApp(definition, config);
-  app.useLogger(['error', 'fatal']);
+  const app = await createServiceApp(definition, config, ['error', 'fatal']);
   await app.listen(0, '127.0.0.1');
   // Tests start once discovery is loaded, as a load balancer would wait for readiness.
   await app.get(KeycloakDiscovery).get();

@@ -1,4 +1,4 @@
-import { type DynamicModule, Logger } from '@nestjs/common';
+import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
 
@@ -14,12 +14,14 @@ export interface ServiceDefinition<C extends ServiceConfig> {
 export function createServiceApp<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   config: C,
+  logLevels?: LogLevel[],
 ): Promise<NestFastifyApplication> {
   return createHttpApp(definition.module(config), {
     title: definition.name,
     description: definition.description,
     corsOrigins: config.http.corsOrigins,
     bodyLimitBytes: definition.bodyLimitBytes,
+    logLevels,
   });
 }
 

@@ -4,9 +4,7 @@ import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyError } from 'fastify';
-import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
-import { problemType, statusTitle } from '../problem/problem-details.ts';
+import { ProblemDetailsFilter } from '../problem/problem-details.filter.ts';
 import { createValidationPipe } from './validation.ts';
 
 export interface HttpAppOptions {
@@ -21,7 +19,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
  * Creates a Fastify-backed Nest application with the project's HTTP conventions: problem details
- * for every error, a correlation id per request (`x-request-id`), validation, CORS for the
+ * for every error (Nest routes Fastify's own errors, such as unparsable JSON, through the same filter), a correlation id per request (`x-request-id`), validation, CORS for the
  * frontend, OpenAPI at `/docs` and `/docs-json`, and graceful shutdown on SIGTERM/SIGINT.
  */
 export async function createHttpApp(
@@ -46,22 +44,6 @@ export async function createHttpApp(
     void reply.header('x-request-id', request.id);
     done();
   });
-  // Errors raised by Fastify itself (unparsable JSON, body too large, ...) before Nest sees the request.
-  fastify.setErrorHandler((error: FastifyError, request, reply) => {
-    const status =
-      error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500
-        ? error.statusCode
-        : 500;
-    sendProblem(reply, {
-      type: problemType(undefined),
-      title: statusTitle(status),
-      status,
-      detail: status < 500 ? error.message : 'An unexpected error occurred.',
-      instance: request.url.split('?')[0],
-      correlationId: request.id,
-    });
-  });
-
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.useGlobalPipes(createValidationPipe());
   app.enableCors({
