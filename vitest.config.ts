@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const alias = Object.fromEntries(
-  ['auth', 'common', 'keycloak', 'platform'].map((lib) => [
+  ['auth', 'common', 'keycloak', 'platform', 'uma-resources'].map((lib) => [
     `@app/${lib}`,
     fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url)),
   ]),

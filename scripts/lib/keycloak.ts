@@ -170,6 +170,8 @@ export function startKeycloak(home: string, options: StartOptions): ChildProcess
     `--http-port=${url.port || '80'}`,
     '--http-host=127.0.0.1',
     `--hostname=${options.endpoint.url}`,
+    // Back-channel endpoints in discovery follow the address the service used (as in docker compose).
+    '--hostname-backchannel-dynamic=true',
     '--health-enabled=true',
     `--http-management-port=${management.port}`,
     '--import-realm',

@@ -1,7 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
+import { UmaResourcesModule } from '@app/uma-resources';
+import { albumResourceType } from './albums/album-uma.ts';
+import { AlbumEntity } from './albums/album.entity.ts';
+import { AlbumsModule } from './albums/albums.module.ts';
+import type { AlbumServiceConfig } from './config.ts';
 import { ALBUM_SERVICE_SCHEMA } from './database/schema.ts';
-import { type AlbumServiceConfig } from './config.ts';
+import { PhotoEntity } from './photos/photo.entity.ts';
+import { PhotosModule } from './photos/photos.module.ts';
 
 /** The REST API of the photo-album frontend: albums and photos owned by users. */
 @Module({})
@@ -13,8 +19,18 @@ export class AlbumServiceModule {
         PlatformModule.forRoot(config, {
           schema: ALBUM_SERVICE_SCHEMA,
           applicationName: 'album-service',
-          entities: [],
+          entities: [AlbumEntity, PhotoEntity],
         }),
+        UmaResourcesModule.forRoot({
+          types: [albumResourceType],
+          deployment: config.uma.deployment,
+          relay: {
+            enabled: config.uma.relayEnabled,
+            pollIntervalMs: config.uma.relayPollIntervalMs,
+          },
+        }),
+        AlbumsModule,
+        PhotosModule,
       ],
     };
   }

@@ -1,9 +1,34 @@
-import { loadServiceConfig, type ServiceConfig } from '@app/common';
+import { z } from 'zod';
+import { databaseName, loadServiceConfig, parseEnv, type ServiceConfig } from '@app/common';
 
-export type AlbumServiceConfig = ServiceConfig;
+export interface AlbumServiceConfig extends ServiceConfig {
+  readonly uma: {
+    readonly relayEnabled: boolean;
+    readonly relayPollIntervalMs: number;
+    readonly deployment: string;
+  };
+}
+
+const albumEnv = z.object({
+  UMA_RELAY_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  UMA_RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50').default(500),
+  UMA_DEPLOYMENT: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -')
+    .optional(),
+});
 
 export function loadAlbumServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): AlbumServiceConfig {
-  return loadServiceConfig(3000, env);
+  const base = loadServiceConfig(3000, env);
+  const own = parseEnv(albumEnv, env);
+  return {
+    ...base,
+    uma: {
+      relayEnabled: own.UMA_RELAY_ENABLED === 'true',
+      relayPollIntervalMs: own.UMA_RELAY_POLL_INTERVAL_MS,
+      deployment: own.UMA_DEPLOYMENT ?? databaseName(base.database.url),
+    },
+  };
 }

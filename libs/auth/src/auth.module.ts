@@ -1,17 +1,26 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { KEYCLOAK_OPTIONS, KeycloakDiscovery, type KeycloakOptions } from '@app/keycloak';
+import {
+  KEYCLOAK_OPTIONS,
+  KeycloakDiscovery,
+  type KeycloakOptions,
+  ProtectionApiClient,
+} from '@app/keycloak';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { AuthenticationGuard } from './authentication.guard.ts';
 import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
+import { UmaResourceResolvers } from './uma-resource.resolver.ts';
+import { UmaScopesGuard } from './uma-scopes.guard.ts';
+import { UmaTicketCache } from './uma-ticket.cache.ts';
 
 /**
  * Token validation for the whole application: registers the JWT strategy and the global guards
- * (authentication first, then roles). Needs `KeycloakModule` for the JWKS location.
+ * (authentication first, then roles) and what `@Scopes` needs. Needs `KeycloakModule`.
  */
+@Global()
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthOptions): DynamicModule {
@@ -33,8 +42,15 @@ export class AuthModule {
         KeycloakJwtStrategy,
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: RolesGuard },
+        UmaResourceResolvers,
+        {
+          provide: UmaTicketCache,
+          useFactory: (protection: ProtectionApiClient) => new UmaTicketCache(protection),
+          inject: [ProtectionApiClient],
+        },
+        UmaScopesGuard,
       ],
-      exports: [AUTH_OPTIONS, JwksKeyStore],
+      exports: [AUTH_OPTIONS, JwksKeyStore, UmaResourceResolvers, UmaTicketCache, UmaScopesGuard],
     };
   }
 }

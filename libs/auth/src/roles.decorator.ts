@@ -1,4 +1,7 @@
-import { Reflector } from '@nestjs/core';
+import { SetMetadata } from '@nestjs/common';
+
+export const ROLES_KEY = 'photoz:roles';
 
 /** Realm roles the caller must all hold, e.g. `@Roles('admin')`. */
-export const Roles = Reflector.createDecorator<string[]>();
+export const Roles = (...roles: string[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ROLES_KEY, roles);

@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { ProblemException } from '@app/common';
 import { principalOf } from './current-principal.decorator.ts';
-import { Roles } from './roles.decorator.ts';
+import { ROLES_KEY } from './roles.decorator.ts';
 
 /** Enforces `@Roles(...)`: the caller must hold every listed realm role, else `403`. */
 @Injectable()
@@ -10,7 +10,7 @@ export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride(Roles, [
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);

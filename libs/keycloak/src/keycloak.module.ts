@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { KeycloakDiscovery } from './keycloak-discovery.ts';
 import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
 import { KeycloakReadiness } from './keycloak.readiness.ts';
+import { ProtectionApiClient } from './protection-api.client.ts';
 import { ProtectionApiToken } from './protection-api-token.ts';
 
 /** Discovery, the protection API token and the typed Keycloak client, for the whole application. */
@@ -21,8 +22,15 @@ export class KeycloakModule {
           inject: [KEYCLOAK_OPTIONS, KeycloakDiscovery],
         },
         KeycloakReadiness,
+        ProtectionApiClient,
       ],
-      exports: [KEYCLOAK_OPTIONS, KeycloakDiscovery, ProtectionApiToken, KeycloakReadiness],
+      exports: [
+        KEYCLOAK_OPTIONS,
+        KeycloakDiscovery,
+        ProtectionApiToken,
+        KeycloakReadiness,
+        ProtectionApiClient,
+      ],
     };
   }
 }

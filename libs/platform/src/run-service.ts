@@ -5,24 +5,28 @@ import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
 export interface ServiceDefinition<C extends ServiceConfig> {
   readonly name: string;
   readonly description: string;
-  readonly loadConfig: (env: Record<string, string | undefined>) => C;
-  readonly module: (config: C) => DynamicModule;
+  loadConfig(env: Record<string, string | undefined>): C;
+  module(config: C): DynamicModule;
   readonly bodyLimitBytes?: number;
+  /** Registers Fastify plugins (e.g. multipart) before the application initialises. */
+  readonly configure?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 /** Builds a service's HTTP application from its configuration, without listening. */
-export function createServiceApp<C extends ServiceConfig>(
+export async function createServiceApp<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   config: C,
   logLevels?: LogLevel[],
 ): Promise<NestFastifyApplication> {
-  return createHttpApp(definition.module(config), {
+  const app = await createHttpApp(definition.module(config), {
     title: definition.name,
     description: definition.description,
     corsOrigins: config.http.corsOrigins,
     bodyLimitBytes: definition.bodyLimitBytes,
     logLevels,
   });
+  await definition.configure?.(app);
+  return app;
 }
 
 /**

@@ -26,7 +26,12 @@ export function postgresOptions(
     migrationsRun: false,
     logging: ['error', 'warn'],
     applicationName: target.applicationName,
-    extra: { max: target.poolSize ?? 10, connectionTimeoutMillis: 5_000 },
+    extra: {
+      max: target.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      // Plain SQL (migrations, the outbox) reads the service's own tables without qualifying them.
+      options: `-c search_path=${target.schema},public`,
+    },
   };
 }
 

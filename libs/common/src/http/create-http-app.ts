@@ -38,6 +38,8 @@ export async function createHttpApp(
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
     bufferLogs: false,
+    // A failed start throws (and the service exits with a message) instead of aborting the process.
+    abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -1,4 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
+import { CreateUmaTables1763800000000 } from '../../../../../libs/uma-resources/src/create-uma-tables.migration.ts';
+import { CreateAlbumsAndPhotos1763800000001 } from './1763800000001-create-albums-and-photos.ts';
 
 /** Every migration of the album service, oldest first. */
-export const albumServiceMigrations: (new () => MigrationInterface)[] = [];
+export const albumServiceMigrations: (new () => MigrationInterface)[] = [
+  CreateUmaTables1763800000000,
+  CreateAlbumsAndPhotos1763800000001,
+];

@@ -1,0 +1,53 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { type ProtectedResource, type UmaResourceResolver, UmaResourceResolvers } from '@app/auth';
+import type { UmaResourceType } from '@app/uma-resources';
+import type { DataSource } from 'typeorm';
+import { ALBUM_SCOPES, AlbumEntity } from './album.entity.ts';
+import { AlbumRepository } from './album.repository.ts';
+
+export const ALBUM = 'album';
+
+/** Each album is a Keycloak resource of type `urn:photoz:album` owned by the album's owner. */
+export const albumResourceType: UmaResourceType<AlbumEntity> = {
+  entityType: ALBUM,
+  resourceType: 'urn:photoz:album',
+  scopes: ALBUM_SCOPES,
+  id: (album) => album.id,
+  describe: (album) => ({
+    name: `album-${album.id}`,
+    displayName: album.name,
+    ownerId: album.ownerId,
+    uris: [`/albums/${album.id}`],
+  }),
+  loadAll: (dataSource: DataSource) => dataSource.getRepository(AlbumEntity).find(),
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Tells the UMA guard who owns an album and which Keycloak resource it is. */
+@Injectable()
+export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit {
+  constructor(
+    private readonly albums: AlbumRepository,
+    private readonly resolvers: UmaResourceResolvers,
+  ) {}
+
+  onModuleInit(): void {
+    this.resolvers.register(ALBUM, this);
+  }
+
+  isValidId(id: string): boolean {
+    return isUuid(id);
+  }
+
+  async resolve(id: string): Promise<ProtectedResource | undefined> {
+    const record = await this.albums.find(id);
+    return record === undefined
+      ? undefined
+      : { ownerId: record.album.ownerId, resourceId: record.resourceId };
+  }
+}

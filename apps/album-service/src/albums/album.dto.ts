@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import type { AlbumRecord } from './album.repository.ts';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class CreateAlbumDto {
+  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string;
+}
+
+export class UpdateAlbumDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    nullable: true,
+    description: 'null removes the description',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  description?: string | null;
+}
+
+export class ListAlbumsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class AlbumResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiPropertyOptional({ nullable: true }) description: string | null;
+  @ApiProperty({ description: "The owner's user id" }) ownerId: string;
+  @ApiProperty() ownerUsername: string;
+  @ApiProperty() createdAt: string;
+  @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Its Keycloak resource; null until registered',
+  })
+  keycloakResourceId: string | null;
+}
+
+export class AlbumPageDto {
+  @ApiProperty({ type: [AlbumResponseDto] }) items: AlbumResponseDto[];
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page',
+  })
+  nextCursor: string | null;
+}
+
+export function toAlbumResponse({ album, resourceId }: AlbumRecord): AlbumResponseDto {
+  return {
+    id: album.id,
+    name: album.name,
+    description: album.description,
+    ownerId: album.ownerId,
+    ownerUsername: album.ownerUsername,
+    createdAt: album.createdAt.toISOString(),
+    updatedAt: album.updatedAt.toISOString(),
+    keycloakResourceId: resourceId ?? null,
+  };
+}

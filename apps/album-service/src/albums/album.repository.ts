@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AlbumCursor } from './album-page.cursor.ts';
+import { AlbumEntity } from './album.entity.ts';
+
+/** An album with the id of its Keycloak resource (`undefined` until registered). */
+export interface AlbumRecord {
+  readonly album: AlbumEntity;
+  readonly resourceId: string | undefined;
+}
+
+/** The only code that touches the album tables. */
+@Injectable()
+export class AlbumRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async insert(manager: EntityManager, album: AlbumEntity): Promise<void> {
+    await manager.insert(AlbumEntity, album);
+  }
+
+  async update(manager: EntityManager, album: AlbumEntity): Promise<void> {
+    await manager.update(
+      AlbumEntity,
+      { id: album.id },
+      {
+        name: album.name,
+        description: album.description,
+        updatedAt: album.updatedAt,
+      },
+    );
+  }
+
+  async delete(manager: EntityManager, id: string): Promise<void> {
+    await manager.delete(AlbumEntity, { id });
+  }
+
+  /** Locks the album row for the rest of the transaction. */
+  async lock(manager: EntityManager, id: string): Promise<AlbumEntity | null> {
+    return manager
+      .getRepository(AlbumEntity)
+      .findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async find(id: string): Promise<AlbumRecord | undefined> {
+    const { entities, raw } = await this.dataSource
+      .getRepository(AlbumEntity)
+      .createQueryBuilder('album')
+      .leftJoin(
+        'uma_resource_links',
+        'link',
+        "link.entity_type = 'album' AND link.entity_id = album.id::text",
+      )
+      .addSelect('link.resource_id', 'resource_id')
+      .where('album.id = :id', { id })
+      .getRawAndEntities<{ resource_id: string | null }>();
+    const album = entities[0];
+    return album === undefined
+      ? undefined
+      : { album, resourceId: raw[0]?.resource_id ?? undefined };
+  }
+
+  /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
+  async page(options: {
+    ownerId?: string;
+    limit: number;
+    after?: AlbumCursor;
+  }): Promise<AlbumRecord[]> {
+    const query = this.dataSource
+      .getRepository(AlbumEntity)
+      .createQueryBuilder('album')
+      .leftJoin(
+        'uma_resource_links',
+        'link',
+        "link.entity_type = 'album' AND link.entity_id = album.id::text",
+      )
+      .addSelect('link.resource_id', 'resource_id')
+      .orderBy('album.created_at', 'DESC')
+      .addOrderBy('album.id', 'DESC')
+      .limit(options.limit);
+    if (options.ownerId !== undefined) {
+      query.andWhere('album.owner_id = :ownerId', { ownerId: options.ownerId });
+    }
+    if (options.after !== undefined) {
+      query.andWhere('(album.created_at, album.id) < (:createdAt, :id)', {
+        createdAt: options.after.createdAt,
+        id: options.after.id,
+      });
+    }
+    const { entities, raw } = await query.getRawAndEntities<{ resource_id: string | null }>();
+    return entities.map((album, index) => ({
+      album,
+      resourceId: raw[index]?.resource_id ?? undefined,
+    }));
+  }
+
+  /** Every album, for reconciliation with Keycloak. */
+  all(dataSource: DataSource = this.dataSource): Promise<AlbumEntity[]> {
+    return dataSource.getRepository(AlbumEntity).find();
+  }
+}

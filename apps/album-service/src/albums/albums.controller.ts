@@ -1,0 +1,105 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal, Roles, Scopes, UmaResource } from '@app/auth';
+import {
+  AlbumPageDto,
+  AlbumResponseDto,
+  CreateAlbumDto,
+  ListAlbumsQueryDto,
+  UpdateAlbumDto,
+} from './album.dto.ts';
+import { AlbumService } from './album.service.ts';
+import { ALBUM } from './album-uma.ts';
+
+@ApiTags('albums')
+@UmaResource(ALBUM, { param: 'id' })
+@Controller('albums')
+export class AlbumsController {
+  constructor(private readonly albums: AlbumService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an album; the caller becomes its owner' })
+  @ApiCreatedResponse({ type: AlbumResponseDto })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() input: CreateAlbumDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AlbumResponseDto> {
+    const album = await this.albums.create(principal, input);
+    void reply.header('location', `/albums/${album.id}`);
+    return album;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's own albums, newest first" })
+  @ApiOkResponse({ type: AlbumPageDto })
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListAlbumsQueryDto,
+  ): Promise<AlbumPageDto> {
+    return this.albums.page({
+      ownerId: principal.subject,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+  }
+
+  @Get(':id')
+  @Scopes('album:view')
+  @ApiOperation({ summary: 'An album (owner, or an RPT with album:view)' })
+  @ApiOkResponse({ type: AlbumResponseDto })
+  get(@Param('id') id: string): Promise<AlbumResponseDto> {
+    return this.albums.get(id);
+  }
+
+  @Patch(':id')
+  @Scopes('album:edit')
+  @ApiOperation({ summary: 'Rename an album or change its description (owner, or album:edit)' })
+  @ApiOkResponse({ type: AlbumResponseDto })
+  update(@Param('id') id: string, @Body() input: UpdateAlbumDto): Promise<AlbumResponseDto> {
+    return this.albums.update(id, input);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Scopes('album:delete')
+  @ApiOperation({
+    summary: 'Delete an album, its photos and its Keycloak resource (owner, or album:delete)',
+  })
+  @ApiNoContentResponse()
+  delete(@Param('id') id: string): Promise<void> {
+    return this.albums.delete(id);
+  }
+}
+
+@ApiTags('admin')
+@Roles('admin')
+@Controller('admin/albums')
+export class AdminAlbumsController {
+  constructor(private readonly albums: AlbumService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every album with its owner, newest first (realm role admin)' })
+  @ApiOkResponse({ type: AlbumPageDto })
+  list(@Query() query: ListAlbumsQueryDto): Promise<AlbumPageDto> {
+    return this.albums.page({ limit: query.limit, cursor: query.cursor });
+  }
+}

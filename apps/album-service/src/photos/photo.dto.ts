@@ -1,0 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PhotoEntity } from './photo.entity.ts';
+
+export class PhotoResponseDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) albumId: string;
+  @ApiProperty() fileName: string;
+  @ApiProperty({ enum: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'] })
+  contentType: string;
+  @ApiProperty({ description: 'Bytes' }) size: number;
+  @ApiProperty({ description: 'SHA-256 of the bytes, hex' }) checksum: string;
+  @ApiProperty() createdAt: string;
+}
+
+export function toPhotoResponse(photo: PhotoEntity): PhotoResponseDto {
+  return {
+    id: photo.id,
+    albumId: photo.albumId,
+    fileName: photo.fileName,
+    contentType: photo.contentType,
+    size: photo.size,
+    checksum: photo.checksum,
+    createdAt: photo.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,99 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { notFoundProblem, ProblemException } from '@app/common';
+import type { DataSource } from 'typeorm';
+import { detectImageType } from './image-type.ts';
+import { PHOTO_CONTENT_STORE, type PhotoContentStore } from './photo-content.store.ts';
+import { type PhotoResponseDto, toPhotoResponse } from './photo.dto.ts';
+import { PhotoEntity } from './photo.entity.ts';
+
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+/** A file name safe to store and to echo in Content-Disposition. */
+function cleanFileName(name: string | undefined): string {
+  const cleaned = basename((name ?? '').replaceAll('\\', '/'))
+    // oxlint-disable-next-line no-control-regex -- control characters are exactly what is removed
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, 255);
+  return cleaned === '' ? 'photo' : cleaned;
+}
+
+/** Photos of albums; access is decided by `@Scopes` on the album before these methods run. */
+@Injectable()
+export class PhotoService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PHOTO_CONTENT_STORE) private readonly contents: PhotoContentStore,
+  ) {}
+
+  /** Stores a photo whose bytes are a JPEG, PNG, WebP or GIF image, metadata and bytes in one transaction. */
+  async add(
+    albumId: string,
+    fileName: string | undefined,
+    bytes: Buffer,
+  ): Promise<PhotoResponseDto> {
+    if (bytes.length === 0) {
+      throw new ProblemException({ status: 400, code: 'empty-file', detail: 'The file is empty.' });
+    }
+    const contentType = detectImageType(bytes);
+    if (contentType === undefined) {
+      throw new ProblemException({
+        status: 415,
+        code: 'unsupported-image-type',
+        detail: 'Only JPEG, PNG, WebP and GIF images are accepted (judged by the file contents).',
+      });
+    }
+    const photo = Object.assign(new PhotoEntity(), {
+      id: randomUUID(),
+      albumId,
+      fileName: cleanFileName(fileName),
+      contentType,
+      size: bytes.length,
+      checksum: createHash('sha256').update(bytes).digest('hex'),
+      createdAt: new Date(),
+    });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(PhotoEntity, photo);
+      await this.contents.save(manager, photo.id, bytes);
+    });
+    return toPhotoResponse(photo);
+  }
+
+  async list(albumId: string): Promise<PhotoResponseDto[]> {
+    const photos = await this.dataSource
+      .getRepository(PhotoEntity)
+      .find({ where: { albumId }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return photos.map(toPhotoResponse);
+  }
+
+  async content(albumId: string, photoId: string): Promise<{ photo: PhotoEntity; bytes: Buffer }> {
+    const photo = await this.find(albumId, photoId);
+    const bytes = await this.contents.load(photo.id);
+    if (bytes === undefined) {
+      throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
+    }
+    return { photo, bytes };
+  }
+
+  async remove(albumId: string, photoId: string): Promise<void> {
+    const result = await this.dataSource
+      .getRepository(PhotoEntity)
+      .delete({ id: photoId, albumId });
+    if (result.affected === 0) {
+      throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
+    }
+  }
+
+  private async find(albumId: string, photoId: string): Promise<PhotoEntity> {
+    const photo = await this.dataSource
+      .getRepository(PhotoEntity)
+      .findOneBy({ id: photoId, albumId });
+    if (photo === null) {
+      throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
+    }
+    return photo;
+  }
+}

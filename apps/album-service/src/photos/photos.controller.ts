@@ -1,0 +1,142 @@
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Scopes, UmaResource } from '@app/auth';
+import { ProblemException, validationProblem } from '@app/common';
+import { ALBUM } from '../albums/album-uma.ts';
+import { PhotoResponseDto } from './photo.dto.ts';
+import { MAX_PHOTO_BYTES, PhotoService } from './photo.service.ts';
+
+const photoIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () =>
+    validationProblem([{ field: 'photoId', message: 'photoId is not a valid photo id' }]),
+});
+
+/** `inline` with an ASCII fallback name and the exact name in RFC 5987 form. */
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replaceAll('"', '_');
+  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+function isFileTooLarge(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'FST_REQ_FILE_TOO_LARGE';
+}
+
+@ApiTags('photos')
+@UmaResource(ALBUM, { param: 'id' })
+@Controller('albums/:id/photos')
+export class PhotosController {
+  constructor(private readonly photos: PhotoService) {}
+
+  @Post()
+  @Scopes('album:edit')
+  @ApiOperation({
+    summary: 'Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF)',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    },
+  })
+  @ApiCreatedResponse({ type: PhotoResponseDto })
+  async upload(
+    @Param('id') albumId: string,
+    @Req() request: FastifyRequest,
+  ): Promise<PhotoResponseDto> {
+    if (!request.isMultipart()) {
+      throw new ProblemException({
+        status: 415,
+        code: 'multipart-required',
+        detail: 'Send the photo as multipart/form-data in a field named file.',
+      });
+    }
+    const part = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+    if (part === undefined) {
+      throw validationProblem([{ field: 'file', message: 'file is required' }]);
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await part.toBuffer();
+    } catch (error) {
+      if (isFileTooLarge(error)) {
+        throw new ProblemException({
+          status: 413,
+          code: 'file-too-large',
+          detail: `The file is larger than ${MAX_PHOTO_BYTES / (1024 * 1024)} MB.`,
+        });
+      }
+      throw error;
+    }
+    if (part.fieldname !== 'file') {
+      throw validationProblem([
+        {
+          field: 'file',
+          message: `file is required (got a field named ${part.fieldname.slice(0, 50)})`,
+        },
+      ]);
+    }
+    return this.photos.add(albumId, part.filename, bytes);
+  }
+
+  @Get()
+  @Scopes('album:view')
+  @ApiOperation({ summary: "An album's photos, oldest first" })
+  @ApiOkResponse({ type: [PhotoResponseDto] })
+  list(@Param('id') albumId: string): Promise<PhotoResponseDto[]> {
+    return this.photos.list(albumId);
+  }
+
+  @Get(':photoId/content')
+  @Scopes('album:view')
+  @ApiOperation({ summary: "A photo's bytes, with their content type" })
+  @ApiProduces('image/jpeg', 'image/png', 'image/gif', 'image/webp')
+  async content(
+    @Param('id') albumId: string,
+    @Param('photoId', photoIdPipe) photoId: string,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const { photo, bytes } = await this.photos.content(albumId, photoId);
+    await reply
+      .header('content-type', photo.contentType)
+      .header('content-length', String(bytes.length))
+      .header('etag', `"${photo.checksum}"`)
+      .header('cache-control', 'private, no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', contentDisposition(photo.fileName))
+      .send(bytes);
+  }
+
+  @Delete(':photoId')
+  @HttpCode(204)
+  @Scopes('album:edit')
+  @ApiOperation({ summary: 'Delete a photo' })
+  @ApiNoContentResponse()
+  remove(
+    @Param('id') albumId: string,
+    @Param('photoId', photoIdPipe) photoId: string,
+  ): Promise<void> {
+    return this.photos.remove(albumId, photoId);
+  }
+}

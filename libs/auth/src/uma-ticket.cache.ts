@@ -1,0 +1,62 @@
+import { ProtectionApiClient } from '@app/keycloak';
+
+/** A ticket is reused while it has at least this much life left. */
+const MIN_REMAINING_MS = 60_000;
+const MAX_ENTRIES = 10_000;
+
+function expiryOf(ticket: string): number {
+  try {
+    const payload = JSON.parse(
+      Buffer.from(ticket.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Permission tickets by (resource, scope set). A ticket is not bound to a requester, so one ticket
+ * serves every challenge for the same resource and scopes while it stays valid; concurrent
+ * challenges share one request to Keycloak.
+ */
+export class UmaTicketCache {
+  private readonly tickets = new Map<string, { ticket: string; expiresAt: number }>();
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly protection: ProtectionApiClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async ticketFor(resourceId: string, scopes: readonly string[]): Promise<string> {
+    const key = `${resourceId} ${[...scopes].sort().join(' ')}`;
+    const cached = this.tickets.get(key);
+    if (cached !== undefined && cached.expiresAt - this.now() >= MIN_REMAINING_MS) {
+      return cached.ticket;
+    }
+    let pending = this.inflight.get(key);
+    if (pending === undefined) {
+      pending = this.protection
+        .createPermissionTicket(resourceId, scopes)
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const ticket = await pending;
+    this.remember(key, ticket);
+    return ticket;
+  }
+
+  private remember(key: string, ticket: string): void {
+    this.tickets.delete(key);
+    if (this.tickets.size >= MAX_ENTRIES) {
+      const oldest = this.tickets.keys().next().value;
+      if (oldest !== undefined) {
+        this.tickets.delete(oldest);
+      }
+    }
+    this.tickets.set(key, { ticket, expiresAt: expiryOf(ticket) });
+  }
+}

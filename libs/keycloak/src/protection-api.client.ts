@@ -1,0 +1,216 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { KeycloakError, keycloakFetch, type KeycloakResponse } from './keycloak-http.ts';
+import { KeycloakDiscovery } from './keycloak-discovery.ts';
+import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
+import { ProtectionApiToken } from './protection-api-token.ts';
+
+/** What the resource server wants a Keycloak resource to be. */
+export interface ResourceDescription {
+  /** Unique per owner; deterministic so that a retried create finds its earlier attempt. */
+  readonly name: string;
+  readonly displayName: string;
+  readonly type: string;
+  readonly ownerId: string;
+  readonly uris: readonly string[];
+  readonly scopes: readonly string[];
+  /** Free-form `{ key: [values] }` kept with the resource. */
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+const scopeList = z
+  .array(z.union([z.object({ name: z.string() }).loose(), z.string()]))
+  .optional()
+  .default([]);
+
+const resourceSchema = z.object({
+  _id: z.string(),
+  name: z.string(),
+  displayName: z.string().optional(),
+  type: z.string().optional(),
+  uris: z.array(z.string()).optional().default([]),
+  owner: z.union([z.object({ id: z.string() }).loose(), z.string()]).optional(),
+  ownerManagedAccess: z.boolean().optional().default(false),
+  attributes: z.record(z.string(), z.array(z.string())).optional().default({}),
+  // A single resource comes with `resource_scopes` and `scopes`, a deep search with `scopes` only.
+  resource_scopes: scopeList,
+  scopes: scopeList,
+});
+
+/** A Keycloak resource as the protection API reports it. */
+export interface RegisteredResource {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string | undefined;
+  readonly type: string | undefined;
+  readonly ownerId: string | undefined;
+  readonly ownerManagedAccess: boolean;
+  readonly uris: readonly string[];
+  readonly scopes: readonly string[];
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
+}
+
+function toRegistered(body: unknown): RegisteredResource {
+  const resource = resourceSchema.parse(body);
+  return {
+    id: resource._id,
+    name: resource.name,
+    displayName: resource.displayName,
+    type: resource.type,
+    ownerId: typeof resource.owner === 'string' ? resource.owner : resource.owner?.id,
+    ownerManagedAccess: resource.ownerManagedAccess,
+    uris: resource.uris,
+    scopes: (resource.scopes.length > 0 ? resource.scopes : resource.resource_scopes).map((scope) =>
+      typeof scope === 'string' ? scope : scope.name,
+    ),
+    attributes: resource.attributes,
+  };
+}
+
+function representation(description: ResourceDescription): Record<string, unknown> {
+  return {
+    name: description.name,
+    displayName: description.displayName,
+    type: description.type,
+    owner: description.ownerId,
+    ownerManagedAccess: true,
+    uris: [...description.uris],
+    resource_scopes: [...description.scopes],
+    attributes: Object.fromEntries(
+      Object.entries(description.attributes).map(([key, values]) => [key, [...values]]),
+    ),
+  };
+}
+
+/**
+ * The UMA protection API of the realm (resources and permission tickets), called with the PAT.
+ * Endpoints come from discovery; a PAT that Keycloak refuses is replaced once.
+ */
+@Injectable()
+export class ProtectionApiClient {
+  constructor(
+    @Inject(KEYCLOAK_OPTIONS) private readonly options: KeycloakOptions,
+    private readonly discovery: KeycloakDiscovery,
+    private readonly pat: ProtectionApiToken,
+  ) {}
+
+  /** Registers a resource. Keycloak answers 409 when one with this name and owner exists. */
+  async createResource(description: ResourceDescription): Promise<RegisteredResource> {
+    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
+    const response = await this.call(
+      'create resource',
+      endpoint,
+      'POST',
+      [201],
+      representation(description),
+    );
+    return toRegistered(response.body);
+  }
+
+  /** Replaces a resource's name, display name, type, URIs and scopes (the owner never changes). */
+  async updateResource(id: string, description: ResourceDescription): Promise<void> {
+    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
+    await this.call('update resource', `${endpoint}/${encodeURIComponent(id)}`, 'PUT', [204], {
+      _id: id,
+      ...representation(description),
+    });
+  }
+
+  /** Deletes a resource; `false` when it did not exist. */
+  async deleteResource(id: string): Promise<boolean> {
+    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
+    const response = await this.call(
+      'delete resource',
+      `${endpoint}/${encodeURIComponent(id)}`,
+      'DELETE',
+      [204, 404],
+    );
+    return response.status === 204;
+  }
+
+  async getResource(id: string): Promise<RegisteredResource | undefined> {
+    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
+    const response = await this.call(
+      'get resource',
+      `${endpoint}/${encodeURIComponent(id)}`,
+      'GET',
+      [200, 404],
+    );
+    return response.status === 404 ? undefined : toRegistered(response.body);
+  }
+
+  /** Searches resources (full representations), following pages of `pageSize`. */
+  async findResources(
+    query: { type?: string; name?: string; exactName?: boolean; owner?: string },
+    pageSize = 100,
+  ): Promise<RegisteredResource[]> {
+    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
+    const found: RegisteredResource[] = [];
+    for (let first = 0; ; first += pageSize) {
+      const params = new URLSearchParams({
+        deep: 'true',
+        first: String(first),
+        max: String(pageSize),
+      });
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined) {
+          params.set(key, String(value));
+        }
+      }
+      const response = await this.call(
+        'find resources',
+        `${endpoint}?${params.toString()}`,
+        'GET',
+        [200],
+      );
+      const page = z.array(z.unknown()).parse(response.body).map(toRegistered);
+      found.push(...page);
+      if (page.length < pageSize) {
+        return found;
+      }
+    }
+  }
+
+  /** A permission ticket for the given resource and scopes (the UMA challenge). */
+  async createPermissionTicket(resourceId: string, scopes: readonly string[]): Promise<string> {
+    const endpoint = (await this.discovery.get()).permission_endpoint;
+    const response = await this.call(
+      'create permission ticket',
+      endpoint,
+      'POST',
+      [200, 201],
+      [{ resource_id: resourceId, resource_scopes: [...scopes] }],
+    );
+    return z.object({ ticket: z.string().min(1) }).parse(response.body).ticket;
+  }
+
+  /** Sends a request with the PAT; a 401 (PAT expired or revoked early) gets one retry with a new PAT. */
+  async call(
+    operation: string,
+    url: string,
+    method: string,
+    expected: readonly number[],
+    body?: unknown,
+  ): Promise<KeycloakResponse> {
+    const send = async () =>
+      keycloakFetch(operation, url, {
+        method,
+        headers: {
+          authorization: `Bearer ${await this.pat.get()}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs: this.options.timeoutMs,
+        expected,
+      });
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof KeycloakError && error.status === 401) {
+        this.pat.invalidate();
+        return send();
+      }
+      throw error;
+    }
+  }
+}

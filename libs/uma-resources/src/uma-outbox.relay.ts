@@ -1,0 +1,166 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { KeycloakUnavailableError } from '@app/keycloak';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { type OutboxEvent, umaOutboxRepository } from './uma-outbox.repository.ts';
+import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import { UmaResourceSync } from './uma-resource-sync.ts';
+import { UMA_RELAY_OPTIONS, type UmaRelayOptions } from './uma-resources.options.ts';
+
+/** Delay before attempt `attempts + 1`: exponential from 500 ms, capped, with ±20 % jitter. */
+export function backoffMs(
+  attempts: number,
+  maxBackoffMs: number,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(maxBackoffMs, 500 * 2 ** Math.min(attempts, 20));
+  return base * (0.8 + 0.4 * random());
+}
+
+/**
+ * Delivers outbox events to Keycloak. Each event is handled inside a transaction that holds its
+ * row lock (`FOR UPDATE SKIP LOCKED`), so several instances can run relays at once without
+ * handling one event twice, and an entity's events are delivered in order. While Keycloak is
+ * unreachable events are retried with backoff; other failures park an event after
+ * `maxAttempts`, where it stays visible until someone puts it back in line.
+ */
+@Injectable()
+export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(UmaOutboxRelay.name);
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private lastLoggedOutage = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sync: UmaResourceSync,
+    private readonly registry: UmaResourceRegistry,
+    @Inject(UMA_RELAY_OPTIONS) private readonly options: UmaRelayOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.enabled) {
+      return;
+    }
+    this.running = true;
+    this.unsubscribe = this.registry.onCommitted(() => this.wake?.());
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.unsubscribe?.();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Delivers every due event now (tests and the reconcile command use it); returns how many. */
+  async drain(): Promise<number> {
+    let delivered = 0;
+    while (await this.processNext()) {
+      delivered += 1;
+    }
+    return delivered;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        worked = await this.processNext();
+      } catch (error) {
+        this.logger.warn(`Outbox relay: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (!worked && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.pollIntervalMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Claims, delivers and settles one due event; `false` when none is due. */
+  async processNext(): Promise<boolean> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const event = await umaOutboxRepository.claimNext(runner);
+      if (event === undefined) {
+        await runner.commitTransaction();
+        return false;
+      }
+      try {
+        await this.deliver(runner, event);
+        await umaOutboxRepository.complete(runner, event.id);
+      } catch (error) {
+        await this.settleFailure(runner, event, error);
+      }
+      await runner.commitTransaction();
+      return true;
+    } catch (error) {
+      if (runner.isTransactionActive) {
+        await runner.rollbackTransaction();
+      }
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async deliver(runner: QueryRunner, event: OutboxEvent): Promise<void> {
+    const knownId = await umaOutboxRepository.linkOf(runner, event.entityType, event.entityId);
+    switch (event.operation) {
+      case 'upsert': {
+        const resourceId = await this.sync.upsert(event.resource, knownId);
+        await umaOutboxRepository.saveLink(runner, event.entityType, event.entityId, resourceId);
+        return;
+      }
+      case 'delete': {
+        await this.sync.remove(event.resource, knownId);
+        await umaOutboxRepository.removeLink(runner, event.entityType, event.entityId);
+        return;
+      }
+    }
+  }
+
+  private async settleFailure(
+    runner: QueryRunner,
+    event: OutboxEvent,
+    error: unknown,
+  ): Promise<void> {
+    const attempts = event.attempts + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    const unavailable = error instanceof KeycloakUnavailableError;
+    const park = !unavailable && attempts >= this.options.maxAttempts;
+    await umaOutboxRepository.reschedule(runner, event.id, {
+      attempts,
+      delayMs: backoffMs(attempts, this.options.maxBackoffMs),
+      error: message,
+      park,
+    });
+    if (park) {
+      this.logger.error(
+        `Parked outbox event ${event.id} (${event.operation} ${event.entityType} ${event.entityId}): ${message}`,
+      );
+    } else if (!unavailable) {
+      this.logger.warn(`Outbox event ${event.id} failed (attempt ${attempts}): ${message}`);
+    } else if (Date.now() - this.lastLoggedOutage > 30_000) {
+      this.lastLoggedOutage = Date.now();
+      this.logger.warn(`Keycloak unreachable; outbox events wait and retry (${message})`);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { UmaOutboxController } from './uma-outbox.controller.ts';
+import { UmaOutboxRelay } from './uma-outbox.relay.ts';
+import { UmaReconciler } from './uma-reconciler.ts';
+import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import { UmaResourceSync } from './uma-resource-sync.ts';
+import {
+  DEFAULT_RELAY_OPTIONS,
+  UMA_DEPLOYMENT,
+  UMA_RELAY_OPTIONS,
+  UMA_RESOURCE_TYPES,
+  type UmaRelayOptions,
+  type UmaResourceType,
+} from './uma-resources.options.ts';
+
+/**
+ * Keeps owned entities registered as Keycloak resources through the protection API: the
+ * registry writes outbox events in the entity's transaction, the relay delivers them, the
+ * reconciler repairs drift, and `GET /admin/uma/outbox` shows the backlog. Needs the
+ * TypeORM connection, `KeycloakModule`, and the tables of `CreateUmaTables1763800000000`.
+ */
+@Global()
+@Module({})
+export class UmaResourcesModule {
+  static forRoot(options: {
+    types: readonly UmaResourceType[];
+    /** Names this deployment on its resources (e.g. the database name). */
+    deployment: string;
+    relay?: Partial<UmaRelayOptions>;
+  }): DynamicModule {
+    return {
+      module: UmaResourcesModule,
+      controllers: [UmaOutboxController],
+      providers: [
+        { provide: UMA_RESOURCE_TYPES, useValue: options.types },
+        { provide: UMA_DEPLOYMENT, useValue: options.deployment },
+        { provide: UMA_RELAY_OPTIONS, useValue: { ...DEFAULT_RELAY_OPTIONS, ...options.relay } },
+        UmaResourceRegistry,
+        UmaResourceSync,
+        UmaOutboxRelay,
+        UmaReconciler,
+      ],
+      exports: [UmaResourceRegistry, UmaOutboxRelay, UmaReconciler],
+    };
+  }
+}

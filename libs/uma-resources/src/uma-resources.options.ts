@@ -1,0 +1,57 @@
+import type { ResourceDescription } from '@app/keycloak';
+import type { DataSource } from 'typeorm';
+
+/** How entities of one type become Keycloak resources. */
+export interface UmaResourceType<T = unknown> {
+  /** The entity type's key in the outbox and links (e.g. `album`). */
+  readonly entityType: string;
+  /** The Keycloak resource type (e.g. `urn:photoz:album`). */
+  readonly resourceType: string;
+  readonly scopes: readonly string[];
+  /** The entity's id as stored in the outbox. */
+  id(entity: T): string;
+  /** What the entity's Keycloak resource must look like. */
+  describe(entity: T): Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
+  /** Every entity of the type, for reconciliation. */
+  loadAll(dataSource: DataSource): Promise<T[]>;
+}
+
+export interface UmaRelayOptions {
+  /** Whether this instance delivers outbox events (several instances may). */
+  readonly enabled: boolean;
+  readonly pollIntervalMs: number;
+  /** Failures other than Keycloak being unreachable park an event after this many attempts. */
+  readonly maxAttempts: number;
+  readonly maxBackoffMs: number;
+}
+
+export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
+  enabled: true,
+  pollIntervalMs: 500,
+  maxAttempts: 5,
+  maxBackoffMs: 30_000,
+};
+
+export const UMA_RESOURCE_TYPES = Symbol('UMA_RESOURCE_TYPES');
+export const UMA_DEPLOYMENT = Symbol('UMA_DEPLOYMENT');
+
+/**
+ * The resource attribute naming the deployment (database) that registered a resource, so that
+ * reconciliation never takes another deployment's resources in a shared realm for orphans.
+ */
+export const DEPLOYMENT_ATTRIBUTE = 'deployment';
+export const UMA_RELAY_OPTIONS = Symbol('UMA_RELAY_OPTIONS');
+
+/** The full description of an entity's resource, type and scopes included. */
+export function describeResource<T>(
+  type: UmaResourceType<T>,
+  entity: T,
+  deployment: string,
+): ResourceDescription {
+  return {
+    ...type.describe(entity),
+    type: type.resourceType,
+    scopes: [...type.scopes],
+    attributes: { [DEPLOYMENT_ATTRIBUTE]: [deployment] },
+  };
+}

@@ -1,0 +1,148 @@
+import { ALBUM_API_SECRET, KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
+import { basic, clientToken, tokenEndpoint } from './tokens.ts';
+
+/** The test's own view of Keycloak's protection API, as the album-api resource server. */
+export class ProtectionApi {
+  private async pat(): Promise<string> {
+    return (await clientToken('album-api', ALBUM_API_SECRET)).access_token;
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${KEYCLOAK_URL}/realms/${REALM}/authz/protection${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await this.pat()}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  }
+
+  async resource(id: string): Promise<KeycloakResource | undefined> {
+    const { status, body } = await this.request<KeycloakResource>('GET', `/resource_set/${id}`);
+    return status === 200 ? body : undefined;
+  }
+
+  /** Resources of a type whose name is one of `names` (full representations). */
+  async resourcesNamed(names: readonly string[]): Promise<KeycloakResource[]> {
+    const found: KeycloakResource[] = [];
+    for (const name of names) {
+      const { body } = await this.request<KeycloakResource[]>(
+        'GET',
+        `/resource_set?deep=true&exactName=true&name=${encodeURIComponent(name)}`,
+      );
+      found.push(...body);
+    }
+    return found;
+  }
+
+  async deleteResource(id: string): Promise<number> {
+    return (await this.request('DELETE', `/resource_set/${id}`)).status;
+  }
+
+  async createResource(body: Record<string, unknown>): Promise<KeycloakResource> {
+    const { status, body: created } = await this.request<KeycloakResource>(
+      'POST',
+      '/resource_set',
+      body,
+    );
+    if (status !== 201) {
+      throw new Error(`creating a resource failed: ${status}`);
+    }
+    return created;
+  }
+
+  /** Grants `requester` (a username) a scope on a resource, as a granted permission ticket. */
+  async share(resourceId: string, requesterName: string, scopeName: string): Promise<void> {
+    const { status } = await this.request('POST', '/permission/ticket', {
+      resource: resourceId,
+      requesterName,
+      scopeName,
+      granted: true,
+    });
+    if (status !== 200 && status !== 201) {
+      throw new Error(`sharing failed: ${status}`);
+    }
+  }
+}
+
+export interface KeycloakResource {
+  readonly _id: string;
+  readonly name: string;
+  readonly displayName?: string;
+  readonly type?: string;
+  readonly owner?: { id: string; name?: string };
+  readonly ownerManagedAccess?: boolean;
+  readonly uris?: string[];
+  readonly resource_scopes?: { name: string }[];
+}
+
+export interface UmaChallenge {
+  readonly realm: string;
+  readonly asUri: string;
+  readonly ticket: string;
+}
+
+/** Parses `WWW-Authenticate: UMA realm="…", as_uri="…", ticket="…"`. */
+export function parseUmaChallenge(header: string | null): UmaChallenge {
+  const match = /^UMA realm="([^"]*)", as_uri="([^"]*)", ticket="([^"]*)"$/.exec(header ?? '');
+  if (match === null) {
+    throw new Error(`not a UMA challenge: ${header ?? '(none)'}`);
+  }
+  return { realm: match[1] ?? '', asUri: match[2] ?? '', ticket: match[3] ?? '' };
+}
+
+export interface TicketExchange {
+  readonly status: number;
+  readonly body: { access_token?: string; error?: string; error_description?: string };
+}
+
+/** Exchanges a permission ticket at the token endpoint, as the holder of `accessToken`. */
+export async function exchangeTicket(
+  ticket: string,
+  auth: { bearer: string } | { clientId: string; secret: string },
+  extra: Record<string, string> = {},
+): Promise<TicketExchange> {
+  const response = await fetch(tokenEndpoint(), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'bearer' in auth ? `Bearer ${auth.bearer}` : basic(auth.clientId, auth.secret),
+    },
+    body: new URLSearchParams({
+      grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',
+      ticket,
+      ...extra,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as TicketExchange['body'] };
+}
+
+/** An RPT for explicit permissions (`<resourceId>#scope1,scope2`), without a ticket. */
+export async function requestRpt(
+  accessToken: string,
+  permissions: readonly string[],
+): Promise<TicketExchange> {
+  const body = new URLSearchParams({
+    grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',
+    audience: 'album-api',
+  });
+  for (const permission of permissions) {
+    body.append('permission', permission);
+  }
+  const response = await fetch(tokenEndpoint(), {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Bearer ${accessToken}`,
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as TicketExchange['body'] };
+}

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { UmaOutboxRelay, UmaReconciler } from '@app/uma-resources';
+import { ISSUER, KEYCLOAK_URL } from './setup/test-env.ts';
+import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { call, type RunningService, startService } from './support/service-harness.ts';
+import { TcpProxy } from './support/tcp-proxy.ts';
+import { decodeJwt, login } from './support/tokens.ts';
+import { ProtectionApi } from './support/uma.ts';
+
+describe('UMA resource registration when Keycloak is unreachable', () => {
+  const protection = new ProtectionApi();
+  const keycloak = new URL(KEYCLOAK_URL);
+  const proxy = new TcpProxy('127.0.0.1', Number(keycloak.port || 80));
+  let first: RunningService;
+  let second: RunningService;
+  let alice: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    const port = await proxy.listen();
+    // Both instances reach Keycloak only through the proxy, and both run an outbox relay.
+    const env = {
+      KEYCLOAK_URL: `http://127.0.0.1:${port}`,
+      KEYCLOAK_ISSUER: ISSUER,
+      UMA_RELAY_POLL_INTERVAL_MS: '100',
+    };
+    first = await startService(albumService, env);
+    second = await startService(albumService, env);
+    alice = (await login('alice')).access_token;
+    admin = (await login('admin')).access_token;
+  });
+  afterAll(async () => {
+    await Promise.all([first.close(), second.close()]);
+    await proxy.close();
+  });
+
+  it('keeps serving owners while Keycloak is down, then registers every album exactly once', async () => {
+    proxy.cut();
+    const albums: Album[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      const service = index % 2 === 0 ? first : second;
+      albums.push(await createAlbum(service.url, alice, `Offline ${index}`));
+    }
+    for (const album of albums) {
+      const read = await call<Album>(second.url, 'GET', `/albums/${album.id}`, { token: alice });
+      expect(read.status).toBe(200);
+      expect(read.body.keycloakResourceId).toBeNull();
+    }
+    const backlog = await call<{ pending: number; parked: number }>(
+      first.url,
+      'GET',
+      '/admin/uma/outbox',
+      {
+        token: admin,
+      },
+    );
+    expect(backlog.status).toBe(200);
+    expect(backlog.body.pending).toBeGreaterThanOrEqual(albums.length);
+
+    // Let the relays fail a few times against the unreachable Keycloak.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    proxy.restore();
+
+    const resourceIds = await Promise.all(
+      albums.map((album) => registeredResourceId(first.url, alice, album.id, 60_000)),
+    );
+    const registered = await protection.resourcesNamed(albums.map((album) => `album-${album.id}`));
+    expect(registered).toHaveLength(albums.length);
+    expect(new Set(registered.map((resource) => resource._id))).toEqual(new Set(resourceIds));
+    const aliceId = decodeJwt(alice).payload['sub'];
+    expect(registered.every((resource) => resource.owner?.id === aliceId)).toBe(true);
+    const after = await call<{ pending: number; parked: number }>(
+      first.url,
+      'GET',
+      '/admin/uma/outbox',
+      { token: admin },
+    );
+    expect(after.body.parked).toBe(0);
+  });
+
+  it('does not create duplicates when two relays drain the same backlog at once', async () => {
+    proxy.cut();
+    const albums: Album[] = [];
+    for (let index = 0; index < 8; index += 1) {
+      albums.push(await createAlbum(first.url, alice, `Race ${index}`));
+    }
+    proxy.restore();
+    // Both instances' relays and two explicit drains compete for the same events.
+    await Promise.all([
+      first.app.get(UmaOutboxRelay).drain(),
+      second.app.get(UmaOutboxRelay).drain(),
+    ]);
+    await Promise.all(
+      albums.map((album) => registeredResourceId(first.url, alice, album.id, 60_000)),
+    );
+    const registered = await protection.resourcesNamed(albums.map((album) => `album-${album.id}`));
+    expect(registered).toHaveLength(albums.length);
+  });
+});
+
+describe('reconciliation with Keycloak', () => {
+  const protection = new ProtectionApi();
+  let service: RunningService;
+  let alice: string;
+
+  beforeAll(async () => {
+    service = await startService(albumService);
+    alice = (await login('alice')).access_token;
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it('re-registers an album whose resource was deleted behind its back, and removes an orphan', async () => {
+    const album = await createAlbum(service.url, alice, 'Reconciled');
+    const resourceId = await registeredResourceId(service.url, alice, album.id);
+    expect(await protection.deleteResource(resourceId)).toBe(204);
+    const reconciler = service.app.get(UmaReconciler);
+
+    const dryRun = await reconciler.reconcile('album', { dryRun: true });
+    expect(dryRun.findings).toContainEqual(
+      expect.objectContaining({ kind: 'missing', entityId: album.id, action: undefined }),
+    );
+    expect(await protection.resourcesNamed([`album-${album.id}`])).toHaveLength(0);
+
+    const orphan = await protection.createResource({
+      name: `album-00000000-0000-4000-8000-${Date.now().toString().padStart(12, '0').slice(-12)}`,
+      type: 'urn:photoz:album',
+      ownerManagedAccess: true,
+      resource_scopes: ['album:view'],
+      attributes: { deployment: [service.app.get(UmaReconciler).deployment] },
+    });
+
+    const report = await reconciler.reconcile('album', { dryRun: false });
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ kind: 'missing', entityId: album.id }),
+    );
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({ kind: 'orphaned', resourceId: orphan._id, action: 'deleted' }),
+    );
+    const [recreated] = await protection.resourcesNamed([`album-${album.id}`]);
+    expect(recreated?.owner?.id).toBe(album.ownerId);
+    expect(await protection.resource(orphan._id)).toBeUndefined();
+    const read = await call<Album>(service.url, 'GET', `/albums/${album.id}`, { token: alice });
+    expect(read.body.keycloakResourceId).toBe(recreated?._id);
+
+    const again = await reconciler.reconcile('album', { dryRun: false });
+    expect(again.findings.filter((finding) => finding.entityId === album.id)).toEqual([]);
+  });
+});
