@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UMA_ACCESS_SCHEMA } from '../../libs/auth/src/rpt-revocations.migration.ts';
 import { runMigrations } from '../../libs/common/src/database/migrate.ts';
 import { albumServiceMigrations } from '../../apps/album-service/src/database/migrations/index.ts';
 import { ALBUM_SERVICE_SCHEMA } from '../../apps/album-service/src/database/schema.ts';
@@ -32,7 +33,7 @@ export async function resetSchemas(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    for (const { schema } of SERVICE_SCHEMAS) {
+    for (const schema of [...SERVICE_SCHEMAS.map((service) => service.schema), UMA_ACCESS_SCHEMA]) {
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
   } finally {

@@ -1,7 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
-import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
+import { AlbumDirectory } from './albums/album-directory.ts';
+import { AuditEventEntity } from './audit/audit-event.entity.ts';
+import { AuditController } from './audit/audit.controller.ts';
+import { AuditRepository } from './audit/audit.repository.ts';
 import { type PermissionServiceConfig } from './config.ts';
+import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
+import { PermissionRequestService } from './permission-requests/permission-request.service.ts';
+import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
+import { ShareService } from './shares/share.service.ts';
+import { SharesController } from './shares/shares.controller.ts';
 
 /** The owner's side of user-managed access: requests, approvals, shares and revocations. */
 @Module({})
@@ -13,9 +21,11 @@ export class PermissionServiceModule {
         PlatformModule.forRoot(config, {
           schema: PERMISSION_SERVICE_SCHEMA,
           applicationName: 'permission-service',
-          entities: [],
+          entities: [AuditEventEntity],
         }),
       ],
+      controllers: [PermissionRequestsController, SharesController, AuditController],
+      providers: [AlbumDirectory, AuditRepository, PermissionRequestService, ShareService],
     };
   }
 }

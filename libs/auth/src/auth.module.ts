@@ -12,6 +12,7 @@ import { AuthenticationGuard } from './authentication.guard.ts';
 import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
+import { RptRevocations } from './rpt-revocations.ts';
 import { UmaResourceResolvers } from './uma-resource.resolver.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
@@ -49,8 +50,16 @@ export class AuthModule {
           inject: [ProtectionApiClient],
         },
         UmaScopesGuard,
+        RptRevocations,
       ],
-      exports: [AUTH_OPTIONS, JwksKeyStore, UmaResourceResolvers, UmaTicketCache, UmaScopesGuard],
+      exports: [
+        AUTH_OPTIONS,
+        JwksKeyStore,
+        UmaResourceResolvers,
+        UmaTicketCache,
+        UmaScopesGuard,
+        RptRevocations,
+      ],
     };
   }
 }

@@ -10,6 +10,8 @@ export * from './me.controller.ts';
 export * from './principal.ts';
 export * from './roles.decorator.ts';
 export * from './roles.guard.ts';
+export * from './rpt-revocations.migration.ts';
+export * from './rpt-revocations.ts';
 export * from './scopes.decorator.ts';
 export * from './uma-challenge.ts';
 export * from './uma-resource.resolver.ts';

@@ -8,6 +8,7 @@ import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.decorator.ts';
 import { umaChallenge } from './uma-challenge.ts';
 import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
+import { issuedBeforeRevocation, RptRevocations } from './rpt-revocations.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
 
 /** Whether an RPT grants every scope on the resource. */
@@ -30,8 +31,9 @@ interface RequestWithResource {
 
 /**
  * Decides `@Scopes(...)` routes, in this order: the owner is allowed; an RPT whose permissions
- * hold the resource with every required scope is allowed; anyone else gets the UMA challenge with
- * a permission ticket. The allowed paths make no call to Keycloak.
+ * hold the resource with every required scope is allowed, unless the caller's access to it was
+ * revoked after the RPT was issued; anyone else gets the UMA challenge with a permission ticket.
+ * The allowed paths make no call to Keycloak.
  */
 @Injectable()
 export class UmaScopesGuard implements CanActivate {
@@ -39,6 +41,7 @@ export class UmaScopesGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly resolvers: UmaResourceResolvers,
     private readonly tickets: UmaTicketCache,
+    private readonly revocations: RptRevocations,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
   ) {}
 
@@ -73,7 +76,14 @@ export class UmaScopesGuard implements CanActivate {
     if (principal.subject === resource.ownerId) {
       return true;
     }
-    if (resource.resourceId !== undefined && rptGrants(principal, resource.resourceId, scopes)) {
+    if (
+      resource.resourceId !== undefined &&
+      rptGrants(principal, resource.resourceId, scopes) &&
+      !issuedBeforeRevocation(
+        principal,
+        await this.revocations.revokedAt(resource.resourceId, principal.subject),
+      )
+    ) {
       return true;
     }
     throw await this.challenge(target.kind, resource, scopes);

@@ -10,3 +10,4 @@ export * from './http/public.decorator.ts';
 export * from './http/validation.ts';
 export * from './problem/problem-details.filter.ts';
 export * from './problem/problem-details.ts';
+export * from './albums/album-resource.ts';

@@ -6,3 +6,4 @@ export * from './keycloak.readiness.ts';
 export * from './protection-api-token.ts';
 export * from './protection-api.client.ts';
 export * from './uma-configuration.ts';
+export * from './uma-grant.client.ts';

@@ -4,6 +4,7 @@ import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
 import { KeycloakReadiness } from './keycloak.readiness.ts';
 import { ProtectionApiClient } from './protection-api.client.ts';
 import { ProtectionApiToken } from './protection-api-token.ts';
+import { UmaGrantClient } from './uma-grant.client.ts';
 
 /** Discovery, the protection API token and the typed Keycloak client, for the whole application. */
 @Global()
@@ -23,6 +24,7 @@ export class KeycloakModule {
         },
         KeycloakReadiness,
         ProtectionApiClient,
+        UmaGrantClient,
       ],
       exports: [
         KEYCLOAK_OPTIONS,
@@ -30,6 +32,7 @@ export class KeycloakModule {
         ProtectionApiToken,
         KeycloakReadiness,
         ProtectionApiClient,
+        UmaGrantClient,
       ],
     };
   }

@@ -50,6 +50,52 @@ export interface RegisteredResource {
   readonly attributes: Readonly<Record<string, readonly string[]>>;
 }
 
+const ticketSchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  resource: z.string(),
+  scope: z.string().optional(),
+  scopeName: z.string().optional(),
+  requester: z.string(),
+  requesterName: z.string().optional(),
+  ownerName: z.string().optional(),
+  granted: z.boolean().optional().default(false),
+});
+
+/** A permission ticket: a pending request (`granted: false`) or a grant, for one scope. */
+export interface PermissionTicket {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly ownerName: string | undefined;
+  readonly resourceId: string;
+  readonly scopeName: string;
+  readonly requesterId: string;
+  readonly requesterName: string;
+  readonly granted: boolean;
+}
+
+/** Filters of the ticket search; `owner` and `requester` take a user id or a username. */
+export interface TicketQuery {
+  readonly resourceId?: string;
+  readonly owner?: string;
+  readonly requester?: string;
+  readonly granted?: boolean;
+}
+
+function toTicket(body: unknown): PermissionTicket {
+  const ticket = ticketSchema.parse(body);
+  return {
+    id: ticket.id,
+    ownerId: ticket.owner,
+    ownerName: ticket.ownerName,
+    resourceId: ticket.resource,
+    scopeName: ticket.scopeName ?? ticket.scope ?? '',
+    requesterId: ticket.requester,
+    requesterName: ticket.requesterName ?? '',
+    granted: ticket.granted,
+  };
+}
+
 function toRegistered(body: unknown): RegisteredResource {
   const resource = resourceSchema.parse(body);
   return {
@@ -60,8 +106,8 @@ function toRegistered(body: unknown): RegisteredResource {
     ownerId: typeof resource.owner === 'string' ? resource.owner : resource.owner?.id,
     ownerManagedAccess: resource.ownerManagedAccess,
     uris: resource.uris,
-    scopes: (resource.scopes.length > 0 ? resource.scopes : resource.resource_scopes).map((scope) =>
-      typeof scope === 'string' ? scope : scope.name,
+    scopes: (resource.scopes.length > 0 ? resource.scopes : resource.resource_scopes).map(
+      (scope) => (typeof scope === 'string' ? scope : scope.name),
     ),
     attributes: resource.attributes,
   };
@@ -182,6 +228,71 @@ export class ProtectionApiClient {
       [{ resource_id: resourceId, resource_scopes: [...scopes] }],
     );
     return z.object({ ticket: z.string().min(1) }).parse(response.body).ticket;
+  }
+
+  /** Permission tickets matching the query, with user and scope names, following every page. */
+  async findTickets(query: TicketQuery, pageSize = 100): Promise<PermissionTicket[]> {
+    const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
+    const found: PermissionTicket[] = [];
+    for (let first = 0; ; first += pageSize) {
+      const params = new URLSearchParams({
+        returnNames: 'true',
+        first: String(first),
+        max: String(pageSize),
+      });
+      if (query.resourceId !== undefined) params.set('resourceId', query.resourceId);
+      if (query.owner !== undefined) params.set('owner', query.owner);
+      if (query.requester !== undefined) params.set('requester', query.requester);
+      if (query.granted !== undefined) params.set('granted', String(query.granted));
+      const response = await this.call(
+        'find permission tickets',
+        `${endpoint}?${params.toString()}`,
+        'GET',
+        [200],
+      );
+      const page = z.array(z.unknown()).parse(response.body).map(toTicket);
+      found.push(...page);
+      if (page.length < pageSize) {
+        return found;
+      }
+    }
+  }
+
+  /**
+   * Grants `requesterName` one scope on a resource, as the resource server. Keycloak answers 400
+   * `invalid_permission` for an unknown user or an existing grant.
+   */
+  async grant(
+    resourceId: string,
+    requesterName: string,
+    scopeName: string,
+  ): Promise<PermissionTicket> {
+    const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
+    const response = await this.call('grant permission', endpoint, 'POST', [200, 201], {
+      resource: resourceId,
+      requesterName,
+      scopeName,
+      granted: true,
+    });
+    return toTicket(response.body);
+  }
+
+  /** Approves a pending request. */
+  async approveTicket(id: string): Promise<void> {
+    const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
+    await this.call('approve permission ticket', endpoint, 'PUT', [204], { id, granted: true });
+  }
+
+  /** Deletes a request or a grant; `false` when it was already gone. */
+  async deleteTicket(id: string): Promise<boolean> {
+    const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
+    const response = await this.call(
+      'delete permission ticket',
+      `${endpoint}/${encodeURIComponent(id)}`,
+      'DELETE',
+      [204, 404],
+    );
+    return response.status === 204;
   }
 
   /** Sends a request with the PAT; a 401 (PAT expired or revoked early) gets one retry with a new PAT. */

@@ -1,8 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { type ProtectedResource, type UmaResourceResolver, UmaResourceResolvers } from '@app/auth';
+import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@app/common';
 import type { UmaResourceType } from '@app/uma-resources';
 import type { DataSource } from 'typeorm';
-import { ALBUM_SCOPES, AlbumEntity } from './album.entity.ts';
+import { AlbumEntity } from './album.entity.ts';
 import { AlbumRepository } from './album.repository.ts';
 
 export const ALBUM = 'album';
@@ -10,23 +11,17 @@ export const ALBUM = 'album';
 /** Each album is a Keycloak resource of type `urn:photoz:album` owned by the album's owner. */
 export const albumResourceType: UmaResourceType<AlbumEntity> = {
   entityType: ALBUM,
-  resourceType: 'urn:photoz:album',
+  resourceType: ALBUM_RESOURCE_TYPE,
   scopes: ALBUM_SCOPES,
   id: (album) => album.id,
   describe: (album) => ({
-    name: `album-${album.id}`,
+    name: albumResourceName(album.id),
     displayName: album.name,
     ownerId: album.ownerId,
     uris: [`/albums/${album.id}`],
   }),
   loadAll: (dataSource: DataSource) => dataSource.getRepository(AlbumEntity).find(),
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** Tells the UMA guard who owns an album and which Keycloak resource it is. */
 @Injectable()

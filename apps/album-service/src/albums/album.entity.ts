@@ -1,9 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** The scopes an album's Keycloak resource offers. */
-export const ALBUM_SCOPES = ['album:view', 'album:edit', 'album:delete'] as const;
-export type AlbumScope = (typeof ALBUM_SCOPES)[number];
-
 @Entity({ name: 'albums' })
 export class AlbumEntity {
   @PrimaryColumn('uuid')

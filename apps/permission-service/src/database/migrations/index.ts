@@ -1,4 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
+import { CreateRptRevocations1763900000000 } from '../../../../../libs/auth/src/rpt-revocations.migration.ts';
+import { CreateAuditEvents1763900000001 } from './1763900000001-create-audit-events.ts';
 
 /** Every migration of the permission service, oldest first. */
-export const permissionServiceMigrations: (new () => MigrationInterface)[] = [];
+export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
+  CreateRptRevocations1763900000000,
+  CreateAuditEvents1763900000001,
+];

@@ -1,0 +1,31 @@
+import { ProblemException } from '@app/common';
+import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+
+/**
+ * Runs a step that talks to Keycloak; when Keycloak is unreachable the caller gets a 503 with
+ * Retry-After instead of a generic 500.
+ */
+export async function withKeycloak<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof KeycloakUnavailableError) {
+      throw new ProblemException({
+        status: 503,
+        code: 'authorization-server-unavailable',
+        detail: 'The authorization server cannot be reached right now; nothing was changed.',
+        headers: { 'retry-after': '5' },
+      });
+    }
+    throw error;
+  }
+}
+
+/** Keycloak refused a grant because the user does not exist. */
+export function isUnknownUser(error: unknown): boolean {
+  return (
+    error instanceof KeycloakError &&
+    error.status === 400 &&
+    /does not exist/i.test(error.description ?? '')
+  );
+}

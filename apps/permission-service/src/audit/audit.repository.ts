@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Principal } from '@app/auth';
+import type { DataSource } from 'typeorm';
+import { type AuditAction, AuditEventEntity } from './audit-event.entity.ts';
+
+/** The only code touching the audit table. */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async record(event: {
+    albumId: string;
+    action: AuditAction;
+    actor: Principal;
+    subject: { id: string | null; username: string };
+    scopes: readonly string[];
+  }): Promise<void> {
+    await this.dataSource.getRepository(AuditEventEntity).insert({
+      albumId: event.albumId,
+      action: event.action,
+      actorId: event.actor.subject,
+      actorUsername: event.actor.username,
+      subjectId: event.subject.id,
+      subjectUsername: event.subject.username,
+      scopes: [...event.scopes].sort(),
+      createdAt: new Date(),
+    });
+  }
+
+  /** An album's events, oldest first. */
+  forAlbum(albumId: string, limit: number, afterId?: string): Promise<AuditEventEntity[]> {
+    const query = this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('event')
+      .where('event.album_id = :albumId', { albumId })
+      .orderBy('event.id', 'ASC')
+      .limit(limit);
+    if (afterId !== undefined) {
+      query.andWhere('event.id > :afterId', { afterId });
+    }
+    return query.getMany();
+  }
+}

@@ -1,0 +1,94 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { ALBUM_SCOPES } from '@app/common';
+
+export class CreatePermissionRequestDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })
+  @IsOptional()
+  @IsUUID('all', { message: 'albumId must be an album id' })
+  albumId?: string;
+
+  @ApiPropertyOptional({ enum: ALBUM_SCOPES, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'scopes must name at least one scope' })
+  @ArrayUnique({ message: 'scopes must not repeat a scope' })
+  @IsIn(ALBUM_SCOPES, { each: true, message: `scopes must be among ${ALBUM_SCOPES.join(', ')}` })
+  scopes?: string[];
+
+  @ApiPropertyOptional({ description: 'The permission ticket of a UMA challenge' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(8192)
+  ticket?: string;
+}
+
+export class ApprovePermissionRequestDto {
+  @ApiPropertyOptional({
+    enum: ALBUM_SCOPES,
+    isArray: true,
+    description: 'Approve only these of the requested scopes (default: all)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'scopes must name at least one scope' })
+  @ArrayUnique({ message: 'scopes must not repeat a scope' })
+  @IsIn(ALBUM_SCOPES, { each: true, message: `scopes must be among ${ALBUM_SCOPES.join(', ')}` })
+  scopes?: string[];
+}
+
+export class ListRequestsQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'granted'], default: 'pending' })
+  @IsOptional()
+  @IsIn(['pending', 'granted'], { message: 'status must be pending or granted' })
+  status?: 'pending' | 'granted';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  cursor?: string;
+}
+
+export class PartyDto {
+  @ApiProperty() id: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ description: "A partner application's service account" }) partner: boolean;
+}
+
+export class PermissionRequestDto {
+  @ApiProperty({ description: 'The request: one album and one requester' }) id: string;
+  @ApiProperty({ format: 'uuid' }) albumId: string;
+  @ApiProperty() albumName: string;
+  @ApiProperty({ type: PartyDto }) requester: PartyDto;
+  @ApiPropertyOptional({ nullable: true }) ownerUsername: string | null;
+  @ApiProperty({ enum: ['pending', 'granted'] }) status: 'pending' | 'granted';
+  @ApiProperty({ type: [String] }) pendingScopes: string[];
+  @ApiProperty({ type: [String] }) grantedScopes: string[];
+}
+
+export class PermissionRequestPageDto {
+  @ApiProperty({ type: [PermissionRequestDto] }) items: PermissionRequestDto[];
+  @ApiPropertyOptional({ nullable: true }) nextCursor: string | null;
+}

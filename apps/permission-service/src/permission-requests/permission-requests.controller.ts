@@ -1,0 +1,110 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentPrincipal, type Principal } from '@app/auth';
+import {
+  ApprovePermissionRequestDto,
+  CreatePermissionRequestDto,
+  ListRequestsQueryDto,
+  PermissionRequestDto,
+  PermissionRequestPageDto,
+} from './permission-request.dto.ts';
+import { PermissionRequestService } from './permission-request.service.ts';
+
+/** The validated bearer token itself: requests are submitted to Keycloak on the requester's behalf. */
+function bearerToken(authorization: string | undefined): string {
+  return (authorization ?? '').replace(/^Bearer\s+/i, '');
+}
+
+@ApiTags('permission requests')
+@Controller('permission-requests')
+export class PermissionRequestsController {
+  constructor(private readonly requests: PermissionRequestService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: "Ask an album's owner for access (202 pending, 200 when access already exists)",
+  })
+  @ApiAcceptedResponse({ type: PermissionRequestDto })
+  @ApiOkResponse({ type: PermissionRequestDto })
+  async create(
+    @CurrentPrincipal() caller: Principal,
+    @Headers('authorization') authorization: string | undefined,
+    @Body() input: CreatePermissionRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PermissionRequestDto> {
+    const request = await this.requests.request(caller, bearerToken(authorization), input);
+    void reply.status(request.status === 'pending' ? 202 : 200);
+    return request;
+  }
+
+  @Get('incoming')
+  @ApiOperation({ summary: "Requests on the caller's albums, one entry per album and requester" })
+  @ApiOkResponse({ type: PermissionRequestPageDto })
+  incoming(
+    @CurrentPrincipal() caller: Principal,
+    @Query() query: ListRequestsQueryDto,
+  ): Promise<PermissionRequestPageDto> {
+    return this.requests.incoming(
+      caller,
+      query.status ?? 'pending',
+      query.limit ?? 20,
+      query.cursor,
+    );
+  }
+
+  @Get('outgoing')
+  @ApiOperation({ summary: "The caller's own requests and their state" })
+  @ApiOkResponse({ type: PermissionRequestPageDto })
+  outgoing(
+    @CurrentPrincipal() caller: Principal,
+    @Query() query: ListRequestsQueryDto,
+  ): Promise<PermissionRequestPageDto> {
+    return this.requests.outgoing(caller, query.limit ?? 20, query.cursor);
+  }
+
+  @Post(':id/approve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Approve a request, or some of its scopes (album owner only)' })
+  @ApiOkResponse({ type: PermissionRequestDto })
+  approve(
+    @CurrentPrincipal() caller: Principal,
+    @Param('id') id: string,
+    @Body() input: ApprovePermissionRequestDto,
+  ): Promise<PermissionRequestDto> {
+    return this.requests.approve(caller, id, input.scopes);
+  }
+
+  @Post(':id/deny')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Deny the pending scopes of a request (album owner only)' })
+  @ApiNoContentResponse()
+  deny(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
+    return this.requests.deny(caller, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Withdraw your own pending request' })
+  @ApiNoContentResponse()
+  withdraw(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
+    return this.requests.withdraw(caller, id);
+  }
+}

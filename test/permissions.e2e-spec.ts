@@ -1,0 +1,459 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
+import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { call, type RunningService, startService } from './support/service-harness.ts';
+import { clientToken, login } from './support/tokens.ts';
+import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
+
+interface PermissionRequest {
+  readonly id: string;
+  readonly albumId: string;
+  readonly albumName: string;
+  readonly requester: { id: string; username: string; partner: boolean };
+  readonly status: 'pending' | 'granted';
+  readonly pendingScopes: string[];
+  readonly grantedScopes: string[];
+}
+interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+interface Share {
+  readonly username: string;
+  readonly kind: 'person' | 'partner';
+  readonly scopes: string[];
+}
+interface AuditEvent {
+  readonly action: string;
+  readonly actor: string;
+  readonly subject: string;
+  readonly scopes: string[];
+}
+
+const PRINTSHOP = { clientId: 'partner-printshop', secret: PARTNER_PRINTSHOP_SECRET };
+const PRINTSHOP_USER = 'service-account-partner-printshop';
+
+describe('permission requests, sharing and revocation', () => {
+  const protection = new ProtectionApi();
+  let albums: RunningService;
+  let secondAlbums: RunningService;
+  let permissions: RunningService;
+  let alice: string;
+  let jdoe: string;
+  let bob: string;
+
+  beforeAll(async () => {
+    [albums, secondAlbums, permissions] = await Promise.all([
+      startService(albumService),
+      startService(albumService),
+      startService(permissionService),
+    ]);
+    const tokens = await Promise.all(
+      ['alice', 'jdoe', 'bob'].map(async (user) => (await login(user)).access_token),
+    );
+    [alice = '', jdoe = '', bob = ''] = tokens;
+  });
+  afterAll(async () => {
+    await Promise.all([albums.close(), secondAlbums.close(), permissions.close()]);
+  });
+
+  async function registeredAlbum(name: string): Promise<Album & { resourceId: string }> {
+    const album = await createAlbum(albums.url, alice, name);
+    return { ...album, resourceId: await registeredResourceId(albums.url, alice, album.id) };
+  }
+
+  /** The ticket of the UMA challenge `token` gets for `method path`. */
+  async function challenge(token: string, path: string, method = 'GET'): Promise<string> {
+    const response = await call(albums.url, method, path, { token });
+    expect(response.status).toBe(401);
+    return parseUmaChallenge(response.headers.get('www-authenticate')).ticket;
+  }
+
+  async function incoming(token: string, status = 'pending'): Promise<PermissionRequest[]> {
+    const response = await call<Page<PermissionRequest>>(
+      permissions.url,
+      'GET',
+      `/permission-requests/incoming?status=${status}&limit=100`,
+      { token },
+    );
+    expect(response.status).toBe(200);
+    return response.body.items;
+  }
+
+  async function requestAccess(token: string, body: Record<string, unknown>) {
+    return call<PermissionRequest>(permissions.url, 'POST', '/permission-requests', {
+      token,
+      body,
+    });
+  }
+
+  describe('the seed story: alice, her album and jdoe', () => {
+    let album: Album & { resourceId: string };
+    let request: PermissionRequest;
+    let jdoeRpt: string;
+
+    it('1. jdoe is challenged, asks for album:view, and only alice can approve', async () => {
+      album = await registeredAlbum('Italy 2026');
+      await challenge(jdoe, `/albums/${album.id}`);
+
+      const asked = await requestAccess(jdoe, { albumId: album.id, scopes: ['album:view'] });
+      expect(asked.status).toBe(202);
+      expect(asked.body).toMatchObject({
+        albumId: album.id,
+        albumName: 'Italy 2026',
+        status: 'pending',
+        pendingScopes: ['album:view'],
+        requester: { username: 'jdoe', partner: false },
+      });
+      request = asked.body;
+
+      const pending = await incoming(alice);
+      expect(pending.find((entry) => entry.id === request.id)).toMatchObject({
+        albumName: 'Italy 2026',
+        requester: { username: 'jdoe' },
+        pendingScopes: ['album:view'],
+      });
+      expect((await incoming(bob)).map((entry) => entry.albumId)).not.toContain(album.id);
+
+      for (const token of [bob, jdoe]) {
+        const approve = await call(
+          permissions.url,
+          'POST',
+          `/permission-requests/${request.id}/approve`,
+          { token },
+        );
+        expect(approve.status).toBe(404);
+      }
+
+      const approved = await call<PermissionRequest>(
+        permissions.url,
+        'POST',
+        `/permission-requests/${request.id}/approve`,
+        { token: alice },
+      );
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ status: 'granted', grantedScopes: ['album:view'] });
+
+      const exchange = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {
+        bearer: jdoe,
+      });
+      expect(exchange.status).toBe(200);
+      jdoeRpt = exchange.body.access_token ?? '';
+      expect(
+        (await call(albums.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).body,
+      ).toMatchObject({ name: 'Italy 2026' });
+      const deletion = await call(albums.url, 'DELETE', `/albums/${album.id}`, { token: jdoeRpt });
+      expect(deletion.status).toBe(401);
+      expect(deletion.headers.get('www-authenticate')).toMatch(/^UMA /);
+    });
+
+    it('2. alice sees jdoe among the shares, jdoe sees the album shared with him', async () => {
+      const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+        token: alice,
+      });
+      expect(shares.status).toBe(200);
+      expect(shares.body).toEqual([
+        expect.objectContaining({ username: 'jdoe', kind: 'person', scopes: ['album:view'] }),
+      ]);
+      const mine = await call<{ albumId: string; scopes: string[] }[]>(
+        permissions.url,
+        'GET',
+        '/shared-with-me',
+        { token: jdoe },
+      );
+      expect(mine.body).toContainEqual(
+        expect.objectContaining({
+          albumId: album.id,
+          albumName: 'Italy 2026',
+          ownerUsername: 'alice',
+          scopes: ['album:view'],
+        }),
+      );
+      expect(
+        (await call(permissions.url, 'GET', `/albums/${album.id}/shares`, { token: jdoe })).status,
+      ).toBe(404);
+    });
+
+    it("3. alice revokes: jdoe's RPT is refused at once on every instance, a new exchange is denied", async () => {
+      const revoked = await call(permissions.url, 'DELETE', `/albums/${album.id}/shares/jdoe`, {
+        token: alice,
+      });
+      expect(revoked.status).toBe(204);
+      const revokedAt = Date.now();
+      for (const instance of [albums, secondAlbums]) {
+        await expect
+          .poll(
+            async () =>
+              (await call(instance.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).status,
+            { timeout: 1_000, interval: 50 },
+          )
+          .toBe(401);
+      }
+      expect(Date.now() - revokedAt).toBeLessThan(1_000);
+
+      const again = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {
+        bearer: jdoe,
+      });
+      expect(again.status).toBe(403);
+      expect(again.body.access_token).toBeUndefined();
+
+      const audit = await call<Page<AuditEvent>>(
+        permissions.url,
+        'GET',
+        `/albums/${album.id}/audit`,
+        { token: alice },
+      );
+      expect(audit.body.items.map((event) => [event.action, event.actor, event.subject])).toEqual([
+        ['requested', 'jdoe', 'jdoe'],
+        ['approved', 'alice', 'jdoe'],
+        ['revoked', 'alice', 'jdoe'],
+      ]);
+      expect(
+        (await call(permissions.url, 'GET', `/albums/${album.id}/audit`, { token: bob })).status,
+      ).toBe(404);
+    });
+
+    it('3b. re-approval later works with a fresh RPT', async () => {
+      // The exchange above left a new pending request: alice approves it.
+      const [pending] = (await incoming(alice)).filter((entry) => entry.albumId === album.id);
+      expect(pending?.requester.username).toBe('jdoe');
+      const approved = await call(
+        permissions.url,
+        'POST',
+        `/permission-requests/${pending?.id ?? ''}/approve`,
+        { token: alice },
+      );
+      expect(approved.status).toBe(200);
+      // RPTs carry whole seconds: one from the second of the revocation counts as older than it.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const exchange = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {
+        bearer: jdoe,
+      });
+      expect(exchange.status).toBe(200);
+      const fresh = exchange.body.access_token ?? '';
+      expect((await call(albums.url, 'GET', `/albums/${album.id}`, { token: fresh })).status).toBe(
+        200,
+      );
+      // The RPT from before the revocation stays refused.
+      expect(
+        (await call(albums.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).status,
+      ).toBe(401);
+    });
+  });
+
+  describe('4. deny, withdraw and repeated requests', () => {
+    it('leaves no pending request after a deny or a withdrawal', async () => {
+      const album = await registeredAlbum('Deny and withdraw');
+      // bob asks with the ticket of his challenge.
+      const asked = await requestAccess(bob, {
+        ticket: await challenge(bob, `/albums/${album.id}`),
+      });
+      expect(asked.status).toBe(202);
+      expect(asked.body.pendingScopes).toEqual(['album:view']);
+      expect(
+        (
+          await call(permissions.url, 'POST', `/permission-requests/${asked.body.id}/deny`, {
+            token: alice,
+          })
+        ).status,
+      ).toBe(204);
+      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+
+      const again = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
+      expect(again.status).toBe(202);
+      // Only the requester withdraws: for alice the request does not exist.
+      expect(
+        (
+          await call(permissions.url, 'DELETE', `/permission-requests/${again.body.id}`, {
+            token: alice,
+          })
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await call(permissions.url, 'DELETE', `/permission-requests/${again.body.id}`, {
+            token: bob,
+          })
+        ).status,
+      ).toBe(204);
+      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+      const outgoing = await call<Page<PermissionRequest>>(
+        permissions.url,
+        'GET',
+        '/permission-requests/outgoing?limit=100',
+        { token: bob },
+      );
+      expect(outgoing.body.items.map((entry) => entry.albumId)).not.toContain(album.id);
+      const tickets = await protection.request<unknown[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}`,
+      );
+      expect(tickets.body).toEqual([]);
+    });
+
+    it('keeps one request when the same access is asked for twice', async () => {
+      const album = await registeredAlbum('Asked twice');
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const asked = await requestAccess(jdoe, { albumId: album.id, scopes: ['album:edit'] });
+        expect(asked.status).toBe(202);
+        expect(asked.body.pendingScopes).toEqual(['album:edit']);
+      }
+      expect((await incoming(alice)).filter((entry) => entry.albumId === album.id)).toHaveLength(1);
+      const tickets = await protection.request<unknown[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}`,
+      );
+      expect(tickets.body).toHaveLength(1);
+      const outgoing = await call<Page<PermissionRequest>>(
+        permissions.url,
+        'GET',
+        '/permission-requests/outgoing?limit=100',
+        { token: jdoe },
+      );
+      expect(outgoing.body.items.find((entry) => entry.albumId === album.id)).toMatchObject({
+        status: 'pending',
+        pendingScopes: ['album:edit'],
+      });
+    });
+
+    it('answers 200 granted when the access already exists', async () => {
+      const album = await registeredAlbum('Already shared');
+      expect(
+        (
+          await call(permissions.url, 'PUT', `/albums/${album.id}/shares/bob`, {
+            token: alice,
+            body: { scopes: ['album:view'] },
+          })
+        ).status,
+      ).toBe(200);
+      const asked = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
+      expect(asked.status).toBe(200);
+      expect(asked.body).toMatchObject({ status: 'granted', grantedScopes: ['album:view'] });
+    });
+
+    it('refuses unknown users, foreign scopes, sharing with oneself and other owners', async () => {
+      const album = await registeredAlbum('Validation');
+      const put = (token: string, username: string, body: unknown) =>
+        call<{ errors?: { field: string; message: string }[] }>(
+          permissions.url,
+          'PUT',
+          `/albums/${album.id}/shares/${username}`,
+          { token, body },
+        );
+      const unknown = await put(alice, 'nobody-here', { scopes: ['album:view'] });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors?.[0]?.field).toBe('username');
+      expect((await put(alice, 'jdoe', { scopes: ['album:admin'] })).status).toBe(400);
+      expect((await put(alice, 'jdoe', { scopes: [] })).status).toBe(400);
+      const self = await put(alice, 'alice', { scopes: ['album:view'] });
+      expect(self.status).toBe(400);
+      expect(self.body.errors?.[0]?.message).toMatch(/yourself/);
+      expect((await put(bob, 'jdoe', { scopes: ['album:view'] })).status).toBe(404);
+      expect(
+        (await call(permissions.url, 'GET', '/albums/not-an-id/shares', { token: alice })).status,
+      ).toBe(400);
+      expect(
+        (await requestAccess(jdoe, { albumId: album.id, scopes: ['album:view'], ticket: 'x' }))
+          .status,
+      ).toBe(400);
+      expect(
+        (await requestAccess(alice, { albumId: album.id, scopes: ['album:view'] })).status,
+      ).toBe(400);
+      expect((await requestAccess(jdoe, { ticket: 'not-a-ticket' })).status).toBe(400);
+      const partial = await put(alice, 'jdoe', { scopes: ['album:view', 'album:edit'] });
+      expect(partial.status).toBe(200);
+      // A re-share that drops a scope revokes it.
+      const narrowed = await put(alice, 'jdoe', { scopes: ['album:view'] });
+      expect(narrowed.body).toMatchObject({ username: 'jdoe', scopes: ['album:view'] });
+    });
+  });
+
+  describe('5. partners', () => {
+    it('shares an album with a partner, which reads it with an RPT until it is revoked', async () => {
+      const album = await registeredAlbum('For the print shop');
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(4096)]);
+      const form = new FormData();
+      form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'print.jpg');
+      const uploaded = await fetch(`${albums.url}/albums/${album.id}/photos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+        body: form,
+      });
+      expect(uploaded.status).toBe(201);
+      const photo = (await uploaded.json()) as { id: string };
+
+      const shared = await call<Share>(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/${PRINTSHOP_USER}`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(shared.status).toBe(200);
+      expect(shared.body).toMatchObject({ username: PRINTSHOP_USER, kind: 'partner' });
+
+      // The partner has nothing but its client id and secret.
+      const partner = (await clientToken(PRINTSHOP.clientId, PRINTSHOP.secret)).access_token;
+      const ticket = await challenge(partner, `/albums/${album.id}/photos/${photo.id}/content`);
+      const exchange = await exchangeTicket(ticket, PRINTSHOP);
+      expect(exchange.status).toBe(200);
+      const rpt = exchange.body.access_token ?? '';
+      expect((await call(albums.url, 'GET', `/albums/${album.id}`, { token: rpt })).status).toBe(
+        200,
+      );
+      const content = await fetch(`${albums.url}/albums/${album.id}/photos/${photo.id}/content`, {
+        headers: { authorization: `Bearer ${rpt}` },
+      });
+      expect(content.status).toBe(200);
+      expect(Buffer.from(await content.arrayBuffer()).equals(bytes)).toBe(true);
+
+      const mine = await call<{ albumId: string }[]>(permissions.url, 'GET', '/shared-with-me', {
+        token: partner,
+      });
+      expect(mine.body.map((entry) => entry.albumId)).toContain(album.id);
+
+      expect(
+        (
+          await call(permissions.url, 'DELETE', `/albums/${album.id}/shares/${PRINTSHOP_USER}`, {
+            token: alice,
+          })
+        ).status,
+      ).toBe(204);
+      await expect
+        .poll(
+          async () => (await call(albums.url, 'GET', `/albums/${album.id}`, { token: rpt })).status,
+          { timeout: 1_000, interval: 50 },
+        )
+        .toBe(401);
+      const refused = await exchangeTicket(
+        await challenge(partner, `/albums/${album.id}`),
+        PRINTSHOP,
+      );
+      expect(refused.status).toBe(403);
+    });
+
+    it('refuses partner-noaudience on every route of both services', async () => {
+      const album = await registeredAlbum('Not for strangers');
+      const stranger = (await clientToken('partner-noaudience', PARTNER_NOAUDIENCE_SECRET))
+        .access_token;
+      for (const [base, method, path] of [
+        [albums.url, 'GET', `/albums/${album.id}`],
+        [albums.url, 'GET', '/albums'],
+        [permissions.url, 'GET', '/shared-with-me'],
+        [permissions.url, 'POST', '/permission-requests'],
+        [permissions.url, 'GET', `/albums/${album.id}/shares`],
+      ] as const) {
+        const response = await call(base, method, path, {
+          token: stranger,
+          ...(method === 'POST' ? { body: { albumId: album.id, scopes: ['album:view'] } } : {}),
+        });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(
+          /error_description="audience not accepted"/,
+        );
+      }
+    });
+  });
+});
