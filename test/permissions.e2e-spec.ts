@@ -432,6 +432,48 @@ describe('permission requests, sharing and revocation', () => {
         PRINTSHOP,
       );
       expect(refused.status).toBe(403);
+      expect(refused.body.error_description).toBe('request_submitted');
+
+      // That exchange asked alice again, as a person's would: she sees the partner's request.
+      const request = (await incoming(alice)).find((entry) => entry.albumId === album.id);
+      expect(request).toMatchObject({
+        requester: { username: PRINTSHOP_USER, partner: true },
+        pendingScopes: ['album:view'],
+      });
+      const approved = await call(
+        permissions.url,
+        'POST',
+        `/permission-requests/${request?.id ?? ''}/approve`,
+        { token: alice },
+      );
+      expect(approved.status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const renewed = await exchangeTicket(
+        await challenge(partner, `/albums/${album.id}`),
+        PRINTSHOP,
+      );
+      expect(renewed.status).toBe(200);
+      expect(
+        (
+          await call(albums.url, 'GET', `/albums/${album.id}`, {
+            token: renewed.body.access_token ?? '',
+          })
+        ).status,
+      ).toBe(200);
+      const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+        token: alice,
+      });
+      expect(shares.body).toEqual([
+        expect.objectContaining({
+          username: PRINTSHOP_USER,
+          kind: 'partner',
+          scopes: ['album:view'],
+        }),
+      ]);
+      // The old RPT stays refused.
+      expect((await call(albums.url, 'GET', `/albums/${album.id}`, { token: rpt })).status).toBe(
+        401,
+      );
     });
 
     it('refuses partner-noaudience on every route of both services', async () => {

@@ -11,6 +11,9 @@ export const KEYCLOAK_URL = (process.env['KEYCLOAK_URL'] ?? 'http://localhost:80
 export const REALM = 'photoz';
 export const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 export const ALBUM_API_SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
+/** The album-api client's internal id in the dev realm export. */
+export const ALBUM_API_UUID =
+  process.env['KEYCLOAK_CLIENT_UUID'] ?? '2b1f7c3e-5a9d-4c1e-8f0a-a1b0a9e00001';
 export const PARTNER_PRINTSHOP_SECRET =
   process.env['PARTNER_PRINTSHOP_SECRET'] ?? 'partner-printshop-dev-secret';
 export const PARTNER_NOAUDIENCE_SECRET =
@@ -23,6 +26,7 @@ export function serviceEnv(overrides: Record<string, string> = {}): Record<strin
     KEYCLOAK_URL,
     KEYCLOAK_REALM: REALM,
     KEYCLOAK_CLIENT_SECRET: ALBUM_API_SECRET,
+    KEYCLOAK_CLIENT_UUID: ALBUM_API_UUID,
     PORT: '0',
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
+import { AccessDirectory } from './access/access-directory.ts';
 import { AlbumDirectory } from './albums/album-directory.ts';
 import { AuditEventEntity } from './audit/audit-event.entity.ts';
 import { AuditController } from './audit/audit.controller.ts';
@@ -25,7 +26,13 @@ export class PermissionServiceModule {
         }),
       ],
       controllers: [PermissionRequestsController, SharesController, AuditController],
-      providers: [AlbumDirectory, AuditRepository, PermissionRequestService, ShareService],
+      providers: [
+        AccessDirectory,
+        AlbumDirectory,
+        AuditRepository,
+        PermissionRequestService,
+        ShareService,
+      ],
     };
   }
 }

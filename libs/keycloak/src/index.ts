@@ -1,3 +1,4 @@
+export * from './authorization-admin.client.ts';
 export * from './keycloak-discovery.ts';
 export * from './keycloak-http.ts';
 export * from './keycloak.module.ts';

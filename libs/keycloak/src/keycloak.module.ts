@@ -5,6 +5,7 @@ import { KeycloakReadiness } from './keycloak.readiness.ts';
 import { ProtectionApiClient } from './protection-api.client.ts';
 import { ProtectionApiToken } from './protection-api-token.ts';
 import { UmaGrantClient } from './uma-grant.client.ts';
+import { AuthorizationAdminClient } from './authorization-admin.client.ts';
 
 /** Discovery, the protection API token and the typed Keycloak client, for the whole application. */
 @Global()
@@ -25,6 +26,7 @@ export class KeycloakModule {
         KeycloakReadiness,
         ProtectionApiClient,
         UmaGrantClient,
+        AuthorizationAdminClient,
       ],
       exports: [
         KEYCLOAK_OPTIONS,
@@ -33,6 +35,7 @@ export class KeycloakModule {
         KeycloakReadiness,
         ProtectionApiClient,
         UmaGrantClient,
+        AuthorizationAdminClient,
       ],
     };
   }

@@ -8,6 +8,8 @@ export interface KeycloakOptions {
   /** The resource server's client id (`album-api`). */
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The resource server client's internal id, for the admin API (partner shares). */
+  readonly clientUuid?: string;
   /** Per request. */
   readonly timeoutMs: number;
 }

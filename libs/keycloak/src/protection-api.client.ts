@@ -54,23 +54,21 @@ const ticketSchema = z.object({
   id: z.string(),
   owner: z.string(),
   resource: z.string(),
-  scope: z.string().optional(),
-  scopeName: z.string().optional(),
+  scope: z.string(),
   requester: z.string(),
-  requesterName: z.string().optional(),
-  ownerName: z.string().optional(),
   granted: z.boolean().optional().default(false),
 });
 
-/** A permission ticket: a pending request (`granted: false`) or a grant, for one scope. */
+/**
+ * A permission ticket: a pending request (`granted: false`) or a grant, for one scope. The
+ * requester is a user id, or a client's internal id when a partner asked with its own credentials.
+ */
 export interface PermissionTicket {
   readonly id: string;
   readonly ownerId: string;
-  readonly ownerName: string | undefined;
   readonly resourceId: string;
-  readonly scopeName: string;
+  readonly scopeId: string;
   readonly requesterId: string;
-  readonly requesterName: string;
   readonly granted: boolean;
 }
 
@@ -87,11 +85,9 @@ function toTicket(body: unknown): PermissionTicket {
   return {
     id: ticket.id,
     ownerId: ticket.owner,
-    ownerName: ticket.ownerName,
     resourceId: ticket.resource,
-    scopeName: ticket.scopeName ?? ticket.scope ?? '',
+    scopeId: ticket.scope,
     requesterId: ticket.requester,
-    requesterName: ticket.requesterName ?? '',
     granted: ticket.granted,
   };
 }
@@ -230,13 +226,15 @@ export class ProtectionApiClient {
     return z.object({ ticket: z.string().min(1) }).parse(response.body).ticket;
   }
 
-  /** Permission tickets matching the query, with user and scope names, following every page. */
+  /**
+   * Permission tickets matching the query, following every page. Names are not asked for:
+   * Keycloak fails the whole search when a requester is a client rather than a user.
+   */
   async findTickets(query: TicketQuery, pageSize = 100): Promise<PermissionTicket[]> {
     const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
     const found: PermissionTicket[] = [];
     for (let first = 0; ; first += pageSize) {
       const params = new URLSearchParams({
-        returnNames: 'true',
         first: String(first),
         max: String(pageSize),
       });

@@ -1,5 +1,5 @@
 import { ProblemException } from '@app/common';
-import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+import { KeycloakUnavailableError } from '@app/keycloak';
 
 /**
  * Runs a step that talks to Keycloak; when Keycloak is unreachable the caller gets a 503 with
@@ -19,13 +19,4 @@ export async function withKeycloak<T>(work: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
-}
-
-/** Keycloak refused a grant because the user does not exist. */
-export function isUnknownUser(error: unknown): boolean {
-  return (
-    error instanceof KeycloakError &&
-    error.status === 400 &&
-    /does not exist/i.test(error.description ?? '')
-  );
 }

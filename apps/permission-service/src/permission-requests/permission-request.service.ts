@@ -4,12 +4,14 @@ import { notFoundProblem, ProblemException, validationProblem } from '@app/commo
 import { KeycloakError, ProtectionApiClient, UmaGrantClient } from '@app/keycloak';
 import {
   type AccessEntry,
-  groupTickets,
-  isPartner,
+  AccessDirectory,
+  grantedScopes,
+  type NamedTicket,
+  type Party,
   parseRequestId,
   requestId,
   scopeNames,
-} from '../access/access-entry.ts';
+} from '../access/access-directory.ts';
 import { withKeycloak } from '../access/keycloak-problems.ts';
 import { pageOf } from '../access/page.ts';
 import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
@@ -19,24 +21,6 @@ import type {
   PermissionRequestDto,
   PermissionRequestPageDto,
 } from './permission-request.dto.ts';
-
-function toDto(entry: AccessEntry, album: AlbumResource): PermissionRequestDto {
-  const pendingScopes = scopeNames(entry.pending);
-  return {
-    id: requestId(entry),
-    albumId: album.albumId,
-    albumName: album.name,
-    requester: {
-      id: entry.requesterId,
-      username: entry.requesterName,
-      partner: isPartner(entry.requesterName),
-    },
-    ownerUsername: entry.ownerName ?? null,
-    status: pendingScopes.length > 0 ? 'pending' : 'granted',
-    pendingScopes,
-    grantedScopes: scopeNames(entry.granted),
-  };
-}
 
 /** The resource and scopes a permission ticket asks for (Keycloak verifies the ticket itself). */
 function ticketPermission(ticket: string): { resourceId: string; scopes: string[] } | undefined {
@@ -74,10 +58,11 @@ export class PermissionRequestService {
     private readonly grants: UmaGrantClient,
     private readonly challenges: UmaTicketCache,
     private readonly albums: AlbumDirectory,
+    private readonly access: AccessDirectory,
     private readonly audit: AuditRepository,
   ) {}
 
-  /** Asks the album's owner for access on the requester's behalf; `created` when something new was asked. */
+  /** Asks the album's owner for access on the requester's behalf. */
   async request(
     requester: Principal,
     requesterToken: string,
@@ -88,9 +73,12 @@ export class PermissionRequestService {
       if (album.ownerId === requester.subject) {
         throw validationProblem([{ field: 'albumId', message: 'you own this album already' }]);
       }
-      const before = await this.entry(album.resourceId, requester.subject);
-      const granted = new Set(scopeNames(before?.granted ?? []));
-      const asked = new Set([...granted, ...scopeNames(before?.pending ?? [])]);
+      const party = await this.access.partyOf(requester);
+      const before = await this.access.entry(album.resourceId, party);
+      const asked = new Set([
+        ...(before === undefined ? [] : grantedScopes(before)),
+        ...scopeNames(before?.pending ?? []),
+      ]);
       const missing = scopes.filter((scope) => !asked.has(scope));
       if (missing.length > 0) {
         try {
@@ -99,7 +87,7 @@ export class PermissionRequestService {
             requesterToken,
           );
         } catch (error) {
-          if (error instanceof KeycloakError && error.status < 500 && ticket !== undefined) {
+          if (error instanceof KeycloakError && ticket !== undefined) {
             throw invalidTicket();
           }
           throw error;
@@ -108,29 +96,23 @@ export class PermissionRequestService {
           albumId: album.albumId,
           action: 'requested',
           actor: requester,
-          subject: { id: requester.subject, username: requester.username },
+          subject: party,
           scopes: missing,
         });
       }
-      const after = await this.entry(album.resourceId, requester.subject);
-      if (after === undefined) {
-        // Keycloak granted access without recording a request (a policy allows it).
-        return {
-          id: requestId({ resourceId: album.resourceId, requesterId: requester.subject }),
-          albumId: album.albumId,
-          albumName: album.name,
-          requester: {
-            id: requester.subject,
-            username: requester.username,
-            partner: requester.partner,
-          },
-          ownerUsername: null,
-          status: 'granted',
-          pendingScopes: [],
-          grantedScopes: [...scopes].sort(),
-        };
-      }
-      return toDto(after, album);
+      const after = await this.access.entry(album.resourceId, party);
+      return this.toDto(
+        after ?? {
+          // Keycloak granted access without recording a request (a policy allows it).
+          resourceId: album.resourceId,
+          ownerId: album.ownerId,
+          requester: party,
+          pending: [],
+          granted: [],
+          sharedScopes: scopes,
+        },
+        album,
+      );
     });
   }
 
@@ -142,8 +124,7 @@ export class PermissionRequestService {
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {
     return withKeycloak(async () => {
-      const tickets = await this.protection.findTickets({ owner: owner.subject });
-      const entries = groupTickets(tickets).filter((entry) =>
+      const entries = (await this.access.entries({ owner: owner.subject })).filter((entry) =>
         status === 'pending' ? entry.pending.length > 0 : entry.granted.length > 0,
       );
       return this.page(entries, limit, cursor);
@@ -157,8 +138,8 @@ export class PermissionRequestService {
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {
     return withKeycloak(async () => {
-      const tickets = await this.protection.findTickets({ requester: requester.subject });
-      return this.page(groupTickets(tickets), limit, cursor);
+      const party = await this.access.partyOf(requester);
+      return this.page(await this.access.entries({ requester: party.id }), limit, cursor);
     });
   }
 
@@ -171,18 +152,29 @@ export class PermissionRequestService {
     return withKeycloak(async () => {
       const { entry, album } = await this.ownedRequest(owner, id);
       const chosen = this.pendingTickets(entry, scopes);
-      for (const ticket of chosen) {
-        await this.protection.approveTicket(ticket.id);
+      if (entry.requester.partner) {
+        await this.access.setPartnerShare(album.resourceId, entry.requester, [
+          ...new Set([...grantedScopes(entry), ...scopeNames(chosen)]),
+        ]);
+        for (const ticket of chosen) {
+          await this.protection.deleteTicket(ticket.id);
+        }
+      } else {
+        for (const ticket of chosen) {
+          await this.protection.approveTicket(ticket.id);
+        }
       }
       await this.audit.record({
         albumId: album.albumId,
         action: 'approved',
         actor: owner,
-        subject: { id: entry.requesterId, username: entry.requesterName },
+        subject: entry.requester,
         scopes: scopeNames(chosen),
       });
-      const after = await this.entry(entry.resourceId, entry.requesterId);
-      return toDto(after ?? entry, album);
+      return this.toDto(
+        (await this.access.entry(album.resourceId, entry.requester)) ?? entry,
+        album,
+      );
     });
   }
 
@@ -198,7 +190,7 @@ export class PermissionRequestService {
         albumId: album.albumId,
         action: 'denied',
         actor: owner,
-        subject: { id: entry.requesterId, username: entry.requesterName },
+        subject: entry.requester,
         scopes: scopeNames(pending),
       });
     });
@@ -208,10 +200,15 @@ export class PermissionRequestService {
   async withdraw(requester: Principal, id: string): Promise<void> {
     await withKeycloak(async () => {
       const parsed = parseRequestId(id);
-      if (parsed === undefined || parsed.requesterId !== requester.subject) {
+      const party = await this.access.partyOf(requester);
+      if (parsed === undefined || parsed.requesterId !== party.id) {
         throw notFoundProblem(`No permission request ${id}`);
       }
-      const entry = await this.entry(parsed.resourceId, requester.subject);
+      const [entry] = await this.access.entries({
+        resourceId: parsed.resourceId,
+        requester: party.id,
+        granted: false,
+      });
       if (entry === undefined || entry.pending.length === 0) {
         throw notFoundProblem(`No pending permission request ${id}`);
       }
@@ -224,11 +221,29 @@ export class PermissionRequestService {
           albumId: album.albumId,
           action: 'withdrawn',
           actor: requester,
-          subject: { id: requester.subject, username: requester.username },
+          subject: party,
           scopes: scopeNames(entry.pending),
         });
       }
     });
+  }
+
+  private async toDto(entry: AccessEntry, album: AlbumResource): Promise<PermissionRequestDto> {
+    const pendingScopes = scopeNames(entry.pending);
+    return {
+      id: requestId(entry),
+      albumId: album.albumId,
+      albumName: album.name,
+      requester: {
+        id: entry.requester.id,
+        username: entry.requester.username,
+        partner: entry.requester.partner,
+      },
+      ownerUsername: (await this.access.username(album.ownerId)) ?? null,
+      status: pendingScopes.length > 0 ? 'pending' : 'granted',
+      pendingScopes,
+      grantedScopes: grantedScopes(entry),
+    };
   }
 
   private async target(
@@ -267,33 +282,31 @@ export class PermissionRequestService {
     return { album, scopes: input.scopes, ticket: undefined };
   }
 
-  /** The request when the caller owns its album; 404 otherwise, as for a request that does not exist. */
+  /** The request when the caller owns its album; 404 otherwise, as for one that does not exist. */
   private async ownedRequest(
     owner: Principal,
     id: string,
   ): Promise<{ entry: AccessEntry; album: AlbumResource }> {
     const parsed = parseRequestId(id);
-    const entry =
+    const [entry] =
       parsed === undefined
-        ? undefined
-        : groupTickets(
-            await this.protection.findTickets({
-              resourceId: parsed.resourceId,
-              owner: owner.subject,
-              requester: parsed.requesterId,
-            }),
-          )[0];
+        ? []
+        : await this.access.entries({
+            resourceId: parsed.resourceId,
+            owner: owner.subject,
+            requester: parsed.requesterId,
+          });
     const album =
       entry === undefined
         ? undefined
         : (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
-    if (entry === undefined || album === undefined || entry.ownerId !== owner.subject) {
+    if (entry === undefined || album === undefined || album.ownerId !== owner.subject) {
       throw notFoundProblem(`No permission request ${id}`);
     }
     return { entry, album };
   }
 
-  private pendingTickets(entry: AccessEntry, scopes: readonly string[] | undefined) {
+  private pendingTickets(entry: AccessEntry, scopes: readonly string[] | undefined): NamedTicket[] {
     if (entry.pending.length === 0) {
       throw new ProblemException({
         status: 409,
@@ -302,7 +315,7 @@ export class PermissionRequestService {
       });
     }
     if (scopes === undefined) {
-      return entry.pending;
+      return [...entry.pending];
     }
     const pendingScopes = new Set(scopeNames(entry.pending));
     const notPending = scopes.filter((scope) => !pendingScopes.has(scope));
@@ -314,22 +327,22 @@ export class PermissionRequestService {
     return entry.pending.filter((ticket) => scopes.includes(ticket.scopeName));
   }
 
-  private async entry(resourceId: string, requesterId: string): Promise<AccessEntry | undefined> {
-    return groupTickets(
-      await this.protection.findTickets({ resourceId, requester: requesterId }),
-    )[0];
-  }
-
   private async page(
     entries: AccessEntry[],
     limit: number,
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {
     const albums = await this.albums.byResourceIds(entries.map((entry) => entry.resourceId));
-    const known = entries.filter((entry) => albums.has(entry.resourceId));
-    const page = pageOf(known, limit, cursor);
+    const page = pageOf(
+      entries.flatMap((entry) => {
+        const album = albums.get(entry.resourceId);
+        return album === undefined ? [] : [{ entry, album }];
+      }),
+      limit,
+      cursor,
+    );
     return {
-      items: page.items.map((entry) => toDto(entry, albums.get(entry.resourceId) as AlbumResource)),
+      items: await Promise.all(page.items.map(({ entry, album }) => this.toDto(entry, album))),
       nextCursor: page.nextCursor,
     };
   }

@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { type Principal, RptRevocations } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
-import { type PermissionTicket, ProtectionApiClient } from '@app/keycloak';
-import { type AccessEntry, groupTickets, isPartner, scopeNames } from '../access/access-entry.ts';
-import { isUnknownUser, withKeycloak } from '../access/keycloak-problems.ts';
+import { ProtectionApiClient } from '@app/keycloak';
+import {
+  type AccessEntry,
+  AccessDirectory,
+  grantedScopes,
+  type NamedTicket,
+  type Party,
+  scopeNames,
+} from '../access/access-directory.ts';
+import { withKeycloak } from '../access/keycloak-problems.ts';
 import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import type { ShareDto, SharedAlbumDto } from './share.dto.ts';
@@ -12,23 +19,25 @@ const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
 
 function toShare(entry: AccessEntry): ShareDto {
   return {
-    userId: entry.requesterId,
-    username: entry.requesterName,
-    kind: isPartner(entry.requesterName) ? 'partner' : 'person',
-    scopes: scopeNames(entry.granted),
+    userId: entry.requester.subject,
+    username: entry.requester.username,
+    kind: entry.requester.partner ? 'partner' : 'person',
+    scopes: grantedScopes(entry),
   };
 }
 
 /**
  * Direct sharing and revocation by an album's owner, with a person or a partner's service account.
- * Grants are Keycloak permission tickets; a revocation is also recorded where the album service
- * checks RPTs, so RPTs issued before it stop opening the album at once.
+ * A person's grants are Keycloak permission tickets; a partner's direct share is a scope permission
+ * (see AuthorizationAdminClient). Every revocation is also recorded where the album service checks
+ * RPTs, so RPTs issued before it stop opening the album at once.
  */
 @Injectable()
 export class ShareService {
   constructor(
     private readonly protection: ProtectionApiClient,
     private readonly albums: AlbumDirectory,
+    private readonly access: AccessDirectory,
     private readonly revocations: RptRevocations,
     private readonly audit: AuditRepository,
   ) {}
@@ -36,11 +45,8 @@ export class ShareService {
   async list(owner: Principal, albumId: string): Promise<ShareDto[]> {
     return withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
-      const tickets = await this.protection.findTickets({
-        resourceId: album.resourceId,
-        granted: true,
-      });
-      return groupTickets(tickets)
+      return (await this.access.entriesOfResource(album.resourceId))
+        .filter((entry) => grantedScopes(entry).length > 0)
         .map(toShare)
         .sort((a, b) => a.username.localeCompare(b.username));
     });
@@ -55,41 +61,32 @@ export class ShareService {
   ): Promise<ShareDto> {
     return withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
-      this.checkUsername(owner, username);
+      const party = await this.party(owner, username);
       const unknown = scopes.filter((scope) => !album.scopes.includes(scope));
       if (unknown.length > 0) {
         throw validationProblem([
           { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
         ]);
       }
-      const before = await this.entry(album, username);
-      const granted = new Set(scopeNames(before?.granted ?? []));
-      const dropped = (before?.granted ?? []).filter(
-        (ticket) => !scopes.includes(ticket.scopeName),
-      );
-      const added = scopes.filter((scope) => !granted.has(scope));
-      if (before !== undefined && dropped.length > 0) {
-        await this.revoke(album, before.requesterId, dropped);
+      const before = await this.access.entry(album.resourceId, party);
+      const held = before === undefined ? [] : grantedScopes(before);
+      const dropped = held.filter((scope) => !scopes.includes(scope));
+      const added = scopes.filter((scope) => !held.includes(scope));
+      if (dropped.length > 0) {
+        await this.revoke(album, party, () =>
+          this.withdrawGrants(album, party, before, (scope) => dropped.includes(scope), scopes),
+        );
       }
-      for (const scope of added) {
-        const pending = before?.pending.find((ticket) => ticket.scopeName === scope);
-        if (pending === undefined) {
-          await this.grant(album, username, scope);
-        } else {
-          await this.protection.approveTicket(pending.id);
-        }
+      if (added.length > 0) {
+        await this.grant(album, party, before, scopes);
       }
-      const after = await this.entry(album, username);
-      if (after === undefined) {
-        throw notFoundProblem(`No user ${username}`);
-      }
-      const subject = { id: after.requesterId, username: after.requesterName };
+      const after = await this.access.entry(album.resourceId, party);
       if (added.length > 0 || dropped.length > 0) {
         await this.audit.record({
           albumId: album.albumId,
           action: 'shared',
           actor: owner,
-          subject,
+          subject: party,
           scopes,
         });
       }
@@ -98,11 +95,20 @@ export class ShareService {
           albumId: album.albumId,
           action: 'revoked',
           actor: owner,
-          subject,
-          scopes: scopeNames(dropped),
+          subject: party,
+          scopes: dropped,
         });
       }
-      return toShare(after);
+      return toShare(
+        after ?? {
+          resourceId: album.resourceId,
+          ownerId: album.ownerId,
+          requester: party,
+          pending: [],
+          granted: [],
+          sharedScopes: [],
+        },
+      );
     });
   }
 
@@ -110,18 +116,20 @@ export class ShareService {
   async remove(owner: Principal, albumId: string, username: string): Promise<void> {
     await withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
-      this.checkUsername(owner, username);
-      const entry = await this.entry(album, username);
+      const party = await this.party(owner, username);
+      const entry = await this.access.entry(album.resourceId, party);
       if (entry === undefined) {
         throw notFoundProblem(`${username} holds nothing on album ${albumId}`);
       }
-      await this.revoke(album, entry.requesterId, [...entry.granted, ...entry.pending]);
+      await this.revoke(album, party, () =>
+        this.withdrawGrants(album, party, entry, () => true, []),
+      );
       await this.audit.record({
         albumId: album.albumId,
         action: 'revoked',
         actor: owner,
-        subject: { id: entry.requesterId, username: entry.requesterName },
-        scopes: scopeNames([...entry.granted, ...entry.pending]),
+        subject: party,
+        scopes: [...new Set([...grantedScopes(entry), ...scopeNames(entry.pending)])].sort(),
       });
     });
   }
@@ -129,70 +137,101 @@ export class ShareService {
   /** Albums shared with the caller, with the scopes held. */
   async sharedWith(caller: Principal): Promise<SharedAlbumDto[]> {
     return withKeycloak(async () => {
-      const entries = groupTickets(
-        await this.protection.findTickets({ requester: caller.subject, granted: true }),
-      );
-      const albums = await this.albums.byResourceIds(entries.map((entry) => entry.resourceId));
-      return entries.flatMap((entry) => {
-        const album = albums.get(entry.resourceId);
-        return album === undefined
-          ? []
-          : [
-              {
-                albumId: album.albumId,
-                albumName: album.name,
-                ownerUsername: entry.ownerName ?? '',
-                scopes: scopeNames(entry.granted),
-              },
-            ];
-      });
+      const party = await this.access.partyOf(caller);
+      const held = new Map<string, Set<string>>();
+      const hold = (resourceId: string, scopes: readonly string[]) => {
+        const set = held.get(resourceId) ?? new Set<string>();
+        scopes.forEach((scope) => set.add(scope));
+        held.set(resourceId, set);
+      };
+      for (const entry of await this.access.entries({ requester: party.id, granted: true })) {
+        hold(entry.resourceId, scopeNames(entry.granted));
+      }
+      for (const share of await this.access.partnerShares(party)) {
+        hold(share.resourceId, share.scopes);
+      }
+      const albums = await this.albums.byResourceIds(held.keys());
+      const shared: SharedAlbumDto[] = [];
+      for (const [resourceId, scopes] of held) {
+        const album = albums.get(resourceId);
+        if (album !== undefined) {
+          shared.push({
+            albumId: album.albumId,
+            albumName: album.name,
+            ownerUsername: (await this.access.username(album.ownerId)) ?? '',
+            scopes: [...scopes].sort(),
+          });
+        }
+      }
+      return shared;
     });
   }
 
   /**
-   * Records the revocation before deleting the grants (a failure in between leaves the user with
-   * less access, never more) and again after (RPTs minted meanwhile are older than it too).
+   * Records the revocation before taking the grants away (a failure in between leaves the party
+   * with less access, never more) and again after (RPTs minted meanwhile are older than it too).
    */
-  private async revoke(
+  private async revoke(album: AlbumResource, party: Party, takeAway: () => Promise<void>) {
+    await this.revocations.record(album.resourceId, party.subject);
+    await takeAway();
+    await this.revocations.record(album.resourceId, party.subject);
+  }
+
+  /** Deletes the tickets whose scope matches and, for a partner, narrows its share to `keep`. */
+  private async withdrawGrants(
     album: AlbumResource,
-    requesterId: string,
-    tickets: readonly PermissionTicket[],
+    party: Party,
+    entry: AccessEntry | undefined,
+    matches: (scope: string) => boolean,
+    keep: readonly string[],
   ): Promise<void> {
-    await this.revocations.record(album.resourceId, requesterId);
-    for (const ticket of tickets) {
+    const tickets: NamedTicket[] = [...(entry?.granted ?? []), ...(entry?.pending ?? [])];
+    for (const ticket of tickets.filter((candidate) => matches(candidate.scopeName))) {
       await this.protection.deleteTicket(ticket.id);
     }
-    await this.revocations.record(album.resourceId, requesterId);
-  }
-
-  private async grant(album: AlbumResource, username: string, scope: string): Promise<void> {
-    try {
-      await this.protection.grant(album.resourceId, username, scope);
-    } catch (error) {
-      if (isUnknownUser(error)) {
-        throw validationProblem([{ field: 'username', message: `no user ${username}` }]);
-      }
-      throw error;
+    if (party.partner && (entry?.sharedScopes.length ?? 0) > 0) {
+      await this.access.setPartnerShare(album.resourceId, party, keep);
     }
   }
 
-  private async entry(album: AlbumResource, username: string): Promise<AccessEntry | undefined> {
-    const tickets = await this.protection.findTickets({
-      resourceId: album.resourceId,
-      requester: username,
-    });
-    // Keycloak matches the requester by id or username; keep the tickets of this username only.
-    return groupTickets(tickets.filter((ticket) => ticket.requesterName === username))[0];
+  private async grant(
+    album: AlbumResource,
+    party: Party,
+    before: AccessEntry | undefined,
+    scopes: readonly string[],
+  ): Promise<void> {
+    const answered = (before?.pending ?? []).filter((ticket) => scopes.includes(ticket.scopeName));
+    if (party.partner) {
+      // A partner's share is one permission with the full set; its requests are answered by it.
+      await this.access.setPartnerShare(album.resourceId, party, scopes);
+      for (const ticket of answered) {
+        await this.protection.deleteTicket(ticket.id);
+      }
+      return;
+    }
+    // Pending requests for the scopes are approved, so that they do not linger as requests.
+    for (const ticket of answered) {
+      await this.protection.approveTicket(ticket.id);
+    }
+    const granted = new Set([...scopeNames(before?.granted ?? []), ...scopeNames(answered)]);
+    for (const scope of scopes.filter((candidate) => !granted.has(candidate))) {
+      await this.protection.grant(album.resourceId, party.username, scope);
+    }
   }
 
-  private checkUsername(owner: Principal, username: string): void {
+  private async party(owner: Principal, username: string): Promise<Party> {
     if (!USERNAME.test(username)) {
       throw validationProblem([{ field: 'username', message: 'username is not a valid username' }]);
     }
-    if (username === owner.username) {
+    if (username.toLowerCase() === owner.username.toLowerCase()) {
       throw validationProblem([
         { field: 'username', message: 'you cannot share an album with yourself' },
       ]);
     }
+    const party = await this.access.partyByUsername(username);
+    if (party === undefined) {
+      throw validationProblem([{ field: 'username', message: `no user ${username}` }]);
+    }
+    return party;
   }
 }

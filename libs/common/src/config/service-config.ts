@@ -19,6 +19,9 @@ const serviceEnv = z.object({
   KEYCLOAK_CLIENT_SECRET: z.string({ error: 'is required (the album-api client secret)' }).min(1, {
     error: 'is required (the album-api client secret)',
   }),
+  KEYCLOAK_CLIENT_UUID: z
+    .uuid({ error: 'must be the internal id (a UUID) of the album-api client' })
+    .optional(),
   KEYCLOAK_TIMEOUT_MS: positiveInt.default(5_000),
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   JWKS_REFRESH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
@@ -37,6 +40,8 @@ export interface ServiceConfig {
     readonly issuer: string;
     readonly clientId: string;
     readonly clientSecret: string;
+    /** The resource server client's internal id (admin API), when the service needs it. */
+    readonly clientUuid: string | undefined;
     readonly timeoutMs: number;
   };
   readonly auth: {
@@ -62,6 +67,7 @@ export function loadServiceConfig(
       issuer,
       clientId: parsed.KEYCLOAK_CLIENT_ID,
       clientSecret: parsed.KEYCLOAK_CLIENT_SECRET,
+      clientUuid: parsed.KEYCLOAK_CLIENT_UUID,
       timeoutMs: parsed.KEYCLOAK_TIMEOUT_MS,
     },
     auth: {

@@ -1,0 +1,229 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '@app/auth';
+import {
+  AuthorizationAdminClient,
+  type PermissionTicket,
+  ProtectionApiClient,
+  type TicketQuery,
+} from '@app/keycloak';
+
+const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+
+/** Someone who asks for or holds access: a person, or a partner application. */
+export interface Party {
+  /** How Keycloak's tickets name it: a user id, or a partner client's internal id. */
+  readonly id: string;
+  readonly username: string;
+  readonly partner: boolean;
+  /** The `sub` of its tokens (for a partner, its service-account user). */
+  readonly subject: string;
+}
+
+export interface NamedTicket extends PermissionTicket {
+  readonly scopeName: string;
+}
+
+/** Everything one party asked for or holds on one resource. */
+export interface AccessEntry {
+  readonly resourceId: string;
+  readonly ownerId: string;
+  readonly requester: Party;
+  readonly pending: readonly NamedTicket[];
+  readonly granted: readonly NamedTicket[];
+  /** Scopes a partner holds through the owner's direct share. */
+  readonly sharedScopes: readonly string[];
+}
+
+export function scopeNames(tickets: readonly NamedTicket[]): string[] {
+  return [...new Set(tickets.map((ticket) => ticket.scopeName))].sort();
+}
+
+export function grantedScopes(entry: AccessEntry): string[] {
+  return [...new Set([...scopeNames(entry.granted), ...entry.sharedScopes])].sort();
+}
+
+/** The id of a permission request: the resource and the party it is about. */
+export function requestId(entry: { resourceId: string; requester: { id: string } }): string {
+  return `${entry.resourceId}.${entry.requester.id}`;
+}
+
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const REQUEST_ID = new RegExp(`^(${UUID})\\.(${UUID})$`, 'i');
+
+export function parseRequestId(
+  id: string,
+): { resourceId: string; requesterId: string } | undefined {
+  const match = REQUEST_ID.exec(id);
+  return match === null ? undefined : { resourceId: match[1] ?? '', requesterId: match[2] ?? '' };
+}
+
+/**
+ * Who asked for and holds what, from Keycloak's permission tickets and the partner share
+ * permissions, with names resolved. Keycloak names a partner that asks with its own credentials
+ * by its client's internal id; its share permission tells which client that is.
+ */
+@Injectable()
+export class AccessDirectory {
+  constructor(
+    private readonly protection: ProtectionApiClient,
+    private readonly admin: AuthorizationAdminClient,
+  ) {}
+
+  /** The caller as Keycloak's tickets know it. */
+  async partyOf(principal: Principal): Promise<Party> {
+    if (principal.partner) {
+      const party = await this.partyByUsername(principal.username);
+      if (party !== undefined) {
+        return party;
+      }
+    }
+    return {
+      id: principal.subject,
+      username: principal.username,
+      partner: false,
+      subject: principal.subject,
+    };
+  }
+
+  /** A person by username, or a partner by `service-account-<client id>`; `undefined` when unknown. */
+  async partyByUsername(username: string): Promise<Party | undefined> {
+    const user = await this.admin.userByUsername(username);
+    if (user === undefined) {
+      return undefined;
+    }
+    if (!user.username.startsWith(SERVICE_ACCOUNT_PREFIX)) {
+      return { id: user.id, username: user.username, partner: false, subject: user.id };
+    }
+    const partner = await this.admin.partnerPolicy(
+      user.username.slice(SERVICE_ACCOUNT_PREFIX.length),
+    );
+    return partner === undefined
+      ? undefined
+      : { id: partner.clientUuid, username: user.username, partner: true, subject: user.id };
+  }
+
+  /** The party a ticket's requester id stands for. */
+  async partyById(id: string): Promise<Party> {
+    const user = await this.admin.userById(id);
+    if (user !== undefined) {
+      return { id, username: user.username, partner: false, subject: id };
+    }
+    const partner = await this.admin.partnerByClientUuid(id);
+    const username = `${SERVICE_ACCOUNT_PREFIX}${partner?.clientId ?? id}`;
+    const account = partner === undefined ? undefined : await this.admin.userByUsername(username);
+    return { id, username, partner: true, subject: account?.id ?? id };
+  }
+
+  async username(userId: string): Promise<string | undefined> {
+    return (await this.admin.userById(userId))?.username;
+  }
+
+  /** Entries of the tickets matching `query`, one per (resource, requester), in a stable order. */
+  async entries(query: TicketQuery): Promise<AccessEntry[]> {
+    return this.group(await this.protection.findTickets(query), []);
+  }
+
+  /** Every party's access to one resource, tickets and partner shares together. */
+  async entriesOfResource(resourceId: string): Promise<AccessEntry[]> {
+    const [tickets, permissions] = await Promise.all([
+      this.protection.findTickets({ resourceId }),
+      this.admin.partnerPermissions(resourceId),
+    ]);
+    const shares = await Promise.all(
+      permissions.map(async (permission) => {
+        const partner = await this.admin.partnerPolicy(permission.clientId);
+        return partner === undefined
+          ? undefined
+          : { resourceId, requesterId: partner.clientUuid, scopes: permission.scopes };
+      }),
+    );
+    return this.group(
+      tickets,
+      shares.filter((share) => share !== undefined),
+    );
+  }
+
+  /** One party's access to one resource. */
+  async entry(resourceId: string, party: Party): Promise<AccessEntry | undefined> {
+    return (await this.entriesOfResource(resourceId)).find(
+      (entry) => entry.requester.id === party.id,
+    );
+  }
+
+  /** Resources shared with a partner directly, with their scopes. */
+  async partnerShares(party: Party): Promise<{ resourceId: string; scopes: readonly string[] }[]> {
+    if (!party.partner) {
+      return [];
+    }
+    return this.admin.permissionsOfPartner(party.username.slice(SERVICE_ACCOUNT_PREFIX.length));
+  }
+
+  /**
+   * Lets a partner hold exactly `scopes` on the resource through a share permission. Keycloak
+   * cannot approve a partner's own ticket (its requester is a client, not a user), so approving
+   * a partner's request goes through here too.
+   */
+  async setPartnerShare(
+    resourceId: string,
+    party: Party,
+    scopes: readonly string[],
+  ): Promise<void> {
+    const policy = party.partner
+      ? await this.admin.partnerPolicy(party.username.slice(SERVICE_ACCOUNT_PREFIX.length))
+      : undefined;
+    if (policy === undefined) {
+      throw new Error(`${party.username} is not a partner known to Keycloak`);
+    }
+    await this.admin.setPartnerPermission(resourceId, policy, scopes);
+  }
+
+  private async group(
+    tickets: readonly PermissionTicket[],
+    shares: readonly { resourceId: string; requesterId: string; scopes: readonly string[] }[],
+  ): Promise<AccessEntry[]> {
+    const named = await Promise.all(
+      tickets.map(async (ticket) => ({
+        ...ticket,
+        scopeName: (await this.admin.scopeName(ticket.scopeId)) ?? ticket.scopeId,
+      })),
+    );
+    const groups = new Map<
+      string,
+      {
+        resourceId: string;
+        ownerId: string;
+        requesterId: string;
+        pending: NamedTicket[];
+        granted: NamedTicket[];
+        shared: string[];
+      }
+    >();
+    const groupOf = (resourceId: string, requesterId: string, ownerId: string) => {
+      const key = `${resourceId}.${requesterId}`;
+      let group = groups.get(key);
+      if (group === undefined) {
+        group = { resourceId, ownerId, requesterId, pending: [], granted: [], shared: [] };
+        groups.set(key, group);
+      }
+      return group;
+    };
+    for (const ticket of named) {
+      const group = groupOf(ticket.resourceId, ticket.requesterId, ticket.ownerId);
+      (ticket.granted ? group.granted : group.pending).push(ticket);
+    }
+    for (const share of shares) {
+      groupOf(share.resourceId, share.requesterId, '').shared.push(...share.scopes);
+    }
+    const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Promise.all(
+      sorted.map(async ([, group]) => ({
+        resourceId: group.resourceId,
+        ownerId: group.ownerId,
+        requester: await this.partyById(group.requesterId),
+        pending: group.pending,
+        granted: group.granted,
+        sharedScopes: [...new Set(group.shared)].sort(),
+      })),
+    );
+  }
+}

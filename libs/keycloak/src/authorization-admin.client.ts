@@ -1,0 +1,289 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { KeycloakError } from './keycloak-http.ts';
+import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
+import { ProtectionApiClient } from './protection-api.client.ts';
+
+/** A realm user (a person, or a client's service account). */
+export interface RealmUser {
+  readonly id: string;
+  readonly username: string;
+}
+
+/** A client policy that lets one partner client in, and the client's internal id. */
+export interface PartnerPolicy {
+  readonly policyId: string;
+  readonly clientId: string;
+  readonly clientUuid: string;
+}
+
+/** A scope permission letting one partner use some scopes of one resource. */
+export interface PartnerPermission {
+  readonly permissionId: string;
+  readonly resourceId: string;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+}
+
+const userSchema = z.object({ id: z.string(), username: z.string() }).loose();
+const namedSchema = z.object({ id: z.string(), name: z.string() }).loose();
+const clientPolicySchema = namedSchema.extend({
+  config: z.object({ clients: z.string().optional() }).loose().optional(),
+});
+
+const PARTNER_POLICY_PREFIX = 'partner ';
+const SHARE_PERMISSION_PREFIX = 'share ';
+
+function shareName(resourceId: string, clientId: string): string {
+  return `${SHARE_PERMISSION_PREFIX}${resourceId} ${clientId}`;
+}
+
+/**
+ * The admin REST API, called with the resource server's service account, for what the protection
+ * API cannot do: user names (realm-management `view-users`), and grants to partner clients
+ * (`manage-authorization`). Keycloak evaluates a partner calling with its own client credentials
+ * as the client, and a permission ticket can only name a user as requester, so a partner's share
+ * is a scope permission with a client policy on the resource server.
+ */
+@Injectable()
+export class AuthorizationAdminClient {
+  private readonly usernames = new Map<string, string>();
+  private partnersByUuid = new Map<string, PartnerPolicy>();
+  private scopeNames = new Map<string, string>();
+
+  constructor(
+    @Inject(KEYCLOAK_OPTIONS) private readonly options: KeycloakOptions,
+    private readonly protection: ProtectionApiClient,
+  ) {}
+
+  private get realmUrl(): string {
+    return `${this.options.url}/admin/realms/${encodeURIComponent(this.options.realm)}`;
+  }
+
+  private get resourceServerUrl(): string {
+    if (this.options.clientUuid === undefined) {
+      throw new Error('KEYCLOAK_CLIENT_UUID is needed to manage partner shares');
+    }
+    return `${this.realmUrl}/clients/${encodeURIComponent(this.options.clientUuid)}/authz/resource-server`;
+  }
+
+  /** The user with this id; `undefined` when there is none (e.g. a client's internal id). */
+  async userById(id: string): Promise<RealmUser | undefined> {
+    const known = this.usernames.get(id);
+    if (known !== undefined) {
+      return { id, username: known };
+    }
+    const response = await this.protection.call(
+      'get user',
+      `${this.realmUrl}/users/${encodeURIComponent(id)}`,
+      'GET',
+      [200, 404],
+    );
+    if (response.status === 404) {
+      return undefined;
+    }
+    const user = userSchema.parse(response.body);
+    this.remember(user);
+    return { id: user.id, username: user.username };
+  }
+
+  async userByUsername(username: string): Promise<RealmUser | undefined> {
+    const params = new URLSearchParams({ username, exact: 'true', briefRepresentation: 'true' });
+    const response = await this.protection.call(
+      'find user',
+      `${this.realmUrl}/users?${params.toString()}`,
+      'GET',
+      [200],
+    );
+    const user = z
+      .array(userSchema)
+      .parse(response.body)
+      .find((candidate) => candidate.username === username.toLowerCase());
+    if (user !== undefined) {
+      this.remember(user);
+    }
+    return user === undefined ? undefined : { id: user.id, username: user.username };
+  }
+
+  /** The name of a resource-server scope, by id. */
+  async scopeName(scopeId: string): Promise<string | undefined> {
+    if (!this.scopeNames.has(scopeId)) {
+      const response = await this.protection.call(
+        'list scopes',
+        `${this.resourceServerUrl}/scope`,
+        'GET',
+        [200],
+      );
+      this.scopeNames = new Map(
+        z
+          .array(namedSchema)
+          .parse(response.body)
+          .map((scope) => [scope.id, scope.name]),
+      );
+    }
+    return this.scopeNames.get(scopeId);
+  }
+
+  /** The partner whose client has this internal id, among partners this service has seen. */
+  async partnerByClientUuid(clientUuid: string): Promise<PartnerPolicy | undefined> {
+    if (!this.partnersByUuid.has(clientUuid)) {
+      await this.loadPartnerPolicies();
+    }
+    return this.partnersByUuid.get(clientUuid);
+  }
+
+  /** The partner's client policy, created on first use; `undefined` when no such client exists. */
+  async partnerPolicy(clientId: string): Promise<PartnerPolicy | undefined> {
+    const name = `${PARTNER_POLICY_PREFIX}${clientId}`;
+    const existing = [...this.partnersByUuid.values()].find(
+      (partner) => partner.clientId === clientId,
+    );
+    if (existing !== undefined) {
+      return existing;
+    }
+    await this.loadPartnerPolicies();
+    const loaded = [...this.partnersByUuid.values()].find(
+      (partner) => partner.clientId === clientId,
+    );
+    if (loaded !== undefined) {
+      return loaded;
+    }
+    try {
+      await this.protection.call(
+        'create partner policy',
+        `${this.resourceServerUrl}/policy/client`,
+        'POST',
+        [201],
+        {
+          name,
+          description: `Lets the partner client ${clientId} in where a share permission names this policy`,
+          clients: [clientId],
+          logic: 'POSITIVE',
+        },
+      );
+    } catch (error) {
+      // 409: created meanwhile by another instance.
+      if (!(error instanceof KeycloakError && error.status === 409)) {
+        throw error;
+      }
+    }
+    await this.loadPartnerPolicies();
+    return [...this.partnersByUuid.values()].find((partner) => partner.clientId === clientId);
+  }
+
+  /** The partner share permissions on a resource. */
+  async partnerPermissions(resourceId: string): Promise<PartnerPermission[]> {
+    const found = await this.sharePermissions({ resource: resourceId });
+    return found.filter((permission) => permission.resourceId === resourceId);
+  }
+
+  /** Every resource shared with the partner, with its scopes. */
+  async permissionsOfPartner(clientId: string): Promise<PartnerPermission[]> {
+    const found = await this.sharePermissions({ name: ` ${clientId}` });
+    return found.filter((permission) => permission.clientId === clientId);
+  }
+
+  private async sharePermissions(filter: Record<string, string>): Promise<PartnerPermission[]> {
+    const params = new URLSearchParams({ ...filter, type: 'scope', first: '0', max: '1000' });
+    const response = await this.protection.call(
+      'find share permissions',
+      `${this.resourceServerUrl}/permission?${params.toString()}`,
+      'GET',
+      [200],
+    );
+    const permissions = z
+      .array(namedSchema)
+      .parse(response.body)
+      .flatMap((permission) => {
+        const [prefix, resourceId, clientId, ...rest] = permission.name.split(' ');
+        return `${prefix} ` === SHARE_PERMISSION_PREFIX &&
+          resourceId !== undefined &&
+          clientId !== undefined &&
+          rest.length === 0
+          ? [{ id: permission.id, resourceId, clientId }]
+          : [];
+      });
+    return Promise.all(
+      permissions.map(async (permission) => {
+        const scopes = await this.protection.call(
+          'get share permission scopes',
+          `${this.resourceServerUrl}/policy/${encodeURIComponent(permission.id)}/scopes`,
+          'GET',
+          [200],
+        );
+        return {
+          permissionId: permission.id,
+          resourceId: permission.resourceId,
+          clientId: permission.clientId,
+          scopes: z
+            .array(namedSchema)
+            .parse(scopes.body)
+            .map((scope) => scope.name)
+            .sort(),
+        };
+      }),
+    );
+  }
+
+  /** Lets the partner use exactly `scopes` on the resource (none: removes its permission). */
+  async setPartnerPermission(
+    resourceId: string,
+    partner: PartnerPolicy,
+    scopes: readonly string[],
+  ): Promise<void> {
+    const current = (await this.partnerPermissions(resourceId)).find(
+      (permission) => permission.clientId === partner.clientId,
+    );
+    if (current !== undefined) {
+      await this.protection.call(
+        'delete share permission',
+        `${this.resourceServerUrl}/policy/${encodeURIComponent(current.permissionId)}`,
+        'DELETE',
+        [204, 404],
+      );
+    }
+    if (scopes.length > 0) {
+      await this.protection.call(
+        'create share permission',
+        `${this.resourceServerUrl}/permission/scope`,
+        'POST',
+        [201],
+        {
+          name: shareName(resourceId, partner.clientId),
+          description: `Owner's share of resource ${resourceId} with partner ${partner.clientId}`,
+          resources: [resourceId],
+          scopes: [...scopes],
+          policies: [partner.policyId],
+          decisionStrategy: 'UNANIMOUS',
+        },
+      );
+    }
+  }
+
+  private async loadPartnerPolicies(): Promise<void> {
+    const params = new URLSearchParams({ type: 'client', first: '0', max: '1000' });
+    const response = await this.protection.call(
+      'list partner policies',
+      `${this.resourceServerUrl}/policy?${params.toString()}`,
+      'GET',
+      [200],
+    );
+    const partners = new Map<string, PartnerPolicy>();
+    for (const policy of z.array(clientPolicySchema).parse(response.body)) {
+      const uuids = z.array(z.string()).safeParse(JSON.parse(policy.config?.clients ?? '[]'));
+      const [clientUuid] = uuids.success ? uuids.data : [];
+      if (policy.name.startsWith(PARTNER_POLICY_PREFIX) && clientUuid !== undefined) {
+        const clientId = policy.name.slice(PARTNER_POLICY_PREFIX.length);
+        partners.set(clientUuid, { policyId: policy.id, clientId, clientUuid });
+      }
+    }
+    this.partnersByUuid = partners;
+  }
+
+  private remember(user: { id: string; username: string }): void {
+    if (this.usernames.size >= 10_000) {
+      this.usernames.clear();
+    }
+    this.usernames.set(user.id, user.username);
+  }
+}
