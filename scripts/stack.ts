@@ -12,14 +12,13 @@ import {
   MissingPrerequisiteError,
   ROOT,
   checkJava,
-  ensureDistribution,
   keycloakEndpoint,
-  keycloakVersion,
   realmIsServed,
-  startKeycloak,
+  startDevKeycloak,
   stopProcess,
   waitForKeycloak,
 } from './lib/keycloak.ts';
+import { stopOnSignals } from './lib/signals.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz';
 const KEYCLOAK_URL = (process.env['KEYCLOAK_URL'] ?? 'http://localhost:8080').replace(/\/+$/, '');
@@ -88,16 +87,7 @@ function watch(name: string, child: ChildProcess): void {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
-  // `npm start` runs this under `sh -c`, which does not pass SIGTERM on: when npm goes away and this
-  // process is handed to another parent, stop the stack rather than leave it running.
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) {
-      void shutdown(0);
-    }
-  }, 500).unref();
+  stopOnSignals(() => void shutdown(0));
   mkdirSync(LOG_DIR, { recursive: true });
 
   if (!(await postgresReachable(DATABASE_URL))) {
@@ -121,16 +111,7 @@ async function main(): Promise<void> {
   if (keycloakRunning) {
     say(`using the Keycloak already running at ${endpoint.url}`);
   } else {
-    const home = ensureDistribution((line) => say(line));
-    say(
-      `starting Keycloak ${keycloakVersion()} at ${endpoint.url} (log: .photoz/logs/keycloak.log) ...`,
-    );
-    const keycloak = startKeycloak(home, {
-      endpoint,
-      storage: 'file',
-      stateDir: join(ROOT, '.photoz', 'keycloak'),
-      logFile: join(LOG_DIR, 'keycloak.log'),
-    });
+    const keycloak = startDevKeycloak(endpoint, join(LOG_DIR, 'keycloak.log'), say);
     watch('keycloak', keycloak);
     await waitForKeycloak(endpoint, keycloak);
     say('Keycloak is ready');

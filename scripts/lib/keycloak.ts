@@ -10,7 +10,7 @@ import {
   rmSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -192,6 +192,31 @@ export function startKeycloak(home: string, options: StartOptions): ChildProcess
     },
     stdio: ['ignore', log, log],
     detached: true,
+  });
+}
+
+/** Where the dev Keycloak keeps its state (`npm start`, `npm run keycloak`); delete it to re-import the realm. */
+export const DEV_KEYCLOAK_STATE_DIR = join(ROOT, '.photoz', 'keycloak');
+
+/**
+ * Starts the pinned Keycloak for local development (`npm start`, `npm run keycloak`): fetches the
+ * distribution when missing, imports the dev realms, keeps its state in `.photoz/keycloak` and
+ * logs to `logFile`. Returns at once; wait with `waitForKeycloak`.
+ */
+export function startDevKeycloak(
+  endpoint: KeycloakEndpoint,
+  logFile: string,
+  log: (line: string) => void = console.log,
+): ChildProcess {
+  const home = ensureDistribution(log);
+  log(
+    `starting Keycloak ${keycloakVersion()} at ${endpoint.url} (log: ${relative(ROOT, logFile)}) ...`,
+  );
+  return startKeycloak(home, {
+    endpoint,
+    storage: 'file',
+    stateDir: DEV_KEYCLOAK_STATE_DIR,
+    logFile,
   });
 }
 
