@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { RegisteredResource, ResourceDescription } from '@app/keycloak';
+import { backoffMs } from './uma-outbox.relay.ts';
+import { driftOf } from './uma-resource-sync.ts';
+
+const desired: ResourceDescription = {
+  name: 'album-1',
+  displayName: 'Italy',
+  type: 'urn:photoz:album',
+  ownerId: 'alice-id',
+  uris: ['/albums/1'],
+  scopes: ['album:view', 'album:edit', 'album:delete'],
+  attributes: { deployment: ['photoz'] },
+};
+
+const matching: RegisteredResource = {
+  id: 'r1',
+  name: 'album-1',
+  displayName: 'Italy',
+  type: 'urn:photoz:album',
+  ownerId: 'alice-id',
+  ownerManagedAccess: true,
+  uris: ['/albums/1'],
+  scopes: ['album:delete', 'album:view', 'album:edit'],
+  attributes: { deployment: ['photoz'] },
+};
+
+describe(driftOf.name, () => {
+  it('finds nothing when only the order of scopes differs', () => {
+    expect(driftOf(matching, desired)).toEqual([]);
+  });
+
+  it('names every field that drifted', () => {
+    expect(
+      driftOf(
+        {
+          ...matching,
+          ownerId: 'album-api',
+          displayName: 'Old name',
+          scopes: ['album:view'],
+          uris: [],
+          ownerManagedAccess: false,
+          attributes: {},
+        },
+        desired,
+      ),
+    ).toEqual([
+      'owner',
+      'displayName',
+      'scopes',
+      'uris',
+      'ownerManagedAccess',
+      'attribute deployment',
+    ]);
+  });
+});
+
+describe(backoffMs.name, () => {
+  it('grows exponentially from 500 ms with ±20 % jitter, up to the cap', () => {
+    expect(backoffMs(0, 30_000, () => 0.5)).toBe(500);
+    expect(backoffMs(1, 30_000, () => 0)).toBe(800);
+    expect(backoffMs(1, 30_000, () => 1)).toBeCloseTo(1_200);
+    expect(backoffMs(3, 30_000, () => 0.5)).toBe(4_000);
+    expect(backoffMs(40, 30_000, () => 0.5)).toBe(30_000);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ALBUM_API_SECRET, ALBUM_API_UUID } from './setup/test-env.ts';
+import { KeycloakAdmin } from './support/keycloak-admin.ts';
+import { basic, tokenEndpoint } from './support/tokens.ts';
+
+interface Client {
+  readonly id: string;
+  readonly clientId: string;
+  readonly authorizationServicesEnabled?: boolean;
+  readonly attributes?: Record<string, string>;
+}
+
+/**
+ * The pinned Keycloak lacks some 2026 fixes; README "Keycloak version" explains why none of them
+ * reaches this realm. These tests keep the realm as that explanation says.
+ */
+describe('the dev realm keeps the pinned Keycloak safe', () => {
+  const admin = new KeycloakAdmin();
+
+  it('has exactly one resource server, album-api, with the internal id the services are given', async () => {
+    const { body: clients } = await admin.call<Client[]>('GET', '/clients?max=1000');
+    const resourceServers = clients.filter(
+      (client) => client.authorizationServicesEnabled === true,
+    );
+    expect(resourceServers.map((client) => [client.clientId, client.id])).toEqual([
+      ['album-api', ALBUM_API_UUID],
+    ]);
+    const { body: settings } = await admin.call<{ policyEnforcementMode: string }>(
+      'GET',
+      `/clients/${ALBUM_API_UUID}/authz/resource-server`,
+    );
+    expect(settings.policyEnforcementMode).toBe('ENFORCING');
+  });
+
+  it('never issues a user a token for album-api (the UMA policy endpoint stays out of reach)', async () => {
+    for (const grant of [
+      { grant_type: 'password', username: 'alice', password: 'alice' },
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: 'x',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      },
+    ]) {
+      const response = await fetch(tokenEndpoint(), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basic('album-api', ALBUM_API_SECRET),
+        },
+        body: new URLSearchParams(grant),
+      });
+      const body = (await response.json()) as { access_token?: string; error?: string };
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(body.access_token).toBeUndefined();
+    }
+    const { body: clients } = await admin.call<Client[]>('GET', '/clients?clientId=album-api');
+    expect(clients[0]?.attributes?.['standard.token.exchange.enabled'] ?? 'false').toBe('false');
+  });
+
+  it('issues no initial access tokens for dynamic client registration', async () => {
+    const { status, body } = await admin.call<unknown[]>('GET', '/clients-initial-access');
+    expect(status).toBe(200);
+    expect(body).toEqual([]);
+  });
+});
