@@ -16,7 +16,9 @@ describe(pageOf.name, () => {
 
   it('refuses a cursor it did not hand out', () => {
     expect(() => pageOf(items, 2, 'not-a-cursor')).toThrow(/Invalid field: cursor/);
-    expect(() => pageOf(items, 2, Buffer.from('-3').toString('base64url'))).toThrow();
+    expect(() => pageOf(items, 2, Buffer.from('-3').toString('base64url'))).toThrow(
+      /Invalid field: cursor/,
+    );
   });
 });
 

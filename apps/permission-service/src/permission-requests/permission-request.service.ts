@@ -7,7 +7,6 @@ import {
   AccessDirectory,
   grantedScopes,
   type NamedTicket,
-  type Party,
   parseRequestId,
   requestId,
   scopeNames,
