@@ -33,14 +33,15 @@ describe('the dev realm keeps the pinned Keycloak safe', () => {
   });
 
   it('never issues a user a token for album-api (the UMA policy endpoint stays out of reach)', async () => {
-    for (const grant of [
+    const grants: Record<string, string>[] = [
       { grant_type: 'password', username: 'alice', password: 'alice' },
       {
         grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
         subject_token: 'x',
         subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       },
-    ]) {
+    ];
+    for (const grant of grants) {
       const response = await fetch(tokenEndpoint(), {
         method: 'POST',
         headers: {
