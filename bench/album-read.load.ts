@@ -1,0 +1,189 @@
+/**
+ * `npm run bench`: the cost of protecting GET /albums/:id, measured side by side in one process
+ * tree against the real Keycloak and PostgreSQL. The album service runs in this process; a load
+ * generator (autocannon) runs in a child process, one route at a time:
+ *
+ * - no auth:        the same service call behind a bare route (the floor);
+ * - owner token:    the real route: local JWT validation, @Scopes owner check;
+ * - RPT:            the real route for a user holding an RPT (adds the revocation lookup);
+ * - introspection:  the common alternative, asking Keycloak about the token on every request.
+ *
+ * Results are printed as a table with ratios and written to bench/results/ (not committed).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeycloakDiscovery } from '@app/keycloak';
+import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { AlbumService } from '../apps/album-service/src/albums/album.service.ts';
+import { createServiceApp } from '@app/platform';
+import { ALBUM_API_SECRET } from '../test/setup/test-env.ts';
+import { serviceEnv } from '../test/setup/test-env.ts';
+import { createAlbum, registeredResourceId } from '../test/support/albums.ts';
+import { basic, login } from '../test/support/tokens.ts';
+import { ProtectionApi, requestRpt } from '../test/support/uma.ts';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+const DURATION_SECONDS = Number(process.env['BENCH_DURATION_SECONDS'] ?? 10);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+interface LoadResult {
+  readonly name: string;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+/** Runs autocannon in a child process against one URL; returns its summary. */
+function load(
+  name: string,
+  url: string,
+  token: string | undefined,
+  seconds: number,
+): Promise<LoadResult> {
+  const args = [AUTOCANNON, '-j', '-c', String(CONNECTIONS), '-d', String(seconds)];
+  if (token !== undefined) {
+    args.push('-H', `authorization=Bearer ${token}`);
+  }
+  args.push(url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`autocannon exited with ${code}`));
+        return;
+      }
+      const summary = JSON.parse(out) as {
+        requests: { average: number };
+        latency: { p50: number; p99: number };
+        non2xx: number;
+        errors: number;
+      };
+      resolve({
+        name,
+        requestsPerSecond: summary.requests.average,
+        p50Ms: summary.latency.p50,
+        p99Ms: summary.latency.p99,
+        non2xx: summary.non2xx,
+        errors: summary.errors,
+      });
+    });
+  });
+}
+
+/** Adds the two comparison routes to the service's own HTTP server, outside Nest's guards. */
+function addComparisonRoutes(app: NestFastifyApplication, introspectionEndpoint: string): void {
+  const albums = app.get(AlbumService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.get<{ Params: { id: string } }>('/bench/no-auth/albums/:id', async (request) =>
+    albums.get(request.params.id),
+  );
+  fastify.get<{ Params: { id: string } }>(
+    '/bench/introspection/albums/:id',
+    async (request, reply) => {
+      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+      const response = await fetch(introspectionEndpoint, {
+        method: 'POST',
+        headers: {
+          authorization: basic('album-api', ALBUM_API_SECRET),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }),
+      });
+      const claims = (await response.json()) as { active?: boolean; aud?: string | string[] };
+      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+      if (claims.active !== true || !audience.includes('album-api')) {
+        return reply.code(401).send();
+      }
+      return albums.get(request.params.id);
+    },
+  );
+}
+
+describe('GET /albums/:id under load', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    app = await createServiceApp(albumService, albumService.loadConfig(serviceEnv()), ['error']);
+    const discovery = await app.get(KeycloakDiscovery).get();
+    addComparisonRoutes(app, discovery.introspection_endpoint ?? '');
+    await app.listen(0, '127.0.0.1');
+    const address = app.getHttpServer().address();
+    base =
+      typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : '';
+  });
+  afterAll(async () => {
+    // Requests the load generator left in flight finish before the pool closes.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await app.close();
+  });
+
+  it('reports the cost of each way of protecting the route', async () => {
+    const alice = (await login('alice')).access_token;
+    const jdoe = (await login('jdoe')).access_token;
+    const album = await createAlbum(base, alice, 'Benchmark');
+    const resourceId = await registeredResourceId(base, alice, album.id);
+    await new ProtectionApi().share(resourceId, 'jdoe', 'album:view');
+    const rpt = (await requestRpt(jdoe, [`${resourceId}#album:view`])).body.access_token ?? '';
+
+    const routes: [string, string, string | undefined][] = [
+      ['no auth (floor)', `/bench/no-auth/albums/${album.id}`, undefined],
+      ['owner token, local validation', `/albums/${album.id}`, alice],
+      ['RPT, local validation + revocation check', `/albums/${album.id}`, rpt],
+      [
+        'introspection per request (common alternative)',
+        `/bench/introspection/albums/${album.id}`,
+        alice,
+      ],
+    ];
+    const results: LoadResult[] = [];
+    for (const [name, path, token] of routes) {
+      await load(`${name} (warm-up)`, `${base}${path}`, token, 2);
+      results.push(await load(name, `${base}${path}`, token, DURATION_SECONDS));
+    }
+    for (const result of results) {
+      expect(result.errors, result.name).toBe(0);
+      expect(result.non2xx, result.name).toBe(0);
+    }
+
+    const [floor, owner, withRpt, introspection] = results as [
+      LoadResult,
+      LoadResult,
+      LoadResult,
+      LoadResult,
+    ];
+    const rows = results.map((result) => ({
+      route: result.name,
+      'req/s': Math.round(result.requestsPerSecond),
+      'p50 ms': result.p50Ms,
+      'p99 ms': result.p99Ms,
+      'vs no auth': (result.requestsPerSecond / floor.requestsPerSecond).toFixed(2),
+    }));
+    console.table(rows);
+    const ratios = {
+      ownerVsNoAuth: owner.requestsPerSecond / floor.requestsPerSecond,
+      rptVsNoAuth: withRpt.requestsPerSecond / floor.requestsPerSecond,
+      ownerVsIntrospection: owner.requestsPerSecond / introspection.requestsPerSecond,
+    };
+    console.log(
+      `owner route: ${ratios.ownerVsNoAuth.toFixed(2)}x the throughput of the unprotected route, ` +
+        `${ratios.ownerVsIntrospection.toFixed(1)}x the throughput of introspection per request ` +
+        `(${CONNECTIONS} connections, ${DURATION_SECONDS} s each)`,
+    );
+    const dir = join(import.meta.dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, `album-read-${new Date().toISOString().replaceAll(':', '-')}.json`),
+      `${JSON.stringify({ connections: CONNECTIONS, durationSeconds: DURATION_SECONDS, results, ratios }, null, 2)}\n`,
+    );
+  });
+});
