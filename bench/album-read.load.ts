@@ -83,7 +83,7 @@ function load(
 function addComparisonRoutes(app: NestFastifyApplication, introspectionEndpoint: string): void {
   const albums = app.get(AlbumService);
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.get<{ Params: { id: string } }>('/bench/no-auth/albums/:id', async (request) =>
+  fastify.get<{ Params: { id: string } }>('/bench/no-auth/albums/:id', (request) =>
     albums.get(request.params.id),
   );
   fastify.get<{ Params: { id: string } }>(
@@ -151,8 +151,11 @@ describe('GET /albums/:id under load', () => {
       results.push(await load(name, `${base}${path}`, token, DURATION_SECONDS));
     }
     for (const result of results) {
-      expect(result.errors, result.name).toBe(0);
-      expect(result.non2xx, result.name).toBe(0);
+      expect({ route: result.name, errors: result.errors, non2xx: result.non2xx }).toEqual({
+        route: result.name,
+        errors: 0,
+        non2xx: 0,
+      });
     }
 
     const [floor, owner, withRpt, introspection] = results as [
