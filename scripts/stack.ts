@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
 import { migrateAll, postgresReachable } from './lib/database.ts';
 import {
+  DEV_ALBUM_API_UUID,
   MissingPrerequisiteError,
   ROOT,
   checkJava,
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
         KEYCLOAK_URL,
         // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
         KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
+        // The album-api client's internal id in the dev realm export.
+        KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
       },
       stdio: ['ignore', log, log],
       detached: true,

@@ -18,6 +18,9 @@ export const REALM_FILES = ['photoz-realm.json', 'other-realm.json'].map((name) 
   join(ROOT, 'docker/keycloak', name),
 );
 
+/** The album-api client's internal id in the dev realm export (docker/keycloak/photoz-realm.json). */
+export const DEV_ALBUM_API_UUID = '2b1f7c3e-5a9d-4c1e-8f0a-a1b0a9e00001';
+
 /** Dev-only bootstrap administrator of the local Keycloak (master realm). */
 export const DEV_ADMIN = { username: 'admin', password: 'admin' } as const;
 

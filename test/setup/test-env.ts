@@ -1,3 +1,5 @@
+import { DEV_ALBUM_API_UUID } from '../../scripts/lib/keycloak.ts';
+
 /**
  * Environment of the end-to-end suites. The secrets below are the dev realm's demo secrets
  * (docker/keycloak/README.md): dev-only, overridable from the environment.
