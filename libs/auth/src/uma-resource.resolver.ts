@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
 /** What the UMA guard needs to know about a protected entity. */
-export interface ProtectedResource {
+export interface ProtectedResource<T = unknown> {
   readonly ownerId: string;
   /** Its Keycloak resource id; `undefined` until it is registered. */
   readonly resourceId: string | undefined;
+  /** The entity as the resolver loaded it, for the handler to use without loading it again. */
+  readonly entity: T;
 }
 
 /** Finds the protected entity a route parameter names. */

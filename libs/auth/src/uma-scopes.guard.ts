@@ -1,4 +1,10 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import {
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import { KeycloakUnavailableError } from '@app/keycloak';
@@ -28,6 +34,20 @@ interface RequestWithResource {
   readonly params?: Record<string, string | undefined>;
   protectedResource?: ProtectedResource;
 }
+
+/**
+ * The entity `@Scopes` resolved and allowed, e.g. `@ResolvedResource() album: ProtectedResource<AlbumRecord>`.
+ * Only on `@Scopes` routes.
+ */
+export const ResolvedResource = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ProtectedResource => {
+    const resource = context.switchToHttp().getRequest<RequestWithResource>().protectedResource;
+    if (resource === undefined) {
+      throw new Error('ResolvedResource used on a route without @Scopes');
+    }
+    return resource;
+  },
+);
 
 /**
  * Decides `@Scopes(...)` routes, in this order: the owner is allowed; an RPT whose permissions

@@ -4,7 +4,7 @@ import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@a
 import type { UmaResourceType } from '@app/uma-resources';
 import type { DataSource } from 'typeorm';
 import { AlbumEntity } from './album.entity.ts';
-import { AlbumRepository } from './album.repository.ts';
+import { type AlbumRecord, AlbumRepository } from './album.repository.ts';
 
 export const ALBUM = 'album';
 
@@ -39,10 +39,10 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
     return isUuid(id);
   }
 
-  async resolve(id: string): Promise<ProtectedResource | undefined> {
+  async resolve(id: string): Promise<ProtectedResource<AlbumRecord> | undefined> {
     const record = await this.albums.find(id);
     return record === undefined
       ? undefined
-      : { ownerId: record.album.ownerId, resourceId: record.resourceId };
+      : { ownerId: record.album.ownerId, resourceId: record.resourceId, entity: record };
   }
 }

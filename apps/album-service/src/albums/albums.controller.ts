@@ -18,14 +18,24 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, type Principal, Roles, Scopes, UmaResource } from '@app/auth';
+import {
+  CurrentPrincipal,
+  type Principal,
+  type ProtectedResource,
+  ResolvedResource,
+  Roles,
+  Scopes,
+  UmaResource,
+} from '@app/auth';
 import {
   AlbumPageDto,
   AlbumResponseDto,
   CreateAlbumDto,
   ListAlbumsQueryDto,
+  toAlbumResponse,
   UpdateAlbumDto,
 } from './album.dto.ts';
+import type { AlbumRecord } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
 import { ALBUM } from './album-uma.ts';
 
@@ -66,8 +76,9 @@ export class AlbumsController {
   @Scopes('album:view')
   @ApiOperation({ summary: 'An album (owner, or an RPT with album:view)' })
   @ApiOkResponse({ type: AlbumResponseDto })
-  get(@Param('id') id: string): Promise<AlbumResponseDto> {
-    return this.albums.get(id);
+  get(@ResolvedResource() album: ProtectedResource<AlbumRecord>): AlbumResponseDto {
+    // The guard has just loaded the album to decide access: no second read.
+    return toAlbumResponse(album.entity);
   }
 
   @Patch(':id')
