@@ -14,8 +14,7 @@ export const REALM = 'photoz';
 export const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 export const ALBUM_API_SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
 /** The album-api client's internal id in the dev realm export. */
-export const ALBUM_API_UUID =
-  process.env['KEYCLOAK_CLIENT_UUID'] ?? '2b1f7c3e-5a9d-4c1e-8f0a-a1b0a9e00001';
+export const ALBUM_API_UUID = process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID;
 export const PARTNER_PRINTSHOP_SECRET =
   process.env['PARTNER_PRINTSHOP_SECRET'] ?? 'partner-printshop-dev-secret';
 export const PARTNER_NOAUDIENCE_SECRET =
