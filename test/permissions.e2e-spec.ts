@@ -227,6 +227,18 @@ describe('permission requests, sharing and revocation', () => {
         { token: alice },
       );
       expect(approved.status).toBe(200);
+      // jdoe asked at Keycloak directly: the audit learns of it with alice's answer, in order.
+      const audit = await call<Page<AuditEvent>>(
+        permissions.url,
+        'GET',
+        `/albums/${album.id}/audit`,
+        { token: alice },
+      );
+      expect(audit.body.items.slice(-3).map((event) => [event.action, event.actor])).toEqual([
+        ['revoked', 'alice'],
+        ['requested', 'jdoe'],
+        ['approved', 'alice'],
+      ]);
       // RPTs carry whole seconds: one from the second of the revocation counts as older than it.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
       const exchange = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {

@@ -12,7 +12,7 @@ export class AuditRepository {
   async record(event: {
     albumId: string;
     action: AuditAction;
-    actor: Principal;
+    actor: Pick<Principal, 'subject' | 'username'>;
     subject: { id: string | null; username: string };
     scopes: readonly string[];
   }): Promise<void> {
@@ -26,6 +26,15 @@ export class AuditRepository {
       scopes: [...event.scopes].sort(),
       createdAt: new Date(),
     });
+  }
+
+  /** The newest event about `subjectId` on the album, if any. */
+  async latest(albumId: string, subjectId: string): Promise<AuditEventEntity | undefined> {
+    const event = await this.dataSource.getRepository(AuditEventEntity).findOne({
+      where: { albumId, subjectId },
+      order: { id: 'DESC' },
+    });
+    return event ?? undefined;
   }
 
   /** An album's events, oldest first. */

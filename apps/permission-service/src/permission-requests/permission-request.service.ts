@@ -151,6 +151,7 @@ export class PermissionRequestService {
     return withKeycloak(async () => {
       const { entry, album } = await this.ownedRequest(owner, id);
       const chosen = this.pendingTickets(entry, scopes);
+      await this.recordRequestSeenFirst(album, entry);
       if (entry.requester.partner) {
         await this.access.setPartnerShare(album.resourceId, entry.requester, [
           ...new Set([...grantedScopes(entry), ...scopeNames(chosen)]),
@@ -182,6 +183,7 @@ export class PermissionRequestService {
     await withKeycloak(async () => {
       const { entry, album } = await this.ownedRequest(owner, id);
       const pending = this.pendingTickets(entry, undefined);
+      await this.recordRequestSeenFirst(album, entry);
       for (const ticket of pending) {
         await this.protection.deleteTicket(ticket.id);
       }
@@ -224,6 +226,25 @@ export class PermissionRequestService {
           scopes: scopeNames(entry.pending),
         });
       }
+    });
+  }
+
+  /**
+   * A requester may ask at Keycloak directly (the ticket exchange of a UMA challenge) rather than
+   * through this service. The audit then learns of the request when the owner answers it, and
+   * records it first, so that the trail reads request, then answer.
+   */
+  private async recordRequestSeenFirst(album: AlbumResource, entry: AccessEntry): Promise<void> {
+    const latest = await this.audit.latest(album.albumId, entry.requester.id);
+    if (latest?.action === 'requested') {
+      return;
+    }
+    await this.audit.record({
+      albumId: album.albumId,
+      action: 'requested',
+      actor: { subject: entry.requester.subject, username: entry.requester.username },
+      subject: entry.requester,
+      scopes: scopeNames(entry.pending),
     });
   }
 
