@@ -25,3 +25,13 @@ export function umaChallenge(
     },
   });
 }
+
+/** Keycloak cannot be reached: `503` with `Retry-After`, saying what could not be done. */
+export function authorizationServerUnavailable(detail: string): ProblemException {
+  return new ProblemException({
+    status: 503,
+    code: 'authorization-server-unavailable',
+    detail,
+    headers: { 'retry-after': '5' },
+  });
+}

@@ -12,7 +12,7 @@ import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.decorator.ts';
-import { umaChallenge } from './uma-challenge.ts';
+import { authorizationServerUnavailable, umaChallenge } from './uma-challenge.ts';
 import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
 import { issuedBeforeRevocation, RptRevocations } from './rpt-revocations.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
@@ -127,12 +127,9 @@ export class UmaScopesGuard implements CanActivate {
       return umaChallenge(this.options.realm, this.options.issuer, ticket, scopes);
     } catch (error) {
       if (error instanceof KeycloakUnavailableError) {
-        return new ProblemException({
-          status: 503,
-          code: 'authorization-server-unavailable',
-          detail: 'The authorization server cannot issue a permission ticket right now.',
-          headers: { 'retry-after': '5' },
-        });
+        return authorizationServerUnavailable(
+          'The authorization server cannot issue a permission ticket right now.',
+        );
       }
       throw error;
     }

@@ -6,6 +6,7 @@ export * from './database/postgres.ts';
 export * from './health/health.module.ts';
 export * from './health/readiness.ts';
 export * from './http/create-http-app.ts';
+export * from './http/page-query.dto.ts';
 export * from './http/public.decorator.ts';
 export * from './http/validation.ts';
 export * from './problem/problem-details.filter.ts';

@@ -3,10 +3,8 @@ import { type ProtectedResource, type UmaResourceResolver, UmaResourceResolvers 
 import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@app/common';
 import type { UmaResourceType } from '@app/uma-resources';
 import type { DataSource } from 'typeorm';
-import { AlbumEntity } from './album.entity.ts';
+import { ALBUM, AlbumEntity } from './album.entity.ts';
 import { type AlbumRecord, AlbumRepository } from './album.repository.ts';
-
-export const ALBUM = 'album';
 
 /** Each album is a Keycloak resource of type `urn:photoz:album` owned by the album's owner. */
 export const albumResourceType: UmaResourceType<AlbumEntity> = {

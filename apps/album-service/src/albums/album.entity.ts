@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+/** The album entity type, for `@UmaResource` and the resource-registration library. */
+export const ALBUM = 'album';
+
 @Entity({ name: 'albums' })
 export class AlbumEntity {
   @PrimaryColumn('uuid')

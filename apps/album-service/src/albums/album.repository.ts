@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AlbumCursor } from './album-page.cursor.ts';
-import { AlbumEntity } from './album.entity.ts';
+import { ALBUM, AlbumEntity } from './album.entity.ts';
 
 /** An album with the id of its Keycloak resource (`undefined` until registered). */
 export interface AlbumRecord {
@@ -47,21 +47,8 @@ export class AlbumRepository {
   }
 
   async find(id: string): Promise<AlbumRecord | undefined> {
-    const { entities, raw } = await this.dataSource
-      .getRepository(AlbumEntity)
-      .createQueryBuilder('album')
-      .leftJoin(
-        'uma_resource_links',
-        'link',
-        "link.entity_type = 'album' AND link.entity_id = album.id::text",
-      )
-      .addSelect('link.resource_id', 'resource_id')
-      .where('album.id = :id', { id })
-      .getRawAndEntities<{ resource_id: string | null }>();
-    const album = entities[0];
-    return album === undefined
-      ? undefined
-      : { album, resourceId: raw[0]?.resource_id ?? undefined };
+    const [record] = await this.records(this.withResourceId().where('album.id = :id', { id }));
+    return record;
   }
 
   /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
@@ -70,15 +57,7 @@ export class AlbumRepository {
     limit: number;
     after?: AlbumCursor;
   }): Promise<AlbumRecord[]> {
-    const query = this.dataSource
-      .getRepository(AlbumEntity)
-      .createQueryBuilder('album')
-      .leftJoin(
-        'uma_resource_links',
-        'link',
-        "link.entity_type = 'album' AND link.entity_id = album.id::text",
-      )
-      .addSelect('link.resource_id', 'resource_id')
+    const query = this.withResourceId()
       .orderBy('album.created_at', 'DESC')
       .addOrderBy('album.id', 'DESC')
       .limit(options.limit);
@@ -91,15 +70,28 @@ export class AlbumRepository {
         id: options.after.id,
       });
     }
+    return this.records(query);
+  }
+
+  /** Albums with the id of their Keycloak resource, from the registration library's links. */
+  private withResourceId(): SelectQueryBuilder<AlbumEntity> {
+    return this.dataSource
+      .getRepository(AlbumEntity)
+      .createQueryBuilder('album')
+      .leftJoin(
+        'uma_resource_links',
+        'link',
+        'link.entity_type = :entityType AND link.entity_id = album.id::text',
+        { entityType: ALBUM },
+      )
+      .addSelect('link.resource_id', 'resource_id');
+  }
+
+  private async records(query: SelectQueryBuilder<AlbumEntity>): Promise<AlbumRecord[]> {
     const { entities, raw } = await query.getRawAndEntities<{ resource_id: string | null }>();
     return entities.map((album, index) => ({
       album,
       resourceId: raw[index]?.resource_id ?? undefined,
     }));
-  }
-
-  /** Every album, for reconciliation with Keycloak. */
-  all(dataSource: DataSource = this.dataSource): Promise<AlbumEntity[]> {
-    return dataSource.getRepository(AlbumEntity).find();
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { notFoundProblem } from '@app/common';
+import { DEFAULT_PAGE_SIZE, notFoundProblem } from '@app/common';
 import { UmaResourceRegistry } from '@app/uma-resources';
 import { decodeCursor, encodeCursor } from './album-page.cursor.ts';
 import {
@@ -11,11 +11,8 @@ import {
   type UpdateAlbumDto,
   type AlbumResponseDto,
 } from './album.dto.ts';
-import { AlbumEntity } from './album.entity.ts';
+import { ALBUM, AlbumEntity } from './album.entity.ts';
 import { AlbumRepository } from './album.repository.ts';
-import { ALBUM } from './album-uma.ts';
-
-export const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * Albums and their registration as Keycloak resources: every change is written together with its

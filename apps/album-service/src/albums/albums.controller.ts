@@ -37,7 +37,7 @@ import {
 } from './album.dto.ts';
 import type { AlbumRecord } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
-import { ALBUM } from './album-uma.ts';
+import { ALBUM } from './album.entity.ts';
 
 @ApiTags('albums')
 @UmaResource(ALBUM, { param: 'id' })

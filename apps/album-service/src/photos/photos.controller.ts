@@ -22,7 +22,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes, UmaResource } from '@app/auth';
 import { ProblemException, validationProblem } from '@app/common';
-import { ALBUM } from '../albums/album-uma.ts';
+import { ALBUM } from '../albums/album.entity.ts';
 import { PhotoResponseDto } from './photo.dto.ts';
 import { MAX_PHOTO_BYTES, PhotoService } from './photo.service.ts';
 

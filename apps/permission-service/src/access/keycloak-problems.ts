@@ -1,4 +1,4 @@
-import { ProblemException } from '@app/common';
+import { authorizationServerUnavailable } from '@app/auth';
 import { KeycloakUnavailableError } from '@app/keycloak';
 
 /**
@@ -10,12 +10,9 @@ export async function withKeycloak<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof KeycloakUnavailableError) {
-      throw new ProblemException({
-        status: 503,
-        code: 'authorization-server-unavailable',
-        detail: 'The authorization server cannot be reached right now; nothing was changed.',
-        headers: { 'retry-after': '5' },
-      });
+      throw authorizationServerUnavailable(
+        'The authorization server cannot be reached right now; nothing was changed.',
+      );
     }
     throw error;
   }

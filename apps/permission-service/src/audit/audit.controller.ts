@@ -6,27 +6,11 @@ import {
   ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { CurrentPrincipal, type Principal } from '@app/auth';
+import { DEFAULT_PAGE_SIZE, PageQueryDto, validationProblem } from '@app/common';
 import { AlbumDirectory } from '../albums/album-directory.ts';
 import { AUDIT_ACTIONS, type AuditEventEntity } from './audit-event.entity.ts';
 import { AuditRepository } from './audit.repository.ts';
-
-export class AuditQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @Matches(/^\d{1,18}$/, { message: 'cursor is not one this service handed out' })
-  cursor?: string;
-}
 
 export class AuditEventDto {
   @ApiProperty({ enum: AUDIT_ACTIONS }) action: string;
@@ -65,10 +49,15 @@ export class AuditController {
   async list(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,
-    @Query() query: AuditQueryDto,
+    @Query() query: PageQueryDto,
   ): Promise<AuditPageDto> {
     const album = await this.albums.requireOwned(albumId, caller);
-    const limit = query.limit ?? 50;
+    if (query.cursor !== undefined && !/^\d{1,18}$/.test(query.cursor)) {
+      throw validationProblem([
+        { field: 'cursor', message: 'cursor is not one this service handed out' },
+      ]);
+    }
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const events = await this.audit.forAlbum(album.albumId, limit + 1, query.cursor);
     const items = events.slice(0, limit);
     return {

@@ -1,19 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
 } from 'class-validator';
-import { ALBUM_SCOPES } from '@app/common';
+import { ALBUM_SCOPES, PageQueryDto } from '@app/common';
 
 export class CreatePermissionRequestDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })
@@ -50,25 +46,11 @@ export class ApprovePermissionRequestDto {
   scopes?: string[];
 }
 
-export class ListRequestsQueryDto {
+export class ListRequestsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'granted'], default: 'pending' })
   @IsOptional()
   @IsIn(['pending', 'granted'], { message: 'status must be pending or granted' })
   status?: 'pending' | 'granted';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
-  cursor?: string;
 }
 
 export class PartyDto {

@@ -19,6 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@app/auth';
+import { DEFAULT_PAGE_SIZE } from '@app/common';
 import {
   ApprovePermissionRequestDto,
   CreatePermissionRequestDto,
@@ -65,7 +66,7 @@ export class PermissionRequestsController {
     return this.requests.incoming(
       caller,
       query.status ?? 'pending',
-      query.limit ?? 20,
+      query.limit ?? DEFAULT_PAGE_SIZE,
       query.cursor,
     );
   }
@@ -77,7 +78,7 @@ export class PermissionRequestsController {
     @CurrentPrincipal() caller: Principal,
     @Query() query: ListRequestsQueryDto,
   ): Promise<PermissionRequestPageDto> {
-    return this.requests.outgoing(caller, query.limit ?? 20, query.cursor);
+    return this.requests.outgoing(caller, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Post(':id/approve')
