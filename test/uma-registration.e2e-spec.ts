@@ -1,7 +1,8 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { UmaOutboxRelay, UmaReconciler } from '@app/uma-resources';
-import { ISSUER, KEYCLOAK_URL } from './setup/test-env.ts';
+import { ISSUER, KEYCLOAK_URL, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
@@ -147,5 +148,81 @@ describe('reconciliation with Keycloak', () => {
 
     const again = await reconciler.reconcile('album', { dryRun: false });
     expect(again.findings.filter((finding) => finding.entityId === album.id)).toEqual([]);
+  });
+});
+
+describe('poison outbox events', () => {
+  let service: RunningService;
+  let admin: string;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    // The relay runs only when the test drains it, so every attempt is counted here.
+    service = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
+    admin = (await login('admin')).access_token;
+    db = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db.end();
+    await service.close();
+  });
+
+  it('parks an event Keycloak keeps refusing, shows it, and puts it back in line on request', async () => {
+    // An event Keycloak fails for good: a resource whose owner is no user of the realm (as when
+    // the owner was deleted meanwhile). Keycloak answers 500, so the relay tries 20 times.
+    const entityId = '00000000-0000-4000-8000-00000000dead';
+    const {
+      rows: [inserted],
+    } = await db.query<{ id: string }>(
+      `INSERT INTO album_service.uma_outbox (entity_type, entity_id, operation, resource)
+       VALUES ('album', $1, 'upsert', $2) RETURNING id`,
+      [
+        entityId,
+        JSON.stringify({
+          name: `album-${entityId}`,
+          displayName: 'Poison',
+          type: 'urn:photoz:album',
+          ownerId: 'no-such-user',
+          uris: [`/albums/${entityId}`],
+          scopes: ['album:view'],
+          attributes: {},
+        }),
+      ],
+    );
+    const relay = service.app.get(UmaOutboxRelay);
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      // Skip the backoff: the next attempt is due now.
+      await db.query('UPDATE album_service.uma_outbox SET next_attempt_at = now() WHERE id = $1', [
+        inserted?.id,
+      ]);
+      await relay.drain();
+    }
+    const status = await call<{
+      parked: number;
+      parkedEvents: { id: string; attempts: number; lastError: string | null }[];
+    }>(service.url, 'GET', '/admin/uma/outbox', { token: admin });
+    const parked = status.body.parkedEvents.find((event) => event.id === inserted?.id);
+    expect(parked).toMatchObject({ attempts: 20 });
+    expect(parked?.lastError).toMatch(/create resource: HTTP 500/);
+    // Parked events are not retried.
+    expect(await relay.drain()).toBe(0);
+
+    const retry = await call(service.url, 'POST', `/admin/uma/outbox/${inserted?.id}/retry`, {
+      token: admin,
+    });
+    expect(retry.status).toBe(204);
+    const {
+      rows: [row],
+    } = await db.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM album_service.uma_outbox WHERE id = $1',
+      [inserted?.id],
+    );
+    expect(row).toEqual({ status: 'pending', attempts: 0 });
+    await db.query('DELETE FROM album_service.uma_outbox WHERE id = $1', [inserted?.id]);
+    expect(
+      (await call(service.url, 'POST', '/admin/uma/outbox/999999999/retry', { token: admin }))
+        .status,
+    ).toBe(404);
   });
 });

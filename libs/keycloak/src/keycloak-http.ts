@@ -23,6 +23,8 @@ export class KeycloakUnavailableError extends Error {
   constructor(
     readonly operation: string,
     cause: unknown,
+    /** The `5xx` status when Keycloak answered; `undefined` when it could not be reached. */
+    readonly status?: number,
   ) {
     super(
       `Keycloak unavailable during ${operation}: ${cause instanceof Error ? cause.message : String(cause)}`,
@@ -88,7 +90,11 @@ export async function keycloakFetch(
     }
   }
   if (response.status >= 500) {
-    throw new KeycloakUnavailableError(operation, new Error(`HTTP ${response.status}`));
+    throw new KeycloakUnavailableError(
+      operation,
+      new Error(`HTTP ${response.status}`),
+      response.status,
+    );
   }
   if (!expected.includes(response.status)) {
     const { error, description } = errorFields(body);

@@ -27,8 +27,9 @@ export function backoffMs(
  * Delivers outbox events to Keycloak. Each event is handled inside a transaction that holds its
  * row lock (`FOR UPDATE SKIP LOCKED`), so several instances can run relays at once without
  * handling one event twice, and an entity's events are delivered in order. While Keycloak is
- * unreachable events are retried with backoff; other failures park an event after
- * `maxAttempts`, where it stays visible until someone puts it back in line.
+ * unreachable events are retried with backoff and wait without limit; Keycloak's refusals park an
+ * event after `maxAttempts`, its server errors after `maxServerErrorAttempts`, and a parked event
+ * stays visible until someone puts it back in line.
  */
 @Injectable()
 export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -144,8 +145,12 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
   ): Promise<void> {
     const attempts = event.attempts + 1;
     const message = error instanceof Error ? error.message : String(error);
-    const unavailable = error instanceof KeycloakUnavailableError;
-    const park = !unavailable && attempts >= this.options.maxAttempts;
+    const unavailable = error instanceof KeycloakUnavailableError && error.status === undefined;
+    const limit =
+      error instanceof KeycloakUnavailableError
+        ? this.options.maxServerErrorAttempts
+        : this.options.maxAttempts;
+    const park = !unavailable && attempts >= limit;
     await umaOutboxRepository.reschedule(runner, event.id, {
       attempts,
       delayMs: backoffMs(attempts, this.options.maxBackoffMs),

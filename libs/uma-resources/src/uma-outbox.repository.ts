@@ -139,9 +139,13 @@ export const umaOutboxRepository = {
 
   /** Puts a parked event back in line; `false` when there is no such parked event. */
   async unpark(db: Queryable, id: string): Promise<boolean> {
+    // Through a CTE the driver answers with the rows, as for a SELECT (an UPDATE answers with
+    // `[rows, count]`).
     const rows = (await db.query(
-      `UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
-        WHERE id = $1 AND status = 'parked' RETURNING id`,
+      `WITH unparked AS (
+         UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
+          WHERE id = $1 AND status = 'parked' RETURNING id)
+       SELECT id FROM unparked`,
       [id],
     )) as unknown[];
     return rows.length > 0;

@@ -20,8 +20,14 @@ export interface UmaRelayOptions {
   /** Whether this instance delivers outbox events (several instances may). */
   readonly enabled: boolean;
   readonly pollIntervalMs: number;
-  /** Failures other than Keycloak being unreachable park an event after this many attempts. */
+  /** Refusals (`4xx`, unexpected answers) park an event after this many attempts. */
   readonly maxAttempts: number;
+  /**
+   * Server errors (`5xx`) park it after this many: Keycloak answers `500` for good to some
+   * requests (a resource whose owner was deleted), `503` for a while when it restarts.
+   * While Keycloak cannot be reached at all, events wait without limit.
+   */
+  readonly maxServerErrorAttempts: number;
   readonly maxBackoffMs: number;
 }
 
@@ -29,6 +35,7 @@ export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
   enabled: true,
   pollIntervalMs: 500,
   maxAttempts: 5,
+  maxServerErrorAttempts: 20,
   maxBackoffMs: 30_000,
 };
 
