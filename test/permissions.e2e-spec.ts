@@ -488,6 +488,36 @@ describe('permission requests, sharing and revocation', () => {
       );
     });
 
+    it('will not approve a client it cannot name, whose RPTs a revocation could not reach', async () => {
+      const album = await registeredAlbum('Asked by a stranger');
+      // Tickets are not bound to a requester: any client can exchange one at Keycloak.
+      const ticket = await challenge(jdoe, `/albums/${album.id}`);
+      const asked = await exchangeTicket(ticket, {
+        clientId: 'partner-noaudience',
+        secret: PARTNER_NOAUDIENCE_SECRET,
+      });
+      expect(asked.body.error_description).toBe('request_submitted');
+      const request = (await incoming(alice)).find((entry) => entry.albumId === album.id);
+      expect(request?.requester).toMatchObject({ partner: true });
+      expect(request?.requester.username).toMatch(/^client:/);
+      const approve = await call<{ type: string }>(
+        permissions.url,
+        'POST',
+        `/permission-requests/${request?.id ?? ''}/approve`,
+        { token: alice },
+      );
+      expect(approve.status).toBe(409);
+      expect(approve.body.type).toBe('urn:photoz:problem:partner-unknown');
+      // alice can still deny it.
+      expect(
+        (
+          await call(permissions.url, 'POST', `/permission-requests/${request?.id ?? ''}/deny`, {
+            token: alice,
+          })
+        ).status,
+      ).toBe(204);
+    });
+
     it('refuses partner-noaudience on every route of both services', async () => {
       const album = await registeredAlbum('Not for strangers');
       const stranger = (await clientToken('partner-noaudience', PARTNER_NOAUDIENCE_SECRET))

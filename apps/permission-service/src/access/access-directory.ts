@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
+import { ProblemException } from '@app/common';
 import {
   AuthorizationAdminClient,
   type PermissionTicket,
@@ -8,6 +9,7 @@ import {
 } from '@app/keycloak';
 
 const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+const UNKNOWN_CLIENT_PREFIX = 'client:';
 
 /** Someone who asks for or holds access: a person, or a partner application. */
 export interface Party {
@@ -109,8 +111,12 @@ export class AccessDirectory {
       return { id, username: user.username, partner: false, subject: id };
     }
     const partner = await this.admin.partnerByClientUuid(id);
-    const username = `${SERVICE_ACCOUNT_PREFIX}${partner?.clientId ?? id}`;
-    const account = partner === undefined ? undefined : await this.admin.userByUsername(username);
+    if (partner === undefined) {
+      // A client this service has never shared with: the admin API lets it see only the id.
+      return { id, username: `${UNKNOWN_CLIENT_PREFIX}${id}`, partner: true, subject: id };
+    }
+    const username = `${SERVICE_ACCOUNT_PREFIX}${partner.clientId}`;
+    const account = await this.admin.userByUsername(username);
     return { id, username, partner: true, subject: account?.id ?? id };
   }
 
@@ -168,6 +174,15 @@ export class AccessDirectory {
     party: Party,
     scopes: readonly string[],
   ): Promise<void> {
+    if (party.username.startsWith(UNKNOWN_CLIENT_PREFIX)) {
+      // Without its service account the revocation could not reach the partner's RPTs.
+      throw new ProblemException({
+        status: 409,
+        code: 'partner-unknown',
+        detail:
+          'This partner asked at Keycloak directly and is known only by its client id there: share with it by username (service-account-<client id>) instead.',
+      });
+    }
     const policy = party.partner
       ? await this.admin.partnerPolicy(party.username.slice(SERVICE_ACCOUNT_PREFIX.length))
       : undefined;
