@@ -59,10 +59,18 @@ export function checkJava(): void {
   }
 }
 
-/** The unpacked distribution of the pinned version; fetched from Maven Central with `mvn` on first use. */
-export function ensureDistribution(log: (line: string) => void = console.log): string {
+/**
+ * The unpacked distribution of the pinned version; fetched from Maven Central with `mvn` on first
+ * use. Dev mode rebuilds a distribution in place when started with another storage than last time,
+ * so the in-memory Keycloak of the tests and the file-backed one of `npm start` each have their own
+ * copy: they can run at once, and neither rebuilds at every switch.
+ */
+export function ensureDistribution(
+  storage: 'memory' | 'file',
+  log: (line: string) => void = console.log,
+): string {
   const version = keycloakVersion();
-  const home = join(cacheDir(), 'keycloak', version);
+  const home = join(cacheDir(), 'keycloak', storage === 'memory' ? `${version}-memory` : version);
   if (existsSync(join(home, 'bin', 'kc.sh'))) {
     return home;
   }
@@ -211,7 +219,7 @@ export function startDevKeycloak(
   logFile: string,
   log: (line: string) => void = console.log,
 ): ChildProcess {
-  const home = ensureDistribution(log);
+  const home = ensureDistribution('file', log);
   log(
     `starting Keycloak ${keycloakVersion()} at ${endpoint.url} (log: ${relative(ROOT, logFile)}) ...`,
   );

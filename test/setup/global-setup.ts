@@ -27,7 +27,7 @@ export async function setup(): Promise<void> {
 
   const endpoint = keycloakEndpoint(KEYCLOAK_URL);
   if (!(await realmIsServed(endpoint))) {
-    const home = ensureDistribution();
+    const home = ensureDistribution('memory');
     const logFile = join(ROOT, '.photoz', 'logs', 'keycloak-test.log');
     console.log(`Starting Keycloak for the tests (log: ${logFile}) ...`);
     keycloak = startKeycloak(home, {
