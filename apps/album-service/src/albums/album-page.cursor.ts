@@ -1,4 +1,4 @@
-import { validationProblem } from '@app/common';
+import { isUuid, validationProblem } from '@app/common';
 
 /** The position after the last album of a page: newest first, ties broken by id. */
 export interface AlbumCursor {
@@ -12,15 +12,13 @@ export function encodeCursor(cursor: AlbumCursor): string {
   );
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export function decodeCursor(value: string): AlbumCursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2) {
       const [createdAt, id] = parsed as unknown[];
       const date = typeof createdAt === 'string' ? new Date(createdAt) : new Date(Number.NaN);
-      if (!Number.isNaN(date.getTime()) && typeof id === 'string' && UUID.test(id)) {
+      if (!Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) {
         return { createdAt: date, id };
       }
     }

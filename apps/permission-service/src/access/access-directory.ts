@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { ProblemException } from '@app/common';
+import { isUuid, ProblemException } from '@app/common';
 import {
   AuthorizationAdminClient,
   type PermissionTicket,
@@ -49,14 +49,17 @@ export function requestId(entry: { resourceId: string; requester: { id: string }
   return `${entry.resourceId}.${entry.requester.id}`;
 }
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const REQUEST_ID = new RegExp(`^(${UUID})\\.(${UUID})$`, 'i');
-
 export function parseRequestId(
   id: string,
 ): { resourceId: string; requesterId: string } | undefined {
-  const match = REQUEST_ID.exec(id);
-  return match === null ? undefined : { resourceId: match[1] ?? '', requesterId: match[2] ?? '' };
+  const [resourceId, requesterId, ...rest] = id.split('.');
+  return resourceId !== undefined &&
+    requesterId !== undefined &&
+    rest.length === 0 &&
+    isUuid(resourceId) &&
+    isUuid(requesterId)
+    ? { resourceId, requesterId }
+    : undefined;
 }
 
 /**
