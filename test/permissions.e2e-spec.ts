@@ -6,7 +6,7 @@ import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/tes
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { clientToken, login } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
+import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
 
 interface PermissionRequest {
   readonly id: string;
@@ -375,11 +375,55 @@ describe('permission requests, sharing and revocation', () => {
         (await requestAccess(alice, { albumId: album.id, scopes: ['album:view'] })).status,
       ).toBe(400);
       expect((await requestAccess(jdoe, { ticket: 'not-a-ticket' })).status).toBe(400);
-      const partial = await put(alice, 'jdoe', { scopes: ['album:view', 'album:edit'] });
-      expect(partial.status).toBe(200);
-      // A re-share that drops a scope revokes it.
-      const narrowed = await put(alice, 'jdoe', { scopes: ['album:view'] });
+    });
+
+    it('approves only the chosen scopes, and a re-share that drops a scope revokes it at once', async () => {
+      const album = await registeredAlbum('Partly');
+      const asked = await requestAccess(jdoe, {
+        albumId: album.id,
+        scopes: ['album:view', 'album:edit'],
+      });
+      expect(asked.body.pendingScopes).toEqual(['album:edit', 'album:view']);
+      const approved = await call<PermissionRequest>(
+        permissions.url,
+        'POST',
+        `/permission-requests/${asked.body.id}/approve`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(approved.body).toMatchObject({
+        status: 'pending',
+        pendingScopes: ['album:edit'],
+        grantedScopes: ['album:view'],
+      });
+      const notPending = await call(
+        permissions.url,
+        'POST',
+        `/permission-requests/${asked.body.id}/approve`,
+        { token: alice, body: { scopes: ['album:delete'] } },
+      );
+      expect(notPending.status).toBe(400);
+
+      const shared = await call<Share>(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+        token: alice,
+        body: { scopes: ['album:view', 'album:edit'] },
+      });
+      expect(shared.body.scopes).toEqual(['album:edit', 'album:view']);
+      // The pending edit request was answered by the share.
+      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+      const rpt = (await requestRpt(jdoe, [`${album.resourceId}#album:view,album:edit`])).body
+        .access_token;
+      const rename = (name: string) =>
+        call(albums.url, 'PATCH', `/albums/${album.id}`, { token: rpt, body: { name } });
+      expect((await rename('Renamed by jdoe')).status).toBe(200);
+
+      const narrowed = await call<Share>(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/jdoe`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
       expect(narrowed.body).toMatchObject({ username: 'jdoe', scopes: ['album:view'] });
+      expect((await rename('Again')).status).toBe(401);
     });
   });
 
