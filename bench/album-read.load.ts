@@ -3,7 +3,7 @@
  * tree against the real Keycloak and PostgreSQL. The album service runs in this process; a load
  * generator (autocannon) runs in a child process, one route at a time:
  *
- * - no auth:        the same service call behind a bare route (the floor);
+ * - no auth:        the same service call behind a `@Public()` route of the same app (the floor);
  * - owner token:    the real route: local JWT validation, @Scopes owner check;
  * - RPT:            the real route for a user holding an RPT (adds the revocation lookup);
  * - introspection:  the common alternative, asking Keycloak about the token on every request.
@@ -15,10 +15,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller, Get, Headers, Param, UnauthorizedException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Public } from '@app/common';
 import { KeycloakDiscovery } from '@app/keycloak';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { AlbumService } from '../apps/album-service/src/albums/album.service.ts';
-import { createServiceApp } from '@app/platform';
+import { createServiceApp, type ServiceDefinition } from '@app/platform';
+import type { AlbumResponseDto } from '../apps/album-service/src/albums/album.dto.ts';
+import type { AlbumServiceConfig } from '../apps/album-service/src/config.ts';
 import { ALBUM_API_SECRET } from '../test/setup/test-env.ts';
 import { serviceEnv } from '../test/setup/test-env.ts';
 import { createAlbum, registeredResourceId } from '../test/support/albums.ts';
@@ -79,44 +84,70 @@ function load(
   });
 }
 
-/** Adds the two comparison routes to the service's own HTTP server, outside Nest's guards. */
-function addComparisonRoutes(app: NestFastifyApplication, introspectionEndpoint: string): void {
-  const albums = app.get(AlbumService);
-  const fastify = app.getHttpAdapter().getInstance();
-  fastify.get<{ Params: { id: string } }>('/bench/no-auth/albums/:id', (request) =>
-    albums.get(request.params.id),
-  );
-  fastify.get<{ Params: { id: string } }>(
-    '/bench/introspection/albums/:id',
-    async (request, reply) => {
-      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const response = await fetch(introspectionEndpoint, {
-        method: 'POST',
-        headers: {
-          authorization: basic('album-api', ALBUM_API_SECRET),
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({ token }),
-      });
-      const claims = (await response.json()) as { active?: boolean; aud?: string | string[] };
-      const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-      if (claims.active !== true || !audience.includes('album-api')) {
-        return reply.code(401).send();
-      }
-      return albums.get(request.params.id);
-    },
-  );
+/**
+ * The comparison routes, in the same Nest application and pipeline as the real one (global guards,
+ * filter, hooks): `@Public()` so that only the way of checking the caller differs.
+ */
+@Controller('bench')
+class ComparisonController {
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly discovery: KeycloakDiscovery,
+  ) {}
+
+  private get albums(): AlbumService {
+    return this.moduleRef.get(AlbumService, { strict: false });
+  }
+
+  @Public()
+  @Get('no-auth/albums/:id')
+  noAuth(@Param('id') id: string): Promise<AlbumResponseDto> {
+    return this.albums.get(id);
+  }
+
+  /** What a module that asks Keycloak on every request does: RFC 7662 introspection. */
+  @Public()
+  @Get('introspection/albums/:id')
+  async introspection(
+    @Headers('authorization') authorization: string | undefined,
+    @Param('id') id: string,
+  ): Promise<AlbumResponseDto> {
+    const endpoint = (await this.discovery.get()).introspection_endpoint ?? '';
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        authorization: basic('album-api', ALBUM_API_SECRET),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: (authorization ?? '').replace(/^Bearer /, '') }),
+    });
+    const claims = (await response.json()) as { active?: boolean; aud?: string | string[] };
+    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (claims.active !== true || !audience.includes('album-api')) {
+      throw new UnauthorizedException();
+    }
+    return this.albums.get(id);
+  }
 }
+
+/** The album service with the comparison routes beside its own. */
+const benchService: ServiceDefinition<AlbumServiceConfig> = {
+  ...albumService,
+  module: (config) => ({
+    module: class BenchModule {},
+    imports: [albumService.module(config)],
+    controllers: [ComparisonController],
+  }),
+};
 
 describe('GET /albums/:id under load', () => {
   let app: NestFastifyApplication;
   let base: string;
 
   beforeAll(async () => {
-    app = await createServiceApp(albumService, albumService.loadConfig(serviceEnv()), ['error']);
-    const discovery = await app.get(KeycloakDiscovery).get();
-    addComparisonRoutes(app, discovery.introspection_endpoint ?? '');
+    app = await createServiceApp(benchService, albumService.loadConfig(serviceEnv()), ['error']);
     await app.listen(0, '127.0.0.1');
+    await app.get(KeycloakDiscovery).get();
     const address = app.getHttpServer().address();
     base =
       typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : '';
