@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import {
   DEV_ADMIN,
-  MissingPrerequisiteError,
+  reportFailure,
   ROOT,
   keycloakEndpoint,
   realmIsServed,
@@ -65,10 +65,6 @@ Keycloak is up (log: .photoz/logs/keycloak.log). Ctrl-C stops it.
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof MissingPrerequisiteError) {
-    console.error(error.message);
-  } else {
-    console.error(`[keycloak] ${error instanceof Error ? error.message : String(error)}`);
-  }
+  reportFailure('keycloak', error);
   await stop(1);
 });

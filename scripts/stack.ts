@@ -11,6 +11,7 @@ import { migrateAll, postgresReachable } from './lib/database.ts';
 import {
   DEV_ALBUM_API_UUID,
   MissingPrerequisiteError,
+  reportFailure,
   ROOT,
   checkJava,
   keycloakEndpoint,
@@ -164,10 +165,6 @@ Demo users (dev-only, password = username): alice, jdoe, bob (role user), admin 
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof MissingPrerequisiteError) {
-    console.error(error.message);
-  } else {
-    console.error(`[stack] ${error instanceof Error ? error.message : String(error)}`);
-  }
+  reportFailure('stack', error);
   await shutdown(1);
 });

@@ -29,6 +29,15 @@ export class MissingPrerequisiteError extends Error {
   override readonly name = 'MissingPrerequisiteError';
 }
 
+/** Prints why a script failed: a missing prerequisite as its one sentence, anything else prefixed. */
+export function reportFailure(prefix: string, error: unknown): void {
+  if (error instanceof MissingPrerequisiteError) {
+    console.error(error.message);
+  } else {
+    console.error(`[${prefix}] ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** The pinned Keycloak version, read from docker/.env (the one place it is set). */
 export function keycloakVersion(): string {
   const match = /^KEYCLOAK_VERSION=(\S+)$/m.exec(readFileSync(join(ROOT, 'docker/.env'), 'utf8'));

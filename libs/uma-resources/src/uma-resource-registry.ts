@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { umaOutboxRepository } from './uma-outbox.repository.ts';
+import { type OutboxOperation, umaOutboxRepository } from './uma-outbox.repository.ts';
 import {
   describeResource,
   UMA_DEPLOYMENT,
@@ -39,23 +39,26 @@ export class UmaResourceRegistry {
   }
 
   /** The entity was created or changed: its resource must exist and match it. */
-  async recordUpsert<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
-    const type = this.typeOf(entityType) as UmaResourceType<T>;
-    await umaOutboxRepository.append(manager, {
-      entityType,
-      entityId: type.id(entity),
-      operation: 'upsert',
-      resource: describeResource(type, entity, this.deployment),
-    });
+  recordUpsert<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
+    return this.record(manager, entityType, entity, 'upsert');
   }
 
   /** The entity was deleted: its resource must go. */
-  async recordDelete<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
+  recordDelete<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
+    return this.record(manager, entityType, entity, 'delete');
+  }
+
+  private async record<T>(
+    manager: EntityManager,
+    entityType: string,
+    entity: T,
+    operation: OutboxOperation,
+  ): Promise<void> {
     const type = this.typeOf(entityType) as UmaResourceType<T>;
     await umaOutboxRepository.append(manager, {
       entityType,
       entityId: type.id(entity),
-      operation: 'delete',
+      operation,
       resource: describeResource(type, entity, this.deployment),
     });
   }
