@@ -7,13 +7,19 @@ export interface ProtectedResource<T = unknown> {
   readonly resourceId: string | undefined;
   /** The entity as the resolver loaded it, for the handler to use without loading it again. */
   readonly entity: T;
+  /**
+   * When the caller's access to the resource was last revoked (`uma_access.rpt_revocations`), read
+   * in the same query as the entity (`selectRevokedAt`); `undefined` when never.
+   */
+  readonly revokedAt: Date | undefined;
 }
 
 /** Finds the protected entity a route parameter names. */
 export interface UmaResourceResolver {
   /** Whether `id` is well-formed; a malformed id is a 400, not a 404. */
   isValidId(id: string): boolean;
-  resolve(id: string): Promise<ProtectedResource | undefined>;
+  /** The entity and, for `subject`, when its access was last revoked. */
+  resolve(id: string, subject: string): Promise<ProtectedResource | undefined>;
 }
 
 /** Resolvers by resource kind (e.g. `album`), registered by the modules that own the entities. */

@@ -14,7 +14,7 @@ import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.decorator.ts';
 import { authorizationServerUnavailable, umaChallenge } from './uma-challenge.ts';
 import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
-import { issuedBeforeRevocation, RptRevocations } from './rpt-revocations.ts';
+import { issuedBeforeRevocation } from './rpt-revocations.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
 
 /** Whether an RPT grants every scope on the resource. */
@@ -61,7 +61,6 @@ export class UmaScopesGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly resolvers: UmaResourceResolvers,
     private readonly tickets: UmaTicketCache,
-    private readonly revocations: RptRevocations,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
   ) {}
 
@@ -88,7 +87,7 @@ export class UmaScopesGuard implements CanActivate {
         { field: target.param, message: `${target.param} is not a valid ${target.kind} id` },
       ]);
     }
-    const resource = await resolver.resolve(id);
+    const resource = await resolver.resolve(id, principal.subject);
     if (resource === undefined) {
       throw notFoundProblem(`No ${target.kind} ${id}`);
     }
@@ -99,10 +98,7 @@ export class UmaScopesGuard implements CanActivate {
     if (
       resource.resourceId !== undefined &&
       rptGrants(principal, resource.resourceId, scopes) &&
-      !issuedBeforeRevocation(
-        principal,
-        await this.revocations.revokedAt(resource.resourceId, principal.subject),
-      )
+      !issuedBeforeRevocation(principal, resource.revokedAt)
     ) {
       return true;
     }

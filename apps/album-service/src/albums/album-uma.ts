@@ -37,10 +37,15 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
     return isUuid(id);
   }
 
-  async resolve(id: string): Promise<ProtectedResource<AlbumRecord> | undefined> {
-    const record = await this.albums.find(id);
+  async resolve(id: string, subject: string): Promise<ProtectedResource<AlbumRecord> | undefined> {
+    const record = await this.albums.findForAccess(id, subject);
     return record === undefined
       ? undefined
-      : { ownerId: record.album.ownerId, resourceId: record.resourceId, entity: record };
+      : {
+          ownerId: record.album.ownerId,
+          resourceId: record.resourceId,
+          entity: { album: record.album, resourceId: record.resourceId },
+          revokedAt: record.revokedAt,
+        };
   }
 }

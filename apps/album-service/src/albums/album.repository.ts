@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { selectRevokedAt } from '@app/auth';
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AlbumCursor } from './album-page.cursor.ts';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
@@ -49,6 +50,29 @@ export class AlbumRepository {
   async find(id: string): Promise<AlbumRecord | undefined> {
     const [record] = await this.records(this.withResourceId().where('album.id = :id', { id }));
     return record;
+  }
+
+  /** The album, and when `subject`'s access to it was last revoked, in one query. */
+  async findForAccess(
+    id: string,
+    subject: string,
+  ): Promise<(AlbumRecord & { revokedAt: Date | undefined }) | undefined> {
+    const query = selectRevokedAt(this.withResourceId(), 'link.resource_id', subject).where(
+      'album.id = :id',
+      { id },
+    );
+    const { entities, raw } = await query.getRawAndEntities<{
+      resource_id: string | null;
+      revoked_at: Date | null;
+    }>();
+    const [album] = entities;
+    return album === undefined
+      ? undefined
+      : {
+          album,
+          resourceId: raw[0]?.resource_id ?? undefined,
+          revokedAt: raw[0]?.revoked_at ?? undefined,
+        };
   }
 
   /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
