@@ -57,22 +57,12 @@ export class AlbumRepository {
     id: string,
     subject: string,
   ): Promise<(AlbumRecord & { revokedAt: Date | undefined }) | undefined> {
-    const query = selectRevokedAt(this.withResourceId(), 'link.resource_id', subject).where(
-      'album.id = :id',
-      { id },
+    const [record] = await this.records(
+      selectRevokedAt(this.withResourceId(), 'link.resource_id', subject).where('album.id = :id', {
+        id,
+      }),
     );
-    const { entities, raw } = await query.getRawAndEntities<{
-      resource_id: string | null;
-      revoked_at: Date | null;
-    }>();
-    const [album] = entities;
-    return album === undefined
-      ? undefined
-      : {
-          album,
-          resourceId: raw[0]?.resource_id ?? undefined,
-          revokedAt: raw[0]?.revoked_at ?? undefined,
-        };
+    return record;
   }
 
   /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
@@ -111,11 +101,17 @@ export class AlbumRepository {
       .addSelect('link.resource_id', 'resource_id');
   }
 
-  private async records(query: SelectQueryBuilder<AlbumEntity>): Promise<AlbumRecord[]> {
-    const { entities, raw } = await query.getRawAndEntities<{ resource_id: string | null }>();
+  private async records(
+    query: SelectQueryBuilder<AlbumEntity>,
+  ): Promise<(AlbumRecord & { revokedAt: Date | undefined })[]> {
+    const { entities, raw } = await query.getRawAndEntities<{
+      resource_id: string | null;
+      revoked_at?: Date | null;
+    }>();
     return entities.map((album, index) => ({
       album,
       resourceId: raw[index]?.resource_id ?? undefined,
+      revokedAt: raw[index]?.revoked_at ?? undefined,
     }));
   }
 }
