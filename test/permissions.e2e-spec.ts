@@ -377,6 +377,22 @@ describe('permission requests, sharing and revocation', () => {
       expect((await requestAccess(jdoe, { ticket: 'not-a-ticket' })).status).toBe(400);
     });
 
+    it('answers two concurrent identical shares alike, with one grant', async () => {
+      const album = await registeredAlbum('Shared twice at once');
+      const share = () =>
+        call<Share>(permissions.url, 'PUT', `/albums/${album.id}/shares/bob`, {
+          token: alice,
+          body: { scopes: ['album:view'] },
+        });
+      const results = await Promise.all([share(), share(), share()]);
+      expect(results.map((result) => result.status)).toEqual([200, 200, 200]);
+      const tickets = await protection.request<unknown[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}`,
+      );
+      expect(tickets.body).toHaveLength(1);
+    });
+
     it('approves only the chosen scopes, and a re-share that drops a scope revokes it at once', async () => {
       const album = await registeredAlbum('Partly');
       const asked = await requestAccess(jdoe, {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type Principal, RptRevocations } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
-import { ProtectionApiClient } from '@app/keycloak';
+import { KeycloakError, ProtectionApiClient } from '@app/keycloak';
 import {
   type AccessEntry,
   AccessDirectory,
@@ -215,7 +215,18 @@ export class ShareService {
     }
     const granted = new Set([...scopeNames(before?.granted ?? []), ...scopeNames(answered)]);
     for (const scope of scopes.filter((candidate) => !granted.has(candidate))) {
-      await this.protection.grant(album.resourceId, party.username, scope);
+      try {
+        await this.protection.grant(album.resourceId, party.username, scope);
+      } catch (error) {
+        // A concurrent share of the same scope got there first (Keycloak answers 400 "already
+        // exists", or 409 when both inserts race): the grant is what was asked for.
+        const duplicate =
+          error instanceof KeycloakError &&
+          (error.status === 409 || /already exists/i.test(error.description ?? ''));
+        if (!duplicate) {
+          throw error;
+        }
+      }
     }
   }
 
