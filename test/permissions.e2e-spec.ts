@@ -331,6 +331,19 @@ describe('permission requests, sharing and revocation', () => {
       });
     });
 
+    it('keeps one request when the same access is asked for twice at once', async () => {
+      const album = await registeredAlbum('Asked twice at once');
+      const results = await Promise.all(
+        [0, 1].map(() => requestAccess(bob, { albumId: album.id, scopes: ['album:view'] })),
+      );
+      expect(results.map((result) => result.status)).toEqual([202, 202]);
+      const tickets = await protection.request<unknown[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}`,
+      );
+      expect(tickets.body).toHaveLength(1);
+    });
+
     it('answers 200 granted when the access already exists', async () => {
       const album = await registeredAlbum('Already shared');
       expect(

@@ -1,12 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { type Principal, UmaTicketCache } from '@app/auth';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
-import { KeycloakError, ProtectionApiClient, UmaGrantClient } from '@app/keycloak';
+import {
+  KeycloakError,
+  KeycloakUnavailableError,
+  ProtectionApiClient,
+  UmaGrantClient,
+} from '@app/keycloak';
 import {
   type AccessEntry,
   AccessDirectory,
   grantedScopes,
   type NamedTicket,
+  type Party,
   parseRequestId,
   requestId,
   scopeNames,
@@ -79,18 +85,10 @@ export class PermissionRequestService {
         ...scopeNames(before?.pending ?? []),
       ]);
       const missing = scopes.filter((scope) => !asked.has(scope));
-      if (missing.length > 0) {
-        try {
-          await this.grants.submitRequest(
-            ticket ?? (await this.challenges.ticketFor(album.resourceId, missing)),
-            requesterToken,
-          );
-        } catch (error) {
-          if (error instanceof KeycloakError && ticket !== undefined) {
-            throw invalidTicket();
-          }
-          throw error;
-        }
+      if (
+        missing.length > 0 &&
+        (await this.submit(album, party, missing, ticket, requesterToken))
+      ) {
         await this.audit.record({
           albumId: album.albumId,
           action: 'requested',
@@ -113,6 +111,42 @@ export class PermissionRequestService {
         album,
       );
     });
+  }
+
+  /**
+   * Submits the request at Keycloak; `false` when a concurrent request of the same party recorded
+   * it first. Keycloak then fails the second insert of the same pending ticket with a server error,
+   * so a server error after which the scopes are pending counts as done.
+   */
+  private async submit(
+    album: AlbumResource,
+    party: Party,
+    missing: readonly string[],
+    ticket: string | undefined,
+    requesterToken: string,
+  ): Promise<boolean> {
+    try {
+      await this.grants.submitRequest(
+        ticket ?? (await this.challenges.ticketFor(album.resourceId, missing)),
+        requesterToken,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof KeycloakError && ticket !== undefined) {
+        throw invalidTicket();
+      }
+      if (error instanceof KeycloakUnavailableError && error.status !== undefined) {
+        const now = await this.access.entry(album.resourceId, party);
+        const asked = new Set([
+          ...(now === undefined ? [] : grantedScopes(now)),
+          ...scopeNames(now?.pending ?? []),
+        ]);
+        if (missing.every((scope) => asked.has(scope))) {
+          return false;
+        }
+      }
+      throw error;
+    }
   }
 
   /** Requests on the caller's albums, one entry per (album, requester). */
