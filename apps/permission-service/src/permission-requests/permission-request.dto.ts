@@ -1,15 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMinSize,
-  ArrayUnique,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  IsUUID,
-  MaxLength,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ALBUM_SCOPES, PageQueryDto } from '@app/common';
+import { IsAlbumScopeSet } from '../access/album-scope-set.validator.ts';
 
 export class CreatePermissionRequestDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })
@@ -19,10 +11,7 @@ export class CreatePermissionRequestDto {
 
   @ApiPropertyOptional({ enum: ALBUM_SCOPES, isArray: true })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1, { message: 'scopes must name at least one scope' })
-  @ArrayUnique({ message: 'scopes must not repeat a scope' })
-  @IsIn(ALBUM_SCOPES, { each: true, message: `scopes must be among ${ALBUM_SCOPES.join(', ')}` })
+  @IsAlbumScopeSet()
   scopes?: string[];
 
   @ApiPropertyOptional({ description: 'The permission ticket of a UMA challenge' })
@@ -39,10 +28,7 @@ export class ApprovePermissionRequestDto {
     description: 'Approve only these of the requested scopes (default: all)',
   })
   @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1, { message: 'scopes must name at least one scope' })
-  @ArrayUnique({ message: 'scopes must not repeat a scope' })
-  @IsIn(ALBUM_SCOPES, { each: true, message: `scopes must be among ${ALBUM_SCOPES.join(', ')}` })
+  @IsAlbumScopeSet()
   scopes?: string[];
 }
 

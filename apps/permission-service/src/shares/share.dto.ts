@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMinSize, ArrayUnique, IsArray, IsIn } from 'class-validator';
 import { ALBUM_SCOPES } from '@app/common';
+import { IsAlbumScopeSet } from '../access/album-scope-set.validator.ts';
 
 export class PutShareDto {
   @ApiProperty({
@@ -8,10 +8,7 @@ export class PutShareDto {
     isArray: true,
     description: 'The full set the user should hold',
   })
-  @IsArray()
-  @ArrayMinSize(1, { message: 'scopes must name at least one scope (DELETE revokes everything)' })
-  @ArrayUnique({ message: 'scopes must not repeat a scope' })
-  @IsIn(ALBUM_SCOPES, { each: true, message: `scopes must be among ${ALBUM_SCOPES.join(', ')}` })
+  @IsAlbumScopeSet('scopes must name at least one scope (DELETE revokes everything)')
   scopes: string[];
 }
 
