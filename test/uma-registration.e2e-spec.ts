@@ -151,6 +151,41 @@ describe('reconciliation with Keycloak', () => {
     const again = await reconciler.reconcile('album', { dryRun: false });
     expect(again.findings.filter((finding) => finding.entityId === album.id)).toEqual([]);
   });
+
+  /** The command as a user runs it, against the test database and Keycloak. */
+  function reconcile(...args: string[]): { status: number | null; output: string } {
+    const result = spawnSync('npm', ['run', '--silent', 'uma:reconcile', '--', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...serviceEnv() },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+
+  it('reports what is missing on a dry run, then repairs it', async () => {
+    const album = await createAlbum(service.url, alice, 'Reconciled by the command');
+    const resourceId = await registeredResourceId(service.url, alice, album.id);
+    expect(await protection.deleteResource(resourceId)).toBe(204);
+
+    const dryRun = reconcile('--dry-run');
+    expect(dryRun.status).toBe(0);
+    expect(dryRun.output).toContain('(dry run: nothing changed)');
+    expect(dryRun.output).toMatch(new RegExp(`missing +album ${album.id} .*linked resource`));
+    expect(await protection.resourcesNamed([`album-${album.id}`])).toHaveLength(0);
+
+    const repair = reconcile();
+    expect(repair.status).toBe(0);
+    expect(repair.output).toMatch(new RegExp(`missing +album ${album.id} .*-> created`));
+    const [recreated] = await protection.resourcesNamed([`album-${album.id}`]);
+    expect(recreated?.owner?.id).toBe(album.ownerId);
+  });
+
+  it('refuses an unknown argument', () => {
+    const result = reconcile('--everything');
+    expect(result.status).toBe(2);
+    expect(result.output).toContain('Usage: npm run uma:reconcile -- [--dry-run]');
+  });
 });
 
 describe('poison outbox events', () => {
@@ -226,54 +261,5 @@ describe('poison outbox events', () => {
       (await call(service.url, 'POST', '/admin/uma/outbox/999999999/retry', { token: admin }))
         .status,
     ).toBe(404);
-  });
-});
-
-describe('npm run uma:reconcile', () => {
-  const protection = new ProtectionApi();
-  let service: RunningService;
-  let alice: string;
-
-  beforeAll(async () => {
-    service = await startService(albumService);
-    alice = (await login('alice')).access_token;
-  });
-  afterAll(async () => {
-    await service.close();
-  });
-
-  /** The command as a user runs it, against the test database and Keycloak. */
-  function reconcile(...args: string[]): { status: number | null; output: string } {
-    const result = spawnSync('npm', ['run', '--silent', 'uma:reconcile', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...serviceEnv() },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return { status: result.status, output: `${result.stdout}${result.stderr}` };
-  }
-
-  it('reports what is missing on a dry run, then repairs it', async () => {
-    const album = await createAlbum(service.url, alice, 'Reconciled by the command');
-    const resourceId = await registeredResourceId(service.url, alice, album.id);
-    expect(await protection.deleteResource(resourceId)).toBe(204);
-
-    const dryRun = reconcile('--dry-run');
-    expect(dryRun.status).toBe(0);
-    expect(dryRun.output).toContain('(dry run: nothing changed)');
-    expect(dryRun.output).toMatch(new RegExp(`missing +album ${album.id} .*linked resource`));
-    expect(await protection.resourcesNamed([`album-${album.id}`])).toHaveLength(0);
-
-    const repair = reconcile();
-    expect(repair.status).toBe(0);
-    expect(repair.output).toMatch(new RegExp(`missing +album ${album.id} .*-> created`));
-    const [recreated] = await protection.resourcesNamed([`album-${album.id}`]);
-    expect(recreated?.owner?.id).toBe(album.ownerId);
-  });
-
-  it('refuses an unknown argument', () => {
-    const result = reconcile('--everything');
-    expect(result.status).toBe(2);
-    expect(result.output).toContain('Usage: npm run uma:reconcile -- [--dry-run]');
   });
 });
