@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { ISSUER } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
@@ -14,20 +15,24 @@ interface Page {
 describe('albums as UMA resources', () => {
   const protection = new ProtectionApi();
   let service: RunningService;
+  let permissions: RunningService;
   let alice: string;
   let jdoe: string;
   let bob: string;
   let admin: string;
 
   beforeAll(async () => {
-    service = await startService(albumService);
+    [service, permissions] = await Promise.all([
+      startService(albumService),
+      startService(permissionService),
+    ]);
     const tokens = await Promise.all(
       ['alice', 'jdoe', 'bob', 'admin'].map(async (user) => (await login(user)).access_token),
     );
     [alice = '', jdoe = '', bob = '', admin = ''] = tokens;
   });
   afterAll(async () => {
-    await service.close();
+    await Promise.all([service.close(), permissions.close()]);
   });
 
   it("registers a new album as a Keycloak resource owned by the album's owner", async () => {
@@ -121,7 +126,11 @@ describe('albums as UMA resources', () => {
     const other = await createAlbum(service.url, alice, 'Private');
     const resourceId = await registeredResourceId(service.url, alice, album.id);
     await registeredResourceId(service.url, alice, other.id);
-    await protection.share(resourceId, 'jdoe', 'album:view');
+    const shared = await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+      body: { scopes: ['album:view'] },
+    });
+    expect(shared.status).toBe(200);
 
     const rpt = await requestRpt(jdoe, [`${resourceId}#album:view`]);
     expect(rpt.status).toBe(200);
@@ -135,11 +144,44 @@ describe('albums as UMA resources', () => {
     expect(deletion.status).toBe(401);
     expect(deletion.headers.get('www-authenticate')).toMatch(/^UMA /);
     expect(deletion.body).toMatchObject({ scopes: ['album:delete'] });
-    expect((await call(service.url, 'GET', `/albums/${other.id}`, { token })).status).toBe(401);
-    // The album is still there.
     expect((await call(service.url, 'GET', `/albums/${album.id}`, { token: alice })).status).toBe(
       200,
     );
+  });
+
+  it('does not open another album with an RPT for one', async () => {
+    const album = await createAlbum(service.url, alice, 'Shared one');
+    const other = await createAlbum(service.url, alice, 'Not shared');
+    const resourceId = await registeredResourceId(service.url, alice, album.id);
+    await registeredResourceId(service.url, alice, other.id);
+    await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+      body: { scopes: ['album:view'] },
+    });
+    const token = (await requestRpt(jdoe, [`${resourceId}#album:view`])).body.access_token ?? '';
+    expect((await call(service.url, 'GET', `/albums/${other.id}`, { token })).status).toBe(401);
+  });
+
+  it('refuses an RPT for a grant made in Keycloak directly until the owner confirms it here', async () => {
+    const album = await createAlbum(service.url, alice, 'Granted behind our back');
+    const resourceId = await registeredResourceId(service.url, alice, album.id);
+    await protection.share(resourceId, 'jdoe', 'album:view');
+    const rpt = await requestRpt(jdoe, [`${resourceId}#album:view`]);
+    // Keycloak issues the RPT, but the service's record of who holds what does not have the grant.
+    expect(rpt.status).toBe(200);
+    const token = rpt.body.access_token ?? '';
+    expect((await call(service.url, 'GET', `/albums/${album.id}`, { token })).status).toBe(401);
+    const shares = await call<unknown[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+      token: alice,
+    });
+    expect(shares.body).toEqual([]);
+
+    const confirmed = await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+      body: { scopes: ['album:view'] },
+    });
+    expect(confirmed.status).toBe(200);
+    expect((await call(service.url, 'GET', `/albums/${album.id}`, { token })).status).toBe(200);
   });
 
   it("never shows bob alice's albums", async () => {

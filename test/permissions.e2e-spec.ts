@@ -182,17 +182,12 @@ describe('permission requests, sharing and revocation', () => {
         token: alice,
       });
       expect(revoked.status).toBe(204);
-      const revokedAt = Date.now();
+      // At once: the first request after the DELETE returned, on either instance.
       for (const instance of [albums, secondAlbums]) {
-        await expect
-          .poll(
-            async () =>
-              (await call(instance.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).status,
-            { timeout: 1_000, interval: 50 },
-          )
-          .toBe(401);
+        expect(
+          (await call(instance.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).status,
+        ).toBe(401);
       }
-      expect(Date.now() - revokedAt).toBeLessThan(1_000);
 
       const again = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {
         bearer: jdoe,
@@ -216,7 +211,7 @@ describe('permission requests, sharing and revocation', () => {
       ).toBe(404);
     });
 
-    it('3b. re-approval later works with a fresh RPT', async () => {
+    it('3b. re-approval opens the album again, to a fresh RPT and the earlier one alike', async () => {
       // The exchange above left a new pending request: alice approves it.
       const [pending] = (await incoming(alice)).filter((entry) => entry.albumId === album.id);
       expect(pending?.requester.username).toBe('jdoe');
@@ -239,8 +234,6 @@ describe('permission requests, sharing and revocation', () => {
         ['requested', 'jdoe'],
         ['approved', 'alice'],
       ]);
-      // RPTs carry whole seconds: one from the second of the revocation counts as older than it.
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const exchange = await exchangeTicket(await challenge(jdoe, `/albums/${album.id}`), {
         bearer: jdoe,
       });
@@ -249,10 +242,11 @@ describe('permission requests, sharing and revocation', () => {
       expect((await call(albums.url, 'GET', `/albums/${album.id}`, { token: fresh })).status).toBe(
         200,
       );
-      // The RPT from before the revocation stays refused.
+      // An RPT is honoured for what its holder holds now: the one from before the revocation
+      // lists album:view, which jdoe holds again.
       expect(
         (await call(albums.url, 'GET', `/albums/${album.id}`, { token: jdoeRpt })).status,
-      ).toBe(401);
+      ).toBe(200);
     });
   });
 
@@ -369,8 +363,7 @@ describe('permission requests, sharing and revocation', () => {
           { token, body },
         );
       const unknown = await put(alice, 'nobody-here', { scopes: ['album:view'] });
-      expect(unknown.status).toBe(400);
-      expect(unknown.body.errors?.[0]?.field).toBe('username');
+      expect(unknown.status).toBe(404);
       expect((await put(alice, 'jdoe', { scopes: ['album:admin'] })).status).toBe(400);
       expect((await put(alice, 'jdoe', { scopes: [] })).status).toBe(400);
       const self = await put(alice, 'alice', { scopes: ['album:view'] });
@@ -532,7 +525,6 @@ describe('permission requests, sharing and revocation', () => {
         { token: alice },
       );
       expect(approved.status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const renewed = await exchangeTicket(
         await challenge(partner, `/albums/${album.id}`),
         PRINTSHOP,
@@ -555,9 +547,9 @@ describe('permission requests, sharing and revocation', () => {
           scopes: ['album:view'],
         }),
       ]);
-      // The old RPT stays refused.
+      // The partner holds album:view again, so its earlier RPT opens the album again too.
       expect((await call(albums.url, 'GET', `/albums/${album.id}`, { token: rpt })).status).toBe(
-        401,
+        200,
       );
     });
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import {
   KEYCLOAK_OPTIONS,
@@ -12,7 +12,8 @@ import { AuthenticationGuard } from './authentication.guard.ts';
 import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
-import { RptRevocations } from './rpt-revocations.ts';
+import { ScopesRoutesCheck } from './scopes-routes.check.ts';
+import { CurrentGrants } from './current-grants.ts';
 import { UmaResourceResolvers } from './uma-resource.resolver.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
@@ -27,7 +28,7 @@ export class AuthModule {
   static forRoot(options: AuthOptions): DynamicModule {
     return {
       module: AuthModule,
-      imports: [PassportModule],
+      imports: [PassportModule, DiscoveryModule],
       providers: [
         { provide: AUTH_OPTIONS, useValue: options },
         {
@@ -36,6 +37,7 @@ export class AuthModule {
             new JwksKeyStore({
               jwksUri: async () => (await discovery.get()).jwks_uri,
               refreshMinIntervalMs: options.jwksRefreshMinIntervalMs,
+              refreshIntervalMs: options.jwksRefreshIntervalMs,
               timeoutMs: keycloak.timeoutMs,
             }),
           inject: [KeycloakDiscovery, KEYCLOAK_OPTIONS],
@@ -50,7 +52,8 @@ export class AuthModule {
           inject: [ProtectionApiClient],
         },
         UmaScopesGuard,
-        RptRevocations,
+        CurrentGrants,
+        ScopesRoutesCheck,
       ],
       exports: [
         AUTH_OPTIONS,
@@ -58,7 +61,7 @@ export class AuthModule {
         UmaResourceResolvers,
         UmaTicketCache,
         UmaScopesGuard,
-        RptRevocations,
+        CurrentGrants,
       ],
     };
   }

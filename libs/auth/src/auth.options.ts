@@ -9,6 +9,8 @@ export interface AuthOptions {
   readonly clockToleranceSeconds: number;
   /** An unknown `kid` refreshes the JWKS at most once per this interval. */
   readonly jwksRefreshMinIntervalMs: number;
+  /** The JWKS is re-read this often, so that keys removed from the realm stop being accepted. */
+  readonly jwksRefreshIntervalMs: number;
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

@@ -1,8 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { JwksKeyStore } from './jwks-key-store.ts';
+import { Logger } from '@nestjs/common';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JwksKeyStore, type JwksKeyStoreOptions } from './jwks-key-store.ts';
+
+const REFRESH_INTERVAL_MS = 300_000;
 
 function jwkOf(kid: string): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -11,7 +14,10 @@ function jwkOf(kid: string): Record<string, unknown> {
 
 describe(JwksKeyStore.name, () => {
   let server: Server;
+  let workingJwksUri: string;
   let jwksUri: string;
+  /** How many reads the store began: it asks for the URI first thing, synchronously. */
+  let lookups = 0;
   let requests = 0;
   let keys: Record<string, unknown>[] = [];
   let clock = 0;
@@ -23,24 +29,47 @@ describe(JwksKeyStore.name, () => {
       response.end(JSON.stringify({ keys }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`;
+    workingJwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/certs`;
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
   });
   beforeEach(() => {
+    jwksUri = workingJwksUri;
+    lookups = 0;
     requests = 0;
     clock = 1_000_000;
     keys = [jwkOf('k1'), { ...jwkOf('enc'), use: 'enc' }];
   });
 
-  const store = () =>
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  const store = (overrides: Partial<JwksKeyStoreOptions> = {}) =>
     new JwksKeyStore({
-      jwksUri: () => Promise.resolve(jwksUri),
+      jwksUri: () => {
+        lookups += 1;
+        return Promise.resolve(jwksUri);
+      },
       refreshMinIntervalMs: 10_000,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
       timeoutMs: 2_000,
       now: () => clock,
+      ...overrides,
     });
+
+  /** A store whose schedule runs on fake timers, with the realm's keys loaded. */
+  async function scheduledStore(): Promise<JwksKeyStore> {
+    // Only the interval is faked: the HTTP client's socket timeouts keep real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const keyStore = store();
+    keyStore.onApplicationBootstrap();
+    expect(await keyStore.find('k1')).toBeDefined();
+    expect(lookups).toBe(1);
+    return keyStore;
+  }
 
   it('parses each key once and serves the same KeyObject afterwards', async () => {
     const keyStore = store();
@@ -96,5 +125,49 @@ describe(JwksKeyStore.name, () => {
     keys = [...keys, jwkOf('k2')];
     clock += 1_000;
     expect(await keyStore.find('k2')).toBeDefined();
+  });
+
+  it('refuses a key the realm stopped publishing after the next scheduled refresh', async () => {
+    const keyStore = await scheduledStore();
+    keys = [jwkOf('k2')];
+    vi.advanceTimersByTime(REFRESH_INTERVAL_MS);
+    expect(lookups).toBe(2);
+    // Waits for the scheduled read in flight rather than causing one.
+    expect(await keyStore.find('k2')).toBeDefined();
+    expect(requests).toBe(2);
+    expect(await keyStore.find('k1')).toBeUndefined();
+    keyStore.onApplicationShutdown();
+  });
+
+  it('keeps the known keys and logs a warning when a scheduled refresh fails', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const keyStore = await scheduledStore();
+    jwksUri = 'http://127.0.0.1:9/certs';
+    vi.advanceTimersByTime(REFRESH_INTERVAL_MS);
+    await vi.waitFor(() => expect(warn).toHaveBeenCalledOnce());
+    expect(warn.mock.calls[0]?.[0]).toMatch(/^JWKS refresh failed, keeping the 1 known keys: /);
+    expect(await keyStore.find('k1')).toBeDefined();
+    keyStore.onApplicationShutdown();
+  });
+
+  it('leaves the unknown-kid throttle open after a scheduled refresh', async () => {
+    const keyStore = await scheduledStore();
+    vi.advanceTimersByTime(REFRESH_INTERVAL_MS);
+    // Waits for the scheduled read in flight rather than causing one.
+    expect(await keyStore.find('not-yet-rotated')).toBeUndefined();
+    expect(lookups).toBe(2);
+    keys = [...keys, jwkOf('k2')];
+    expect(await keyStore.find('k2')).toBeDefined();
+    expect(lookups).toBe(3);
+    keyStore.onApplicationShutdown();
+  });
+
+  it('stops the scheduled refresh on application shutdown', async () => {
+    const keyStore = await scheduledStore();
+    expect(vi.getTimerCount()).toBe(1);
+    keyStore.onApplicationShutdown();
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(10 * REFRESH_INTERVAL_MS);
+    expect(lookups).toBe(1);
   });
 });

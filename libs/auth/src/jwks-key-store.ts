@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
 
 const FAILED_REFRESH_PAUSE_MS = 1_000;
@@ -12,22 +12,33 @@ export interface VerificationKey {
 
 export interface JwksKeyStoreOptions {
   readonly jwksUri: () => Promise<string>;
+  /** An unknown `kid` refreshes the JWKS at most once per this interval. */
   readonly refreshMinIntervalMs: number;
+  /** The JWKS is also re-read this often, so that keys removed from the realm stop being trusted. */
+  readonly refreshIntervalMs: number;
   readonly timeoutMs: number;
   readonly now?: () => number;
 }
 
 /**
- * The realm's signing keys, parsed once into `KeyObject`s. A token naming an unknown `kid`
- * triggers a JWKS refresh, but at most one per `refreshMinIntervalMs` (shared by all callers), so a
- * flood of bogus `kid`s costs Keycloak one request per interval, and a key rotation still works
- * without a restart.
+ * The realm's signing keys, parsed once into `KeyObject`s.
+ *
+ * The JWKS is re-read every `refreshIntervalMs`, and each successful read replaces the whole set:
+ * a key the realm no longer publishes (say, a compromised one whose provider was deleted) is
+ * refused from then on, without a restart. A failed read keeps the keys already known, because
+ * Keycloak being down must not lock every caller out.
+ *
+ * A token naming an unknown `kid` also triggers a read, but at most one per `refreshMinIntervalMs`
+ * (shared by all callers), so a flood of bogus `kid`s costs Keycloak one request per interval,
+ * and a key rotation works without waiting for the schedule.
  */
-export class JwksKeyStore implements OnApplicationBootstrap {
+export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(JwksKeyStore.name);
   private keys = new Map<string, VerificationKey>();
+  /** When an unknown `kid` last caused a read; scheduled reads leave it alone (see `find`). */
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
@@ -40,12 +51,18 @@ export class JwksKeyStore implements OnApplicationBootstrap {
     if (known !== undefined) {
       return known;
     }
+    // The throttle counts only reads caused by unknown kids: were a scheduled read to count, a
+    // key rotated in just after it would be refused until the throttle let the next read through.
     if (
       this.inflight === undefined &&
       this.now() - this.lastRefreshAt >= this.options.refreshMinIntervalMs
     ) {
-      this.inflight = this.refresh().finally(() => {
-        this.inflight = undefined;
+      this.lastRefreshAt = this.now();
+      this.refresh().catch(() => {
+        // Another attempt soon rather than a whole interval later: a short outage must not
+        // refuse a newly rotated key for long.
+        this.lastRefreshAt =
+          this.now() - this.options.refreshMinIntervalMs + FAILED_REFRESH_PAUSE_MS;
       });
     }
     if (this.inflight !== undefined) {
@@ -54,17 +71,36 @@ export class JwksKeyStore implements OnApplicationBootstrap {
     return this.keys.get(kid);
   }
 
-  /** Loads the keys ahead of the first request; a failure here is retried on demand. */
+  /** Loads the keys ahead of the first request and starts the periodic refresh. */
   onApplicationBootstrap(): void {
+    // A failure here is retried on demand and on schedule.
     this.refresh().catch(() => undefined);
+    this.timer ??= setInterval(() => {
+      // Keeps the known keys; `load` has logged why.
+      this.refresh().catch(() => undefined);
+    }, this.options.refreshIntervalMs);
+    // The schedule alone must never keep the process alive.
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /**
-   * Fetches the JWKS now; on failure the keys already known stay in use, and another attempt is
-   * allowed after a short pause rather than a whole interval.
+   * Reads the JWKS now, one read at a time whoever asks: callers arriving meanwhile share it, so
+   * an older answer can never overwrite a newer one.
    */
-  async refresh(): Promise<void> {
-    this.lastRefreshAt = this.now();
+  refresh(): Promise<void> {
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Replaces the known keys with exactly the published ones; on failure they stay in use. */
+  private async load(): Promise<void> {
     try {
       const client = new JwksClient({
         jwksUri: await this.options.jwksUri(),
@@ -82,9 +118,8 @@ export class JwksKeyStore implements OnApplicationBootstrap {
       }
       this.keys = keys;
     } catch (error) {
-      this.lastRefreshAt = this.now() - this.options.refreshMinIntervalMs + FAILED_REFRESH_PAUSE_MS;
       this.logger.warn(
-        `JWKS refresh failed: ${error instanceof Error ? error.message : String(error)}`,
+        `JWKS refresh failed, keeping the ${this.keys.size} known keys: ${error instanceof Error ? error.message : String(error)}`,
       );
       throw error;
     }

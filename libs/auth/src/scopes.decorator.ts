@@ -1,14 +1,6 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
-
-export const SCOPES_KEY = 'photoz:scopes';
-export const UMA_RESOURCE_KEY = 'photoz:uma-resource';
-
-/** Which route parameter names the protected resource, and of which kind. */
-export interface UmaResourceTarget {
-  readonly kind: string;
-  readonly param: string;
-}
 
 /**
  * Declares the route parameter that names the protected resource, e.g.
@@ -21,8 +13,9 @@ export const UmaResource = (
   SetMetadata(UMA_RESOURCE_KEY, { kind, param: options.param } satisfies UmaResourceTarget);
 
 /**
- * The caller must own the resource, or hold an RPT granting every listed scope on it; anyone
- * else gets the UMA challenge. Needs `@UmaResource(...)` on the route or its controller.
+ * The caller must own the resource (with an access token), or hold an RPT granting every listed
+ * scope on it that the owner has not taken back since; anyone else gets the UMA challenge. These
+ * are the only routes that accept an RPT. Needs `@UmaResource(...)` on the route or its controller.
  */
 export const Scopes = (...scopes: string[]): MethodDecorator =>
   applyDecorators(SetMetadata(SCOPES_KEY, scopes), UseGuards(UmaScopesGuard));

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { CurrentGrant } from './current-grants.ts';
 
 /** What the UMA guard needs to know about a protected entity. */
 export interface ProtectedResource<T = unknown> {
@@ -8,18 +9,23 @@ export interface ProtectedResource<T = unknown> {
   /** The entity as the resolver loaded it, for the handler to use without loading it again. */
   readonly entity: T;
   /**
-   * When the caller's access to the resource was last revoked (`uma_access.rpt_revocations`), read
-   * in the same query as the entity (`selectRevokedAt`); `undefined` when never.
+   * What the caller holds on the resource now, read in the same query as the entity
+   * (`loadWithCurrentGrant`, the only way to get one).
    */
-  readonly revokedAt: Date | undefined;
+  readonly grant: CurrentGrant;
 }
 
 /** Finds the protected entity a route parameter names. */
 export interface UmaResourceResolver {
   /** Whether `id` is well-formed; a malformed id is a 400, not a 404. */
   isValidId(id: string): boolean;
-  /** The entity and, for `subject`, when its access was last revoked. */
+  /** The entity and what `subject` holds on it now. */
   resolve(id: string, subject: string): Promise<ProtectedResource | undefined>;
+  /**
+   * Keycloak no longer knows the entity's resource (deleted behind the service's back): register
+   * it again. Called on the challenge path, so it must be cheap and safe to call often.
+   */
+  resourceMissing(id: string): Promise<void>;
 }
 
 /** Resolvers by resource kind (e.g. `album`), registered by the modules that own the entities. */
@@ -37,5 +43,9 @@ export class UmaResourceResolvers {
       throw new Error(`No UMA resource resolver registered for ${kind}`);
     }
     return resolver;
+  }
+
+  has(kind: string): boolean {
+    return this.resolvers.has(kind);
   }
 }

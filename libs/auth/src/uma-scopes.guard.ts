@@ -4,20 +4,24 @@ import {
   type ExecutionContext,
   Inject,
   Injectable,
+  Logger,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
-import { KeycloakUnavailableError } from '@app/keycloak';
+import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import type { Principal } from './principal.ts';
-import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.decorator.ts';
+import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';
 import { authorizationServerUnavailable, umaChallenge } from './uma-challenge.ts';
-import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
-import { issuedBeforeRevocation } from './rpt-revocations.ts';
+import {
+  type ProtectedResource,
+  type UmaResourceResolver,
+  UmaResourceResolvers,
+} from './uma-resource.resolver.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
 
-/** Whether an RPT grants every scope on the resource. */
+/** Whether an RPT lists every scope on the resource. */
 export function rptGrants(
   principal: Principal,
   resourceId: string,
@@ -28,6 +32,34 @@ export function rptGrants(
       permission.resourceId === resourceId &&
       scopes.every((scope) => permission.scopes.includes(scope)),
   );
+}
+
+/** How a `@Scopes` route lets a caller in, or that it does not. */
+export type AccessDecision = 'owner' | 'rpt' | 'challenge';
+
+/**
+ * The decision order of `@Scopes`, without any I/O:
+ * 1. an access token of the owner is let in;
+ * 2. an RPT is let in when it lists the resource with every scope and the caller still holds
+ *    them now (`grant`): Keycloak never takes a permission back from an issued RPT, and its refresh
+ *    grant copies the permissions into a fresh token, so the RPT alone proves only what was once
+ *    granted. An RPT is only ever a pass for what it lists, never an identity: even the owner's RPT
+ *    does not count as the owner (a client without this API's audience can obtain an RPT);
+ * 3. anyone else is challenged.
+ */
+export function decideAccess(
+  principal: Pick<Principal, 'subject' | 'permissions'>,
+  resource: Pick<ProtectedResource, 'ownerId' | 'resourceId' | 'grant'>,
+  scopes: readonly string[],
+): AccessDecision {
+  if (principal.permissions === undefined) {
+    return principal.subject === resource.ownerId ? 'owner' : 'challenge';
+  }
+  return resource.resourceId !== undefined &&
+    rptGrants(principal as Principal, resource.resourceId, scopes) &&
+    resource.grant.covers(scopes)
+    ? 'rpt'
+    : 'challenge';
 }
 
 interface RequestWithResource {
@@ -49,14 +81,23 @@ export const ResolvedResource = createParamDecorator(
   },
 );
 
+function notShareableYet(kind: string): ProblemException {
+  return new ProblemException({
+    status: 403,
+    code: 'not-shareable-yet',
+    detail: `This ${kind} is not registered with the authorization server yet; try again shortly.`,
+    headers: { 'retry-after': '5' },
+  });
+}
+
 /**
- * Decides `@Scopes(...)` routes, in this order: the owner is allowed; an RPT whose permissions
- * hold the resource with every required scope is allowed, unless the caller's access to it was
- * revoked after the RPT was issued; anyone else gets the UMA challenge with a permission ticket.
- * The allowed paths make no call to Keycloak.
+ * Decides `@Scopes(...)` routes (see {@link decideAccess}); the allowed paths make no call to
+ * Keycloak.
  */
 @Injectable()
 export class UmaScopesGuard implements CanActivate {
+  private readonly logger = new Logger(UmaScopesGuard.name);
+
   constructor(
     private readonly reflector: Reflector,
     private readonly resolvers: UmaResourceResolvers,
@@ -92,37 +133,45 @@ export class UmaScopesGuard implements CanActivate {
       throw notFoundProblem(`No ${target.kind} ${id}`);
     }
     request.protectedResource = resource;
-    if (principal.subject === resource.ownerId) {
+    if (decideAccess(principal, resource, scopes) !== 'challenge') {
       return true;
     }
-    if (
-      resource.resourceId !== undefined &&
-      rptGrants(principal, resource.resourceId, scopes) &&
-      !issuedBeforeRevocation(principal, resource.revokedAt)
-    ) {
-      return true;
-    }
-    throw await this.challenge(target.kind, resource, scopes);
+    throw await this.challenge(target.kind, id, resolver, resource, scopes);
   }
 
   private async challenge(
     kind: string,
+    id: string,
+    resolver: UmaResourceResolver,
     resource: ProtectedResource,
     scopes: readonly string[],
   ): Promise<ProblemException> {
     if (resource.resourceId === undefined) {
-      return new ProblemException({
-        status: 403,
-        code: 'not-shareable-yet',
-        detail: `This ${kind} is not registered with the authorization server yet; try again shortly.`,
-        headers: { 'retry-after': '5' },
-      });
+      return notShareableYet(kind);
     }
     try {
       const ticket = await this.tickets.ticketFor(resource.resourceId, scopes);
       return umaChallenge(this.options.realm, this.options.issuer, ticket, scopes);
     } catch (error) {
-      if (error instanceof KeycloakUnavailableError) {
+      if (
+        error instanceof KeycloakError &&
+        (error.error === 'invalid_resource_id' || error.error === 'invalid_scope')
+      ) {
+        // Keycloak no longer knows the resource, or its scopes (changed behind our back): until it
+        // is registered again, the entity is as unshareable as one never registered.
+        resolver.resourceMissing(id).catch((repairError: unknown) => {
+          this.logger.warn(
+            `could not schedule the re-registration of ${kind} ${id}: ${
+              repairError instanceof Error ? repairError.message : String(repairError)
+            }`,
+          );
+        });
+        return notShareableYet(kind);
+      }
+      if (error instanceof KeycloakUnavailableError || error instanceof KeycloakError) {
+        if (error instanceof KeycloakError) {
+          this.logger.error(`permission ticket refused: ${error.message}`);
+        }
         return authorizationServerUnavailable(
           'The authorization server cannot issue a permission ticket right now.',
         );

@@ -43,10 +43,22 @@ describe(UmaTicketCache.name, () => {
 
   it('replaces a ticket with less than a minute left', async () => {
     let now = 1_000_000;
-    const { protection, calls } = fakeProtection(() => now, 300);
+    const { protection, calls } = fakeProtection(() => now, 80);
     const cache = new UmaTicketCache(protection, () => now);
     const first = await cache.ticketFor('r1', ['album:view']);
-    now += 241_000;
+    now += 21_000;
+    expect(await cache.ticketFor('r1', ['album:view'])).not.toBe(first);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('asks Keycloak again after 30 s even for a long-lived ticket, so a deleted resource is noticed', async () => {
+    let now = 1_000_000;
+    const { protection, calls } = fakeProtection(() => now, 3_600);
+    const cache = new UmaTicketCache(protection, () => now);
+    const first = await cache.ticketFor('r1', ['album:view']);
+    now += 29_000;
+    expect(await cache.ticketFor('r1', ['album:view'])).toBe(first);
+    now += 1_000;
     expect(await cache.ticketFor('r1', ['album:view'])).not.toBe(first);
     expect(calls).toHaveLength(2);
   });

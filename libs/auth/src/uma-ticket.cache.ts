@@ -2,6 +2,11 @@ import { ProtectionApiClient } from '@app/keycloak';
 
 /** A ticket is reused while it has at least this much life left. */
 const MIN_REMAINING_MS = 60_000;
+/**
+ * ... and for at most this long: reusing a ticket asks Keycloak nothing, so a resource deleted
+ * behind the service's back would go unnoticed (and unrepaired) for the ticket's whole life.
+ */
+const MAX_REUSE_MS = 30_000;
 const MAX_ENTRIES = 10_000;
 
 function expiryOf(ticket: string): number {
@@ -23,7 +28,7 @@ function expiryOf(ticket: string): number {
  * challenges share one request to Keycloak.
  */
 export class UmaTicketCache {
-  private readonly tickets = new Map<string, { ticket: string; expiresAt: number }>();
+  private readonly tickets = new Map<string, { ticket: string; reuseUntil: number }>();
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(
@@ -34,7 +39,7 @@ export class UmaTicketCache {
   async ticketFor(resourceId: string, scopes: readonly string[]): Promise<string> {
     const key = `${resourceId} ${[...scopes].sort().join(' ')}`;
     const cached = this.tickets.get(key);
-    if (cached !== undefined && cached.expiresAt - this.now() >= MIN_REMAINING_MS) {
+    if (cached !== undefined && this.now() < cached.reuseUntil) {
       return cached.ticket;
     }
     let pending = this.inflight.get(key);
@@ -57,6 +62,9 @@ export class UmaTicketCache {
         this.tickets.delete(oldest);
       }
     }
-    this.tickets.set(key, { ticket, expiresAt: expiryOf(ticket) });
+    this.tickets.set(key, {
+      ticket,
+      reuseUntil: Math.min(expiryOf(ticket) - MIN_REMAINING_MS, this.now() + MAX_REUSE_MS),
+    });
   }
 }

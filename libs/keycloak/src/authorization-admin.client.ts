@@ -132,21 +132,27 @@ export class AuthorizationAdminClient {
     return this.partnersByUuid.get(clientUuid);
   }
 
-  /** The partner's client policy, created on first use; `undefined` when no such client exists. */
+  /**
+   * The partner's client policy when this service has created one (it has shared with the partner
+   * or the partner asked through it); a read only, so looking a name up never writes to Keycloak.
+   */
   async partnerPolicy(clientId: string): Promise<PartnerPolicy | undefined> {
-    const name = `${PARTNER_POLICY_PREFIX}${clientId}`;
-    const existing = [...this.partnersByUuid.values()].find(
-      (partner) => partner.clientId === clientId,
-    );
+    const existing = this.knownPartner(clientId);
     if (existing !== undefined) {
       return existing;
     }
     await this.loadPartnerPolicies();
-    const loaded = [...this.partnersByUuid.values()].find(
-      (partner) => partner.clientId === clientId,
-    );
-    if (loaded !== undefined) {
-      return loaded;
+    return this.knownPartner(clientId);
+  }
+
+  /**
+   * The partner's client policy, created when missing; `undefined` when no such client exists.
+   * Only for changes: a share with the partner, or a request the partner makes.
+   */
+  async ensurePartnerPolicy(clientId: string): Promise<PartnerPolicy | undefined> {
+    const existing = await this.partnerPolicy(clientId);
+    if (existing !== undefined) {
+      return existing;
     }
     try {
       await this.protection.call(
@@ -155,7 +161,7 @@ export class AuthorizationAdminClient {
         'POST',
         [201],
         {
-          name,
+          name: `${PARTNER_POLICY_PREFIX}${clientId}`,
           description: `Lets the partner client ${clientId} in where a share permission names this policy`,
           clients: [clientId],
           logic: 'POSITIVE',
@@ -168,6 +174,10 @@ export class AuthorizationAdminClient {
       }
     }
     await this.loadPartnerPolicies();
+    return this.knownPartner(clientId);
+  }
+
+  private knownPartner(clientId: string): PartnerPolicy | undefined {
     return [...this.partnersByUuid.values()].find((partner) => partner.clientId === clientId);
   }
 

@@ -43,6 +43,7 @@ export class PlatformModule {
           realm: config.keycloak.realm,
           clockToleranceSeconds: config.auth.clockToleranceSeconds,
           jwksRefreshMinIntervalMs: config.auth.jwksRefreshMinIntervalMs,
+          jwksRefreshIntervalMs: config.auth.jwksRefreshIntervalMs,
         }),
         HealthModule.forRoot([DatabaseReadiness, KeycloakReadiness]),
       ],

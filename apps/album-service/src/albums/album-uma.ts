@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { type ProtectedResource, type UmaResourceResolver, UmaResourceResolvers } from '@app/auth';
 import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@app/common';
-import type { UmaResourceType } from '@app/uma-resources';
+import { UmaResourceRegistry, type UmaResourceType } from '@app/uma-resources';
 import type { DataSource } from 'typeorm';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
 import { type AlbumRecord, AlbumRepository } from './album.repository.ts';
@@ -27,6 +27,7 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
   constructor(
     private readonly albums: AlbumRepository,
     private readonly resolvers: UmaResourceResolvers,
+    private readonly registry: UmaResourceRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -45,7 +46,11 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
           ownerId: record.album.ownerId,
           resourceId: record.resourceId,
           entity: { album: record.album, resourceId: record.resourceId },
-          revokedAt: record.revokedAt,
+          grant: record.grant,
         };
+  }
+
+  resourceMissing(id: string): Promise<void> {
+    return this.registry.requestRepair(ALBUM, id);
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { selectRevokedAt } from '@app/auth';
+import { type CurrentGrant, loadWithCurrentGrant } from '@app/auth';
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { AlbumCursor } from './album-page.cursor.ts';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
@@ -11,7 +11,12 @@ export interface AlbumRecord {
   readonly resourceId: string | undefined;
 }
 
-/** The only code that touches the album tables. */
+function resourceIdOf(raw: Record<string, unknown>): string | undefined {
+  const value = raw['resource_id'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Reads and writes the albums table. */
 @Injectable()
 export class AlbumRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -52,17 +57,23 @@ export class AlbumRepository {
     return record;
   }
 
-  /** The album, and when `subject`'s access to it was last revoked, in one query. */
+  /** The album, and what `subject` holds on it now, in one query. */
   async findForAccess(
     id: string,
     subject: string,
-  ): Promise<(AlbumRecord & { revokedAt: Date | undefined }) | undefined> {
-    const [record] = await this.records(
-      selectRevokedAt(this.withResourceId(), 'link.resource_id', subject).where('album.id = :id', {
-        id,
-      }),
+  ): Promise<(AlbumRecord & { grant: CurrentGrant }) | undefined> {
+    const [row] = await loadWithCurrentGrant(
+      this.withResourceId().where('album.id = :id', { id }),
+      'link.resource_id',
+      subject,
     );
-    return record;
+    return row === undefined
+      ? undefined
+      : {
+          album: row.entity,
+          resourceId: resourceIdOf(row.raw),
+          grant: row.grant,
+        };
   }
 
   /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
@@ -101,17 +112,8 @@ export class AlbumRepository {
       .addSelect('link.resource_id', 'resource_id');
   }
 
-  private async records(
-    query: SelectQueryBuilder<AlbumEntity>,
-  ): Promise<(AlbumRecord & { revokedAt: Date | undefined })[]> {
-    const { entities, raw } = await query.getRawAndEntities<{
-      resource_id: string | null;
-      revoked_at?: Date | null;
-    }>();
-    return entities.map((album, index) => ({
-      album,
-      resourceId: raw[index]?.resource_id ?? undefined,
-      revokedAt: raw[index]?.revoked_at ?? undefined,
-    }));
+  private async records(query: SelectQueryBuilder<AlbumEntity>): Promise<AlbumRecord[]> {
+    const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
+    return entities.map((album, index) => ({ album, resourceId: resourceIdOf(raw[index] ?? {}) }));
   }
 }

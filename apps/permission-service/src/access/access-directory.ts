@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '@app/auth';
+import { CurrentGrants, type Principal } from '@app/auth';
 import { isUuid, ProblemException } from '@app/common';
 import {
   AuthorizationAdminClient,
@@ -34,14 +34,29 @@ export interface AccessEntry {
   readonly granted: readonly NamedTicket[];
   /** Scopes a partner holds through the owner's direct share. */
   readonly sharedScopes: readonly string[];
+  /** What the party holds now by this service's record (`CurrentGrants`), which RPTs are held to. */
+  readonly current: readonly string[];
 }
+
+/** Whether a lookup may create Keycloak objects it needs (a partner's policy): only for changes. */
+export type LookupMode = 'read' | 'write';
 
 export function scopeNames(tickets: readonly NamedTicket[]): string[] {
   return [...new Set(tickets.map((ticket) => ticket.scopeName))].sort();
 }
 
+/** What Keycloak grants the party: its granted tickets and, for a partner, its share. */
 export function grantedScopes(entry: AccessEntry): string[] {
   return [...new Set([...scopeNames(entry.granted), ...entry.sharedScopes])].sort();
+}
+
+/**
+ * What the party can use: granted in Keycloak and in this service's record. A grant made in
+ * Keycloak directly (admin or Account Console) is not in the record, and RPTs carrying it are
+ * refused until the owner confirms it here (a share).
+ */
+export function effectiveScopes(entry: AccessEntry): string[] {
+  return grantedScopes(entry).filter((scope) => entry.current.includes(scope));
 }
 
 /** The id of a permission request: the resource and the party it is about. */
@@ -72,12 +87,13 @@ export class AccessDirectory {
   constructor(
     private readonly protection: ProtectionApiClient,
     private readonly admin: AuthorizationAdminClient,
+    private readonly grants: CurrentGrants,
   ) {}
 
   /** The caller as Keycloak's tickets know it. */
-  async partyOf(principal: Principal): Promise<Party> {
+  async partyOf(principal: Principal, mode: LookupMode = 'read'): Promise<Party> {
     if (principal.partner) {
-      const party = await this.partyByUsername(principal.username);
+      const party = await this.partyByUsername(principal.username, mode);
       if (party !== undefined) {
         return party;
       }
@@ -90,8 +106,11 @@ export class AccessDirectory {
     };
   }
 
-  /** A person by username, or a partner by `service-account-<client id>`; `undefined` when unknown. */
-  async partyByUsername(username: string): Promise<Party | undefined> {
+  /**
+   * A person by username, or a partner by `service-account-<client id>`; `undefined` when unknown,
+   * and, in `read` mode, for a partner this service has never dealt with (it holds nothing here).
+   */
+  async partyByUsername(username: string, mode: LookupMode = 'read'): Promise<Party | undefined> {
     const user = await this.admin.userByUsername(username);
     if (user === undefined) {
       return undefined;
@@ -99,9 +118,11 @@ export class AccessDirectory {
     if (!user.username.startsWith(SERVICE_ACCOUNT_PREFIX)) {
       return { id: user.id, username: user.username, partner: false, subject: user.id };
     }
-    const partner = await this.admin.partnerPolicy(
-      user.username.slice(SERVICE_ACCOUNT_PREFIX.length),
-    );
+    const clientId = user.username.slice(SERVICE_ACCOUNT_PREFIX.length);
+    const partner =
+      mode === 'write'
+        ? await this.admin.ensurePartnerPolicy(clientId)
+        : await this.admin.partnerPolicy(clientId);
     return partner === undefined
       ? undefined
       : { id: partner.clientUuid, username: user.username, partner: true, subject: user.id };
@@ -186,9 +207,12 @@ export class AccessDirectory {
           'This partner asked at Keycloak directly and is known only by its client id there: share with it by username (service-account-<client id>) instead.',
       });
     }
-    const policy = party.partner
-      ? await this.admin.partnerPolicy(party.username.slice(SERVICE_ACCOUNT_PREFIX.length))
-      : undefined;
+    const clientId = party.username.slice(SERVICE_ACCOUNT_PREFIX.length);
+    const policy = !party.partner
+      ? undefined
+      : scopes.length > 0
+        ? await this.admin.ensurePartnerPolicy(clientId)
+        : await this.admin.partnerPolicy(clientId);
     if (policy === undefined) {
       throw new Error(`${party.username} is not a partner known to Keycloak`);
     }
@@ -233,7 +257,7 @@ export class AccessDirectory {
       groupOf(share.resourceId, share.requesterId, '').shared.push(...share.scopes);
     }
     const sorted = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Promise.all(
+    const entries = await Promise.all(
       sorted.map(async ([, group]) => ({
         resourceId: group.resourceId,
         ownerId: group.ownerId,
@@ -243,5 +267,12 @@ export class AccessDirectory {
         sharedScopes: [...new Set(group.shared)].sort(),
       })),
     );
+    const current = await this.grants.ofPairs(
+      entries.map((entry) => ({ resourceId: entry.resourceId, subject: entry.requester.subject })),
+    );
+    return entries.map((entry) => ({
+      ...entry,
+      current: current.get(`${entry.resourceId} ${entry.requester.subject}`) ?? [],
+    }));
   }
 }

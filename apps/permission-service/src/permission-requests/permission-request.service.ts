@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Principal, UmaTicketCache } from '@app/auth';
+import { CurrentGrants, type Principal, UmaTicketCache } from '@app/auth';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import {
   KeycloakError,
@@ -10,6 +10,7 @@ import {
 import {
   type AccessEntry,
   AccessDirectory,
+  effectiveScopes,
   grantedScopes,
   type NamedTicket,
   type Party,
@@ -27,8 +28,14 @@ import type {
   PermissionRequestPageDto,
 } from './permission-request.dto.ts';
 
-/** The resource and scopes a permission ticket asks for (Keycloak verifies the ticket itself). */
-function ticketPermission(ticket: string): { resourceId: string; scopes: string[] } | undefined {
+/**
+ * The resource and scopes a permission ticket names, read from its payload. A ticket is signed
+ * with a realm HMAC key that only Keycloak holds, so what this returns is believed only after
+ * Keycloak has accepted the ticket.
+ */
+function unverifiedTicketPermission(
+  ticket: string,
+): { resourceId: string; scopes: string[] } | undefined {
   try {
     const payload = JSON.parse(
       Buffer.from(ticket.split('.')[1] ?? '', 'base64url').toString('utf8'),
@@ -46,6 +53,14 @@ function ticketPermission(ticket: string): { resourceId: string; scopes: string[
   }
 }
 
+/** What the party holds in Keycloak or has asked for there. */
+function askedFor(entry: AccessEntry | undefined): Set<string> {
+  return new Set([
+    ...(entry === undefined ? [] : grantedScopes(entry)),
+    ...scopeNames(entry?.pending ?? []),
+  ]);
+}
+
 const invalidTicket = () =>
   validationProblem([
     { field: 'ticket', message: 'ticket is not a valid, unexpired permission ticket' },
@@ -60,11 +75,12 @@ const invalidTicket = () =>
 export class PermissionRequestService {
   constructor(
     private readonly protection: ProtectionApiClient,
-    private readonly grants: UmaGrantClient,
+    private readonly umaGrant: UmaGrantClient,
     private readonly challenges: UmaTicketCache,
     private readonly albums: AlbumDirectory,
     private readonly access: AccessDirectory,
     private readonly audit: AuditRepository,
+    private readonly currentGrants: CurrentGrants,
   ) {}
 
   /** Asks the album's owner for access on the requester's behalf. */
@@ -74,20 +90,24 @@ export class PermissionRequestService {
     input: CreatePermissionRequestDto,
   ): Promise<PermissionRequestDto> {
     return withKeycloak(async () => {
-      const { album, scopes, ticket } = await this.target(input);
+      if (input.ticket !== undefined) {
+        if (input.albumId !== undefined || input.scopes !== undefined) {
+          throw validationProblem([
+            { field: 'ticket', message: 'send either ticket, or albumId with scopes' },
+          ]);
+        }
+        return this.requestByTicket(requester, requesterToken, input.ticket);
+      }
+      const { album, scopes } = await this.target(input);
       if (album.ownerId === requester.subject) {
         throw validationProblem([{ field: 'albumId', message: 'you own this album already' }]);
       }
-      const party = await this.access.partyOf(requester);
+      const party = await this.access.partyOf(requester, 'write');
       const before = await this.access.entry(album.resourceId, party);
-      const asked = new Set([
-        ...(before === undefined ? [] : grantedScopes(before)),
-        ...scopeNames(before?.pending ?? []),
-      ]);
-      const missing = scopes.filter((scope) => !asked.has(scope));
+      const missing = scopes.filter((scope) => !askedFor(before).has(scope));
       if (
         missing.length > 0 &&
-        (await this.submit(album, party, missing, ticket, requesterToken))
+        (await this.submit(album, party, missing, undefined, requesterToken))
       ) {
         await this.audit.record({
           albumId: album.albumId,
@@ -97,20 +117,81 @@ export class PermissionRequestService {
           scopes: missing,
         });
       }
-      const after = await this.access.entry(album.resourceId, party);
-      return this.toDto(
-        after ?? {
-          // Keycloak granted access without recording a request (a policy allows it).
-          resourceId: album.resourceId,
-          ownerId: album.ownerId,
-          requester: party,
-          pending: [],
-          granted: [],
-          sharedScopes: scopes,
-        },
-        album,
-      );
+      return this.answer(album, party, scopes);
     });
+  }
+
+  /**
+   * A request with the ticket of a UMA challenge. The ticket always goes to Keycloak first, which
+   * alone can verify it; a refused or made-up ticket is a 400 that says nothing about any album.
+   */
+  private async requestByTicket(
+    requester: Principal,
+    requesterToken: string,
+    ticket: string,
+  ): Promise<PermissionRequestDto> {
+    const claimed = unverifiedTicketPermission(ticket);
+    if (claimed === undefined || claimed.scopes.length === 0) {
+      throw invalidTicket();
+    }
+    const party = await this.access.partyOf(requester, 'write');
+    const before = await this.access.entry(claimed.resourceId, party);
+    let outcome: 'granted' | 'pending';
+    try {
+      outcome = await this.umaGrant.submitRequest(ticket, requesterToken);
+    } catch (error) {
+      if (error instanceof KeycloakError) {
+        throw invalidTicket();
+      }
+      // A server error, as when a concurrent request of the same party recorded it first. The
+      // ticket counts as accepted only when Keycloak now holds what it names for this party.
+      const now = await this.access.entry(claimed.resourceId, party);
+      if (
+        !(error instanceof KeycloakUnavailableError && error.status !== undefined) ||
+        !claimed.scopes.every((scope) => askedFor(now).has(scope))
+      ) {
+        throw error;
+      }
+      outcome = 'pending';
+    }
+    // Keycloak accepted the ticket: what it names is true.
+    const album = (await this.albums.byResourceIds([claimed.resourceId])).get(claimed.resourceId);
+    if (album === undefined) {
+      throw invalidTicket();
+    }
+    const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
+    if (outcome === 'pending' && missing.length > 0) {
+      await this.audit.record({
+        albumId: album.albumId,
+        action: 'requested',
+        actor: requester,
+        subject: party,
+        scopes: missing,
+      });
+    }
+    return this.answer(album, party, claimed.scopes);
+  }
+
+  /** The request as it stands after asking. */
+  private async answer(
+    album: AlbumResource,
+    party: Party,
+    scopes: readonly string[],
+  ): Promise<PermissionRequestDto> {
+    const after = await this.access.entry(album.resourceId, party);
+    return this.toDto(
+      after ?? {
+        // Keycloak granted access without recording a request (a policy allows it).
+        resourceId: album.resourceId,
+        ownerId: album.ownerId,
+        requester: party,
+        pending: [],
+        granted: [],
+        sharedScopes: [...scopes],
+        current: [],
+      },
+      album,
+    );
   }
 
   /**
@@ -126,22 +207,15 @@ export class PermissionRequestService {
     requesterToken: string,
   ): Promise<boolean> {
     try {
-      await this.grants.submitRequest(
+      await this.umaGrant.submitRequest(
         ticket ?? (await this.challenges.ticketFor(album.resourceId, missing)),
         requesterToken,
       );
       return true;
     } catch (error) {
-      if (error instanceof KeycloakError && ticket !== undefined) {
-        throw invalidTicket();
-      }
       if (error instanceof KeycloakUnavailableError && error.status !== undefined) {
         const now = await this.access.entry(album.resourceId, party);
-        const asked = new Set([
-          ...(now === undefined ? [] : grantedScopes(now)),
-          ...scopeNames(now?.pending ?? []),
-        ]);
-        if (missing.every((scope) => asked.has(scope))) {
+        if (missing.every((scope) => askedFor(now).has(scope))) {
           return false;
         }
       }
@@ -186,18 +260,31 @@ export class PermissionRequestService {
       const { entry, album } = await this.ownedRequest(owner, id);
       const chosen = this.pendingTickets(entry, scopes);
       await this.recordRequestSeenFirst(album, entry);
-      if (entry.requester.partner) {
-        await this.access.setPartnerShare(album.resourceId, entry.requester, [
-          ...new Set([...grantedScopes(entry), ...scopeNames(chosen)]),
-        ]);
-        for (const ticket of chosen) {
-          await this.protection.deleteTicket(ticket.id);
-        }
-      } else {
-        for (const ticket of chosen) {
-          await this.protection.approveTicket(ticket.id);
-        }
-      }
+      await this.currentGrants.exclusive(
+        album.resourceId,
+        entry.requester.subject,
+        async (current) => {
+          if (entry.requester.partner) {
+            // The partner's share is one permission with its full set: what it holds already (its
+            // share included) and what is approved now.
+            const held = await this.access.entry(album.resourceId, entry.requester);
+            await this.access.setPartnerShare(album.resourceId, entry.requester, [
+              ...new Set([
+                ...(held === undefined ? [] : grantedScopes(held)),
+                ...scopeNames(chosen),
+              ]),
+            ]);
+            for (const ticket of chosen) {
+              await this.protection.deleteTicket(ticket.id);
+            }
+          } else {
+            for (const ticket of chosen) {
+              await this.protection.approveTicket(ticket.id);
+            }
+          }
+          await current.widen(scopeNames(chosen));
+        },
+      );
       await this.audit.record({
         albumId: album.albumId,
         action: 'approved',
@@ -296,29 +383,13 @@ export class PermissionRequestService {
       ownerUsername: (await this.access.username(album.ownerId)) ?? null,
       status: pendingScopes.length > 0 ? 'pending' : 'granted',
       pendingScopes,
-      grantedScopes: grantedScopes(entry),
+      grantedScopes: effectiveScopes(entry),
     };
   }
 
   private async target(
     input: CreatePermissionRequestDto,
-  ): Promise<{ album: AlbumResource; scopes: string[]; ticket: string | undefined }> {
-    if (input.ticket !== undefined) {
-      if (input.albumId !== undefined || input.scopes !== undefined) {
-        throw validationProblem([
-          { field: 'ticket', message: 'send either ticket, or albumId with scopes' },
-        ]);
-      }
-      const permission = ticketPermission(input.ticket);
-      const album =
-        permission === undefined
-          ? undefined
-          : (await this.albums.byResourceIds([permission.resourceId])).get(permission.resourceId);
-      if (permission === undefined || album === undefined) {
-        throw invalidTicket();
-      }
-      return { album, scopes: permission.scopes, ticket: input.ticket };
-    }
+  ): Promise<{ album: AlbumResource; scopes: string[] }> {
     if (input.albumId === undefined || input.scopes === undefined) {
       throw validationProblem([
         ...(input.albumId === undefined
@@ -333,7 +404,7 @@ export class PermissionRequestService {
     if (album === undefined) {
       throw notFoundProblem(`No album ${input.albumId}`);
     }
-    return { album, scopes: input.scopes, ticket: undefined };
+    return { album, scopes: input.scopes };
   }
 
   /** The request when the caller owns its album; 404 otherwise, as for one that does not exist. */

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { type Principal, RptRevocations } from '@app/auth';
-import { notFoundProblem, validationProblem } from '@app/common';
-import { KeycloakError, ProtectionApiClient } from '@app/keycloak';
+import { CurrentGrants, type GrantWriter, type Principal } from '@app/auth';
+import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
+import { KeycloakError, KeycloakUnavailableError, ProtectionApiClient } from '@app/keycloak';
 import {
   type AccessEntry,
   AccessDirectory,
+  effectiveScopes,
   grantedScopes,
+  type LookupMode,
   type NamedTicket,
   type Party,
   scopeNames,
@@ -22,8 +24,27 @@ function toShare(entry: AccessEntry): ShareDto {
     userId: entry.requester.subject,
     username: entry.requester.username,
     kind: entry.requester.partner ? 'partner' : 'person',
-    scopes: grantedScopes(entry),
+    scopes: effectiveScopes(entry),
   };
+}
+
+/**
+ * The answers that must not tell an owner whether a name exists in the realm: an unknown user, a
+ * made-up name and a user without a share get the same words.
+ */
+const noSuchUser = () => notFoundProblem('There is no such user to share this album with.');
+const holdsNothing = () => notFoundProblem('This user holds nothing on this album.');
+
+/** Keycloak failed after the revocation took effect here: say exactly that. */
+function revocationIncomplete(error: unknown): ProblemException {
+  return new ProblemException({
+    status: 503,
+    code: 'revocation-incomplete',
+    detail:
+      'The access is revoked: from now on the album service refuses every RPT of this user for the revoked scopes. ' +
+      `Keycloak ${error instanceof KeycloakUnavailableError ? 'could not be reached' : 'refused a step'} while removing the grants, so some remain there; repeat the request to remove them.`,
+    headers: { 'retry-after': '5' },
+  });
 }
 
 /**
@@ -38,7 +59,7 @@ export class ShareService {
     private readonly protection: ProtectionApiClient,
     private readonly albums: AlbumDirectory,
     private readonly access: AccessDirectory,
-    private readonly revocations: RptRevocations,
+    private readonly grants: CurrentGrants,
     private readonly audit: AuditRepository,
   ) {}
 
@@ -46,7 +67,7 @@ export class ShareService {
     return withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
       return (await this.access.entriesOfResource(album.resourceId))
-        .filter((entry) => grantedScopes(entry).length > 0)
+        .filter((entry) => effectiveScopes(entry).length > 0)
         .map(toShare)
         .sort((a, b) => a.username.localeCompare(b.username));
     });
@@ -61,27 +82,53 @@ export class ShareService {
   ): Promise<ShareDto> {
     return withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
-      const party = await this.party(owner, username);
+      const party = await this.party(owner, username, 'write');
+      if (party === undefined) {
+        throw noSuchUser();
+      }
       const unknown = scopes.filter((scope) => !album.scopes.includes(scope));
       if (unknown.length > 0) {
         throw validationProblem([
           { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
         ]);
       }
-      const before = await this.access.entry(album.resourceId, party);
-      const held = before === undefined ? [] : grantedScopes(before);
-      const dropped = held.filter((scope) => !scopes.includes(scope));
-      const added = scopes.filter((scope) => !held.includes(scope));
-      if (dropped.length > 0) {
-        await this.revoke(album, party, () =>
-          this.withdrawGrants(album, party, before, (scope) => dropped.includes(scope), scopes),
-        );
-      }
-      if (added.length > 0) {
-        await this.grant(album, party, before, scopes);
-      }
-      const after = await this.access.entry(album.resourceId, party);
-      if (added.length > 0 || dropped.length > 0) {
+      const { held, dropped, changed } = await this.grants.exclusive(
+        album.resourceId,
+        party.subject,
+        async (current) => {
+          const before = await this.access.entry(album.resourceId, party);
+          const keycloakHeld = before === undefined ? [] : grantedScopes(before);
+          const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
+          const droppedScopes = [
+            ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
+          ].filter((scope) => !scopes.includes(scope));
+          const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+          if (droppedScopes.length > 0) {
+            await this.revoke(current, scopes, () =>
+              this.withdrawGrants(
+                album,
+                party,
+                before,
+                (scope) => droppedScopes.includes(scope),
+                scopes,
+              ),
+            );
+          }
+          if (added.length > 0) {
+            await this.grant(album, party, before, scopes);
+          }
+          // Keycloak holds every scope of the set now; the record follows (this also confirms a
+          // grant made in Keycloak directly, which the record did not have).
+          await current.widen(scopes);
+          return {
+            held: effectiveBefore,
+            dropped: droppedScopes,
+            changed:
+              droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
+          };
+        },
+      );
+      if (changed) {
         await this.audit.record({
           albumId: album.albumId,
           action: 'shared',
@@ -90,15 +137,17 @@ export class ShareService {
           scopes,
         });
       }
-      if (dropped.length > 0) {
+      const revoked = dropped.filter((scope) => held.includes(scope));
+      if (revoked.length > 0) {
         await this.audit.record({
           albumId: album.albumId,
           action: 'revoked',
           actor: owner,
           subject: party,
-          scopes: dropped,
+          scopes: revoked,
         });
       }
+      const after = await this.access.entry(album.resourceId, party);
       return toShare(
         after ?? {
           resourceId: album.resourceId,
@@ -107,6 +156,7 @@ export class ShareService {
           pending: [],
           granted: [],
           sharedScopes: [],
+          current: [],
         },
       );
     });
@@ -116,20 +166,42 @@ export class ShareService {
   async remove(owner: Principal, albumId: string, username: string): Promise<void> {
     await withKeycloak(async () => {
       const album = await this.albums.requireOwned(albumId, owner);
-      const party = await this.party(owner, username);
-      const entry = await this.access.entry(album.resourceId, party);
-      if (entry === undefined) {
-        throw notFoundProblem(`${username} holds nothing on album ${albumId}`);
+      const party = await this.party(owner, username, 'read');
+      if (party === undefined) {
+        throw holdsNothing();
       }
-      await this.revoke(album, party, () =>
-        this.withdrawGrants(album, party, entry, () => true, []),
+      const scopes = await this.grants.exclusive(
+        album.resourceId,
+        party.subject,
+        async (current) => {
+          const entry = await this.access.entry(album.resourceId, party);
+          if (
+            entry === undefined &&
+            (await this.grants.held(album.resourceId, party.subject)).length === 0
+          ) {
+            return undefined;
+          }
+          await this.revoke(current, [], () =>
+            this.withdrawGrants(album, party, entry, () => true, []),
+          );
+          return [
+            ...new Set([
+              ...(entry === undefined ? [] : grantedScopes(entry)),
+              ...scopeNames(entry?.pending ?? []),
+              ...(entry?.current ?? []),
+            ]),
+          ].sort();
+        },
       );
+      if (scopes === undefined) {
+        throw holdsNothing();
+      }
       await this.audit.record({
         albumId: album.albumId,
         action: 'revoked',
         actor: owner,
         subject: party,
-        scopes: [...new Set([...grantedScopes(entry), ...scopeNames(entry.pending)])].sort(),
+        scopes,
       });
     });
   }
@@ -150,6 +222,19 @@ export class ShareService {
       for (const share of await this.access.partnerShares(party)) {
         hold(share.resourceId, share.scopes);
       }
+      // Only what the party can use: granted in Keycloak and in the record RPTs are held to.
+      const current = await this.grants.ofSubject(party.subject);
+      for (const [resourceId, scopes] of held) {
+        const usable = current.get(resourceId) ?? [];
+        for (const scope of scopes) {
+          if (!usable.includes(scope)) {
+            scopes.delete(scope);
+          }
+        }
+        if (scopes.size === 0) {
+          held.delete(resourceId);
+        }
+      }
       const albums = await this.albums.byResourceIds(held.keys());
       const shared: SharedAlbumDto[] = [];
       for (const [resourceId, scopes] of held) {
@@ -168,13 +253,24 @@ export class ShareService {
   }
 
   /**
-   * Records the revocation before taking the grants away (a failure in between leaves the party
-   * with less access, never more) and again after (RPTs minted meanwhile are older than it too).
+   * Narrows the record to `keep` before taking the grants away in Keycloak, and again after: a
+   * failure in between leaves the party with less access, never more, and is reported as such.
    */
-  private async revoke(album: AlbumResource, party: Party, takeAway: () => Promise<void>) {
-    await this.revocations.record(album.resourceId, party.subject);
-    await takeAway();
-    await this.revocations.record(album.resourceId, party.subject);
+  private async revoke(
+    current: GrantWriter,
+    keep: readonly string[],
+    takeAway: () => Promise<void>,
+  ): Promise<void> {
+    await current.narrow(keep);
+    try {
+      await takeAway();
+    } catch (error) {
+      if (error instanceof KeycloakError || error instanceof KeycloakUnavailableError) {
+        throw revocationIncomplete(error);
+      }
+      throw error;
+    }
+    await current.narrow(keep);
   }
 
   /** Deletes the tickets whose scope matches and, for a partner, narrows its share to `keep`. */
@@ -230,19 +326,23 @@ export class ShareService {
     }
   }
 
-  private async party(owner: Principal, username: string): Promise<Party> {
-    if (!USERNAME.test(username)) {
-      throw validationProblem([{ field: 'username', message: 'username is not a valid username' }]);
-    }
+  /**
+   * The party `username` names; `undefined` for an unknown or made-up name, so that the routes
+   * answer those as they answer a user without a share.
+   */
+  private async party(
+    owner: Principal,
+    username: string,
+    mode: LookupMode,
+  ): Promise<Party | undefined> {
     if (username.toLowerCase() === owner.username.toLowerCase()) {
       throw validationProblem([
         { field: 'username', message: 'you cannot share an album with yourself' },
       ]);
     }
-    const party = await this.access.partyByUsername(username);
-    if (party === undefined) {
-      throw validationProblem([{ field: 'username', message: `no user ${username}` }]);
+    if (!USERNAME.test(username)) {
+      return undefined;
     }
-    return party;
+    return this.access.partyByUsername(username, mode);
   }
 }

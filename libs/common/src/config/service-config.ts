@@ -25,6 +25,12 @@ const serviceEnv = z.object({
   KEYCLOAK_TIMEOUT_MS: positiveInt.default(5_000),
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   JWKS_REFRESH_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  // Below a second the schedule would amount to asking Keycloak on every request.
+  JWKS_REFRESH_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1_000, 'must be at least 1000')
+    .default(300_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
 });
 
@@ -48,6 +54,8 @@ export interface ServiceConfig {
     readonly audience: string;
     readonly clockToleranceSeconds: number;
     readonly jwksRefreshMinIntervalMs: number;
+    /** How often the JWKS is re-read, so that keys removed from the realm stop being accepted. */
+    readonly jwksRefreshIntervalMs: number;
   };
 }
 
@@ -74,6 +82,7 @@ export function loadServiceConfig(
       audience: parsed.KEYCLOAK_CLIENT_ID,
       clockToleranceSeconds: parsed.JWT_CLOCK_TOLERANCE_SECONDS,
       jwksRefreshMinIntervalMs: parsed.JWKS_REFRESH_MIN_INTERVAL_MS,
+      jwksRefreshIntervalMs: parsed.JWKS_REFRESH_INTERVAL_MS,
     },
   };
 }
