@@ -5,7 +5,7 @@
  *
  * - no auth:        the same service call behind a `@Public()` route of the same app (the floor);
  * - owner token:    the real route: local JWT validation, @Scopes owner check;
- * - RPT:            the real route for a user holding an RPT (adds the revocation lookup);
+ * - RPT:            the real route for a user holding an RPT (adds the current-grant lookup);
  * - introspection:  the common alternative, asking Keycloak about the token on every request.
  *
  * Results are printed as a table with ratios and written to bench/results/ (not committed).
@@ -28,7 +28,9 @@ import { ALBUM_API_SECRET } from '../test/setup/test-env.ts';
 import { serviceEnv } from '../test/setup/test-env.ts';
 import { createAlbum, registeredResourceId } from '../test/support/albums.ts';
 import { basic, login } from '../test/support/tokens.ts';
-import { ProtectionApi, requestRpt } from '../test/support/uma.ts';
+import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
+import { call, startService } from '../test/support/service-harness.ts';
+import { requestRpt } from '../test/support/uma.ts';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION_SECONDS'] ?? 5);
@@ -165,13 +167,20 @@ describe('GET /albums/:id under load', () => {
     const jdoe = (await login('jdoe')).access_token;
     const album = await createAlbum(base, alice, 'Benchmark');
     const resourceId = await registeredResourceId(base, alice, album.id);
-    await new ProtectionApi().share(resourceId, 'jdoe', 'album:view');
+    // Shared the way owners share, so that the grant is in the record RPTs are held to.
+    const permissions = await startService(permissionService);
+    const shared = await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+      body: { scopes: ['album:view'] },
+    });
+    await permissions.close();
+    expect(shared.status).toBe(200);
     const rpt = (await requestRpt(jdoe, [`${resourceId}#album:view`])).body.access_token ?? '';
 
     const routes: [string, string, string | undefined][] = [
       ['no auth (floor)', `/bench/no-auth/albums/${album.id}`, undefined],
       ['owner token, local validation', `/albums/${album.id}`, alice],
-      ['RPT, local validation + revocation check', `/albums/${album.id}`, rpt],
+      ['RPT, local validation + current grant', `/albums/${album.id}`, rpt],
       [
         'introspection per request (common alternative)',
         `/bench/introspection/albums/${album.id}`,

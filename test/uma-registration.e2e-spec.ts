@@ -1,8 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from 'typeorm';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
-import { UmaOutboxRelay, UmaReconciler } from '@app/uma-resources';
+import { albumResourceType } from '../apps/album-service/src/albums/album-uma.ts';
+import { AlbumEntity } from '../apps/album-service/src/albums/album.entity.ts';
+import { UmaOutboxRelay, UmaReconciler, UmaResourceRegistry } from '@app/uma-resources';
 import { ROOT } from '../scripts/lib/keycloak.ts';
 import { ISSUER, KEYCLOAK_URL, serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
@@ -10,6 +14,7 @@ import { call, type RunningService, startService } from './support/service-harne
 import { TcpProxy } from './support/tcp-proxy.ts';
 import { decodeJwt, login } from './support/tokens.ts';
 import { ProtectionApi } from './support/uma.ts';
+import { albumResourceDescription, OutboxTables } from './support/uma-outbox.ts';
 
 describe('UMA resource registration when Keycloak is unreachable', () => {
   const protection = new ProtectionApi();
@@ -104,15 +109,60 @@ describe('UMA resource registration when Keycloak is unreachable', () => {
 
 describe('reconciliation with Keycloak', () => {
   const protection = new ProtectionApi();
+  const outbox = new OutboxTables();
   let service: RunningService;
   let alice: string;
 
   beforeAll(async () => {
     service = await startService(albumService);
     alice = (await login('alice')).access_token;
+    await outbox.connect();
   });
   afterAll(async () => {
+    await outbox.end();
     await service.close();
+  });
+
+  it('keeps the resource of an album the relay registers while it runs', async () => {
+    let created: { album: Album; resourceId: string } | undefined;
+    const report = await service.app.get(UmaReconciler).reconcile('album', {
+      dryRun: false,
+      // Between the reconciler's first listing and the next, an album is created and registered.
+      afterListing: async () => {
+        if (created === undefined) {
+          const album = await createAlbum(service.url, alice, 'Created during reconciliation');
+          created = { album, resourceId: await registeredResourceId(service.url, alice, album.id) };
+        }
+      },
+    });
+    expect(created).toBeDefined();
+    expect(report.findings).not.toContainEqual(
+      expect.objectContaining({ kind: 'orphaned', resourceId: created?.resourceId }),
+    );
+    expect(await protection.resource(created?.resourceId ?? '')).toBeDefined();
+  });
+
+  it('does not register again an album deleted while it runs', async () => {
+    const album = await createAlbum(service.url, alice, 'Deleted during reconciliation');
+    expect(
+      await protection.deleteResource(await registeredResourceId(service.url, alice, album.id)),
+    ).toBe(204);
+    let listings = 0;
+    let deleted: number | undefined;
+    await service.app.get(UmaReconciler).reconcile('album', {
+      dryRun: false,
+      // After the last listing, when the album is known as missing, its owner deletes it.
+      afterListing: async () => {
+        listings += 1;
+        if (listings === 3) {
+          deleted = (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice }))
+            .status;
+          await outbox.delivered(album.id);
+        }
+      },
+    });
+    expect(deleted).toBe(204);
+    expect(await protection.resourcesNamed([`album-${album.id}`])).toEqual([]);
   });
 
   it('re-registers an album whose resource was deleted behind its back, and removes an orphan', async () => {
@@ -261,5 +311,285 @@ describe('poison outbox events', () => {
       (await call(service.url, 'POST', '/admin/uma/outbox/999999999/retry', { token: admin }))
         .status,
     ).toBe(404);
+  });
+});
+
+interface OutboxStatus {
+  readonly pending: number;
+  readonly due: number;
+  readonly blocked: number;
+  readonly parked: number;
+  readonly parkedEvents: { id: string; blocking: number; lastError: string | null }[];
+}
+
+/** Resources that make Keycloak refuse an album's registration; removed even when a test fails. */
+const squatters = new Set<string>();
+afterAll(async () => {
+  const protection = new ProtectionApi();
+  for (const id of squatters) {
+    await protection.deleteResource(id);
+  }
+});
+
+/**
+ * An album whose registration Keycloak refuses until the test lets it through: a resource of
+ * another type holds the album's name for its owner, so the create answers 409 and there is no
+ * album resource to adopt. The relay (drained by the test) parks the event after 5 refusals.
+ */
+async function albumWithParkedCreate(
+  context: { service: RunningService; outbox: OutboxTables; token: string },
+  name: string,
+): Promise<{ album: Album; eventId: string; removeCause: () => Promise<void> }> {
+  const protection = new ProtectionApi();
+  const album = await createAlbum(context.service.url, context.token, name);
+  const squatter = await protection.createResource({
+    name: `album-${album.id}`,
+    type: 'urn:photoz:squatter',
+    owner: album.ownerId,
+    ownerManagedAccess: true,
+    resource_scopes: ['album:view'],
+  });
+  squatters.add(squatter._id);
+  const relay = context.service.app.get(UmaOutboxRelay);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await context.outbox.makeDue(album.id);
+    await relay.drain();
+  }
+  const [event] = await context.outbox.eventsOf(album.id);
+  expect(event).toMatchObject({ operation: 'upsert', status: 'parked', attempts: 5 });
+  expect(event?.lastError).toMatch(/409/);
+  return {
+    album,
+    eventId: event?.id ?? '',
+    removeCause: async () => {
+      expect(await protection.deleteResource(squatter._id)).toBe(204);
+      squatters.delete(squatter._id);
+    },
+  };
+}
+
+describe('outbox order when an event is parked', () => {
+  const protection = new ProtectionApi();
+  const outbox = new OutboxTables();
+  let service: RunningService;
+  let relay: UmaOutboxRelay;
+  let alice: string;
+  let admin: string;
+
+  beforeAll(async () => {
+    // The relay runs only when the test drains it.
+    service = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
+    relay = service.app.get(UmaOutboxRelay);
+    alice = (await login('alice')).access_token;
+    admin = (await login('admin')).access_token;
+    await outbox.connect();
+  });
+  afterAll(async () => {
+    await outbox.end();
+    await service.close();
+  });
+
+  const context = () => ({ service, outbox, token: alice });
+
+  it("holds back an album's later events behind its parked event", async () => {
+    const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Parked');
+    expect(
+      (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
+    ).toBe(204);
+    await relay.drain();
+    expect(await outbox.eventsOf(album.id)).toMatchObject([
+      { id: eventId, operation: 'upsert', status: 'parked' },
+      { operation: 'delete', status: 'pending', attempts: 0 },
+    ]);
+    await removeCause();
+  });
+
+  it('reports how many events a parked event holds back', async () => {
+    const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Reported');
+    expect(
+      (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
+    ).toBe(204);
+    const status = await call<OutboxStatus>(service.url, 'GET', '/admin/uma/outbox', {
+      token: admin,
+    });
+    const parked = status.body.parkedEvents.find((event) => event.id === eventId);
+    expect(parked?.blocking).toBe(1);
+    expect(parked?.lastError).toMatch(/409/);
+    expect(status.body.blocked).toBeGreaterThanOrEqual(1);
+    await removeCause();
+  });
+
+  it('drops a retried create once its album was deleted, so no resource comes back', async () => {
+    const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Deleted');
+    expect(
+      (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
+    ).toBe(204);
+    await relay.drain();
+    // Keycloak would now accept the parked create.
+    await removeCause();
+    const retry = await call(service.url, 'POST', `/admin/uma/outbox/${eventId}/retry`, {
+      token: admin,
+    });
+    expect(retry.status).toBe(204);
+    await relay.drain();
+    expect(await protection.resourcesNamed([`album-${album.id}`])).toEqual([]);
+    expect(await outbox.eventsOf(album.id)).toEqual([]);
+  });
+
+  it('delivers a retried event that nothing superseded', async () => {
+    const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Retried');
+    await removeCause();
+    const retry = await call(service.url, 'POST', `/admin/uma/outbox/${eventId}/retry`, {
+      token: admin,
+    });
+    expect(retry.status).toBe(204);
+    await relay.drain();
+    const [registered] = await protection.resourcesNamed([`album-${album.id}`]);
+    expect(registered?.owner?.id).toBe(album.ownerId);
+    expect(await outbox.linkOf(album.id)).toBe(registered?._id);
+  });
+
+  it('drops a retried delete that a later upsert of its entity supersedes', async () => {
+    // An entity whose delete was parked and which exists again (ids reused): its upsert is newest.
+    const entityId = randomUUID();
+    const resource = albumResourceDescription(
+      entityId,
+      String(decodeJwt(alice).payload['sub']),
+      service.app.get(UmaReconciler).deployment,
+    );
+    const deleteId = await outbox.insert({
+      albumId: entityId,
+      operation: 'delete',
+      resource,
+      parkedWith: 'Keycloak delete resource failed with 403 (written by the test)',
+    });
+    await outbox.insert({ albumId: entityId, operation: 'upsert', resource });
+    await relay.drain();
+    const retry = await call(service.url, 'POST', `/admin/uma/outbox/${deleteId}/retry`, {
+      token: admin,
+    });
+    expect(retry.status).toBe(204);
+    await relay.drain();
+    const [registered] = await protection.resourcesNamed([`album-${entityId}`]);
+    expect(registered).toBeDefined();
+    expect(await outbox.linkOf(entityId)).toBe(registered?._id);
+    await protection.deleteResource(registered?._id ?? '');
+    await outbox.removeLink(entityId);
+  });
+});
+
+// A resource type may read one entity (`load`) or leave the repair to read them all (`loadAll`).
+const albumLoaders = {
+  'with the type reading all albums': undefined,
+  "with the type's single-album read": (manager: EntityManager, id: string) =>
+    manager.findOneBy(AlbumEntity, { id }),
+};
+
+describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) => {
+  const protection = new ProtectionApi();
+  const outbox = new OutboxTables();
+  const ownLoad = albumResourceType.load?.bind(albumResourceType);
+  let service: RunningService;
+  let relay: UmaOutboxRelay;
+  let registry: UmaResourceRegistry;
+  let alice: string;
+
+  beforeAll(async () => {
+    albumResourceType.load = load;
+    // The relay runs only when the test drains it, so the test sees what a repair enqueues.
+    service = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
+    relay = service.app.get(UmaOutboxRelay);
+    registry = service.app.get(UmaResourceRegistry);
+    alice = (await login('alice')).access_token;
+    await outbox.connect();
+  });
+  afterAll(async () => {
+    await outbox.end();
+    await service.close();
+    albumResourceType.load = ownLoad;
+  });
+
+  async function registeredAlbum(name: string): Promise<{ album: Album; resourceId: string }> {
+    const album = await createAlbum(service.url, alice, name);
+    await relay.drain();
+    return { album, resourceId: await registeredResourceId(service.url, alice, album.id) };
+  }
+
+  it('enqueues one upsert for a flood of requests', async () => {
+    const { album, resourceId } = await registeredAlbum('Flooded');
+    expect(await protection.deleteResource(resourceId)).toBe(204);
+    await Promise.all(Array.from({ length: 20 }, () => registry.requestRepair('album', album.id)));
+    await registry.requestRepair('album', album.id);
+    expect(await outbox.eventsOf(album.id)).toMatchObject([
+      { operation: 'upsert', status: 'pending' },
+    ]);
+  });
+
+  it('forgets the stale resource until the relay registers a new one', async () => {
+    const { album, resourceId } = await registeredAlbum('Forgotten');
+    expect(await protection.deleteResource(resourceId)).toBe(204);
+    await registry.requestRepair('album', album.id);
+    expect(await outbox.linkOf(album.id)).toBeUndefined();
+    await relay.drain();
+    const [registered] = await protection.resourcesNamed([`album-${album.id}`]);
+    expect(registered?._id).not.toBe(resourceId);
+    expect(await outbox.linkOf(album.id)).toBe(registered?._id);
+  });
+
+  it('does nothing for an album that does not exist', async () => {
+    const albumId = randomUUID();
+    await registry.requestRepair('album', albumId);
+    expect(await outbox.eventsOf(albumId)).toEqual([]);
+  });
+
+  it("replaces the album's parked event with its current state", async () => {
+    const { album, removeCause } = await albumWithParkedCreate(
+      { service, outbox, token: alice },
+      'Parked, then repaired',
+    );
+    await registry.requestRepair('album', album.id);
+    expect(await outbox.eventsOf(album.id)).toMatchObject([
+      { operation: 'upsert', status: 'pending', attempts: 0 },
+    ]);
+    await removeCause();
+    await relay.drain();
+    const [registered] = await protection.resourcesNamed([`album-${album.id}`]);
+    expect(registered?.owner?.id).toBe(album.ownerId);
+    expect(await outbox.linkOf(album.id)).toBe(registered?._id);
+  });
+});
+
+describe('repair on request, with a running relay', () => {
+  const protection = new ProtectionApi();
+  let service: RunningService;
+  let alice: string;
+
+  beforeAll(async () => {
+    // The relay polls once a minute: only the repair's wake-up can make it act within the test.
+    service = await startService(albumService, { UMA_RELAY_POLL_INTERVAL_MS: '60000' });
+    alice = (await login('alice')).access_token;
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  it('re-registers, for its owner, an album whose resource was deleted behind its back', async () => {
+    const album = await createAlbum(service.url, alice, 'Repaired');
+    const staleId = await registeredResourceId(service.url, alice, album.id);
+    expect(await protection.deleteResource(staleId)).toBe(204);
+
+    await service.app.get(UmaResourceRegistry).requestRepair('album', album.id);
+
+    const deadline = Date.now() + 15_000;
+    let current = staleId;
+    while (current === staleId && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const read = await call<Album>(service.url, 'GET', `/albums/${album.id}`, { token: alice });
+      current = read.body.keycloakResourceId ?? staleId;
+    }
+    expect(current).not.toBe(staleId);
+    const registered = await protection.resource(current);
+    expect(registered?.name).toBe(`album-${album.id}`);
+    expect(registered?.owner?.id).toBe(album.ownerId);
   });
 });

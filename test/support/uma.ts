@@ -100,7 +100,12 @@ export function parseUmaChallenge(header: string | null): UmaChallenge {
 
 export interface TicketExchange {
   readonly status: number;
-  readonly body: { access_token?: string; error?: string; error_description?: string };
+  readonly body: {
+    access_token?: string;
+    refresh_token?: string;
+    error?: string;
+    error_description?: string;
+  };
 }
 
 /** Exchanges a permission ticket at the token endpoint, as the holder of `accessToken`. */
@@ -119,6 +124,23 @@ export async function exchangeTicket(
       grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',
       ticket,
       ...extra,
+    }),
+  });
+  return { status: response.status, body: (await response.json()) as TicketExchange['body'] };
+}
+
+/** Keycloak's refresh grant for a token issued to the public `photoz-cli` client (e.g. an RPT). */
+export async function refreshToken(
+  token: string,
+  clientId = 'photoz-cli',
+): Promise<TicketExchange> {
+  const response = await fetch(tokenEndpoint(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: token,
+      client_id: clientId,
     }),
   });
   return { status: response.status, body: (await response.json()) as TicketExchange['body'] };

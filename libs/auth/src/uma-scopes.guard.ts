@@ -10,6 +10,7 @@ import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
+import type { CurrentGrant } from './current-grants.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';
@@ -23,7 +24,7 @@ import { UmaTicketCache } from './uma-ticket.cache.ts';
 
 /** Whether an RPT lists every scope on the resource. */
 export function rptGrants(
-  principal: Principal,
+  principal: Pick<Principal, 'permissions'>,
   resourceId: string,
   scopes: readonly string[],
 ): boolean {
@@ -49,14 +50,18 @@ export type AccessDecision = 'owner' | 'rpt' | 'challenge';
  */
 export function decideAccess(
   principal: Pick<Principal, 'subject' | 'permissions'>,
-  resource: Pick<ProtectedResource, 'ownerId' | 'resourceId' | 'grant'>,
+  resource: {
+    readonly ownerId: string;
+    readonly resourceId: string | undefined;
+    readonly grant: Pick<CurrentGrant, 'covers'>;
+  },
   scopes: readonly string[],
 ): AccessDecision {
   if (principal.permissions === undefined) {
     return principal.subject === resource.ownerId ? 'owner' : 'challenge';
   }
   return resource.resourceId !== undefined &&
-    rptGrants(principal as Principal, resource.resourceId, scopes) &&
+    rptGrants(principal, resource.resourceId, scopes) &&
     resource.grant.covers(scopes)
     ? 'rpt'
     : 'challenge';
@@ -159,13 +164,15 @@ export class UmaScopesGuard implements CanActivate {
       ) {
         // Keycloak no longer knows the resource, or its scopes (changed behind our back): until it
         // is registered again, the entity is as unshareable as one never registered.
-        resolver.resourceMissing(id).catch((repairError: unknown) => {
-          this.logger.warn(
-            `could not schedule the re-registration of ${kind} ${id}: ${
-              repairError instanceof Error ? repairError.message : String(repairError)
-            }`,
-          );
-        });
+        Promise.resolve()
+          .then(() => resolver.resourceMissing(id))
+          .catch((repairError: unknown) => {
+            this.logger.warn(
+              `could not schedule the re-registration of ${kind} ${id}: ${
+                repairError instanceof Error ? repairError.message : String(repairError)
+              }`,
+            );
+          });
         return notShareableYet(kind);
       }
       if (error instanceof KeycloakUnavailableError || error instanceof KeycloakError) {

@@ -1,10 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
 import type { DataSource } from 'typeorm';
 import { umaOutboxRepository } from './uma-outbox.repository.ts';
+import { UmaResourceRegistry } from './uma-resource-registry.ts';
 
 class ParkedEventDto {
   @ApiProperty() id: string;
@@ -14,11 +15,21 @@ class ParkedEventDto {
   @ApiProperty() attempts: number;
   @ApiPropertyOptional({ nullable: true }) lastError: string | null;
   @ApiProperty() createdAt: string;
+  @ApiProperty({
+    description: 'Later events of the same entity that wait until this one is retried',
+  })
+  blocking: number;
 }
 
 export class OutboxStatusDto {
-  @ApiProperty({ description: 'Events not delivered to Keycloak yet' }) pending: number;
-  @ApiProperty({ description: 'Pending events whose next attempt is due' }) due: number;
+  @ApiProperty({ description: 'Events not delivered to Keycloak yet (blocked ones included)' })
+  pending: number;
+  @ApiProperty({
+    description: 'Pending events whose next attempt is due and that no parked event holds back',
+  })
+  due: number;
+  @ApiProperty({ description: 'Pending events held back by a parked event of their entity' })
+  blocked: number;
   @ApiProperty({ description: 'Events set aside after repeated failures' }) parked: number;
   @ApiPropertyOptional({ nullable: true }) oldestPendingAgeSeconds: number | null;
   @ApiProperty({ type: [ParkedEventDto] }) parkedEvents: ParkedEventDto[];
@@ -29,7 +40,12 @@ export class OutboxStatusDto {
 @Roles('admin')
 @Controller('admin/uma/outbox')
 export class UmaOutboxController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(UmaOutboxController.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: UmaResourceRegistry,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Outbox backlog and parked events' })
@@ -54,21 +70,34 @@ export class UmaOutboxController {
         attempts: event.attempts,
         lastError: event.lastError,
         createdAt: event.createdAt.toISOString(),
+        blocking: event.blocking,
       })),
     };
   }
 
   @Post(':eventId/retry')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Put a parked event back in line' })
+  @ApiOperation({
+    summary: 'Put a parked event back in line',
+    description:
+      'When a later event of the same entity exists, the parked event is dropped instead: the later one carries a newer state, and replaying the older one after it would undo it.',
+  })
   async retry(@Param('eventId') eventId: string): Promise<void> {
     if (!/^\d{1,18}$/.test(eventId)) {
       throw validationProblem([
         { field: 'eventId', message: 'eventId must be an outbox event number' },
       ]);
     }
-    if (!(await umaOutboxRepository.unpark(this.dataSource, eventId))) {
+    const outcome = await this.dataSource.transaction((manager) =>
+      umaOutboxRepository.retry(manager, eventId),
+    );
+    if (outcome === undefined) {
       throw notFoundProblem(`No parked outbox event ${eventId}`);
     }
+    if (outcome === 'superseded') {
+      this.logger.log(`Dropped parked outbox event ${eventId}: a later event supersedes it`);
+    }
+    // Either way the entity's queue can move now, not at the relay's next poll.
+    this.registry.notifyCommitted();
   }
 }

@@ -26,10 +26,12 @@ export function backoffMs(
 /**
  * Delivers outbox events to Keycloak. Each event is handled inside a transaction that holds its
  * row lock (`FOR UPDATE SKIP LOCKED`), so several instances can run relays at once without
- * handling one event twice, and an entity's events are delivered in order. While Keycloak is
- * unreachable events are retried with backoff and wait without limit; Keycloak's refusals park an
- * event after `maxAttempts`, its server errors after `maxServerErrorAttempts`, and a parked event
- * stays visible until someone puts it back in line.
+ * handling one event twice, and an entity's events are delivered strictly in order. While
+ * Keycloak is unreachable events are retried with backoff and wait without limit; Keycloak's
+ * refusals park an event after `maxAttempts`, its server errors after `maxServerErrorAttempts`.
+ * A parked event stays visible and holds back the later events of its entity until someone
+ * retries it (or a repair request replaces it with the entity's current state); a retried event
+ * that a later one supersedes is dropped (see `umaOutboxRepository.retry`).
  */
 @Injectable()
 export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +39,8 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** A commit announced while the loop was busy, so that its next wait ends at once. */
+  private woken = false;
   private unsubscribe: (() => void) | undefined;
   private lastLoggedOutage = 0;
 
@@ -52,7 +56,12 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     this.running = true;
-    this.unsubscribe = this.registry.onCommitted(() => this.wake?.());
+    this.unsubscribe = this.registry.onCommitted(() => {
+      // The loop may be between a claim that came too early for this commit and its wait: a
+      // wake-up lost there would leave the event to the next poll.
+      this.woken = true;
+      this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -74,13 +83,14 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.woken = false;
       let worked = false;
       try {
         worked = await this.processNext();
       } catch (error) {
         this.logger.warn(`Outbox relay: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if (!worked && this.running) {
+      if (!worked && this.running && !this.woken) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.options.pollIntervalMs);
           this.wake = () => {

@@ -24,9 +24,39 @@ export interface ReconcileReport {
   readonly findings: readonly ReconcileFinding[];
 }
 
+export interface ReconcileOptions {
+  readonly dryRun: boolean;
+  /**
+   * For tests only: awaited after each listing (Keycloak's resources, then the links, then the
+   * entities), so that a test can create or delete an entity between them, as a user or the
+   * relay may while a run is under way.
+   */
+  readonly afterListing?: (listed: 'resources' | 'links' | 'entities') => Promise<void>;
+}
+
+/** A resource this run created or updated for an entity, to check once the run is over. */
+interface Repaired {
+  readonly entityId: string;
+  readonly desired: ResourceDescription;
+  readonly resourceId: string;
+  readonly finding: number;
+}
+
 /**
  * Compares the database with Keycloak's resources of one type and repairs what is missing,
  * orphaned or drifted (owner, name, display name, scopes, URIs, owner-managed access).
+ *
+ * It runs beside the relay and beside users, so entities and resources change under it:
+ * - Keycloak is listed before the database. A resource exists only once its entity was committed
+ *   (the relay registers what the entity's own transaction wrote to the outbox), so the entity of
+ *   every listed resource, if it still exists, is in the later entity listing: a resource
+ *   registered during the run is never taken for an orphan, and one whose entity is not listed
+ *   belongs to an entity that is gone for good. An entity listed without its resource may have
+ *   been registered since: its linked resource is looked up before it counts as missing.
+ * - What it creates or updates for an entity deleted meanwhile would outlive the entity (the
+ *   relay's delete may have come first). So once done it lists the entities again and deletes
+ *   the resources it wrote for those that are gone; a delete the relay delivers later finds the
+ *   resource by its name.
  */
 @Injectable()
 export class UmaReconciler {
@@ -42,48 +72,64 @@ export class UmaReconciler {
     return this.registry.deployment;
   }
 
-  async reconcile(entityType: string, options: { dryRun: boolean }): Promise<ReconcileReport> {
+  async reconcile(entityType: string, options: ReconcileOptions): Promise<ReconcileReport> {
     const type = this.registry.typeOf(entityType);
-    const entities = await type.loadAll(this.dataSource);
     const resources = await this.protection.findResources({ type: type.resourceType });
+    await options.afterListing?.('resources');
     const links = await umaOutboxRepository.links(this.dataSource, entityType);
+    await options.afterListing?.('links');
+    const entities = await type.loadAll(this.dataSource);
+    await options.afterListing?.('entities');
     const byId = new Map(resources.map((resource) => [resource.id, resource]));
     const byName = new Map(resources.map((resource) => [resource.name, resource]));
     const claimed = new Set<string>();
     const findings: ReconcileFinding[] = [];
+    const repaired: Repaired[] = [];
 
     for (const entity of entities) {
       const entityId = type.id(entity);
       const desired = describeResource(type, entity, this.deployment);
       const linked = links.get(entityId);
-      const actual =
+      let actual =
         (linked === undefined ? undefined : byId.get(linked)) ?? byName.get(desired.name);
+      if (actual === undefined && linked !== undefined) {
+        // Registered by the relay after the resources were listed, or gone.
+        actual = await this.protection.getResource(linked);
+      }
       if (actual === undefined) {
+        const created = options.dryRun
+          ? undefined
+          : await this.repair(entityType, entityId, desired, undefined);
         findings.push({
           kind: 'missing',
           entityId,
           resourceId: undefined,
           name: desired.name,
           detail: linked === undefined ? 'never registered' : `linked resource ${linked} is gone`,
-          action: options.dryRun
-            ? undefined
-            : `created ${await this.repair(entityType, entityId, desired, undefined)}`,
+          action: created === undefined ? undefined : `created ${created}`,
         });
+        if (created !== undefined) {
+          repaired.push({ entityId, desired, resourceId: created, finding: findings.length - 1 });
+        }
         continue;
       }
       claimed.add(actual.id);
       const drift = driftOf(actual, desired);
       if (drift.length > 0) {
+        const updated = options.dryRun
+          ? undefined
+          : await this.repair(entityType, entityId, desired, actual.id);
         findings.push({
           kind: 'drifted',
           entityId,
           resourceId: actual.id,
           name: desired.name,
           detail: drift.join(', '),
-          action: options.dryRun
-            ? undefined
-            : `repaired as ${await this.repair(entityType, entityId, desired, actual.id)}`,
+          action: updated === undefined ? undefined : `repaired as ${updated}`,
         });
+        if (updated !== undefined) {
+          repaired.push({ entityId, desired, resourceId: updated, finding: findings.length - 1 });
+        }
       } else if (linked !== actual.id && !options.dryRun) {
         await umaOutboxRepository.saveLink(this.dataSource, entityType, entityId, actual.id);
       }
@@ -108,6 +154,26 @@ export class UmaReconciler {
         detail: 'no entity in the database',
         action: options.dryRun ? undefined : 'deleted',
       });
+    }
+
+    if (repaired.length > 0) {
+      const remaining = new Set(
+        (await type.loadAll(this.dataSource)).map((entity) => type.id(entity)),
+      );
+      for (const done of repaired) {
+        if (remaining.has(done.entityId)) {
+          continue;
+        }
+        await this.sync.remove(done.desired, done.resourceId);
+        await umaOutboxRepository.removeLink(this.dataSource, entityType, done.entityId);
+        const finding = findings[done.finding];
+        if (finding !== undefined) {
+          findings[done.finding] = {
+            ...finding,
+            action: `${finding.action ?? ''}, then deleted: the ${entityType} was deleted meanwhile`,
+          };
+        }
+      }
     }
     return { entityType, entities: entities.length, resources: resources.length, findings };
   }

@@ -1,7 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { isDeepStrictEqual } from 'node:util';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type OutboxOperation, umaOutboxRepository } from './uma-outbox.repository.ts';
+import {
+  type OutboxOperation,
+  type QueuedEvent,
+  umaOutboxRepository,
+} from './uma-outbox.repository.ts';
 import {
   describeResource,
   UMA_DEPLOYMENT,
@@ -10,11 +15,33 @@ import {
 } from './uma-resources.options.ts';
 
 /**
+ * Whether a repair request has anything to do, given the entity's queued events (oldest first).
+ * Nothing when the newest event is a delete: the entity is gone, and an upsert after it would
+ * bring its resource back. Nothing either when the newest event is a pending upsert that no
+ * parked event holds back: the relay will write the entity's latest state anyway, and recreate a
+ * resource that vanished. A parked event would hold the repair back, so the repair supersedes it
+ * (drops it); `append` is false when the newest event is already a pending upsert.
+ */
+export function repairPlan(events: readonly QueuedEvent[]): {
+  readonly act: boolean;
+  readonly append: boolean;
+} {
+  const newest = events.at(-1);
+  if (newest?.operation === 'delete') {
+    return { act: false, append: false };
+  }
+  const parked = events.some((event) => event.status === 'parked');
+  const upsertPending = newest?.status === 'pending' && newest.operation === 'upsert';
+  return { act: parked || !upsertPending, append: !upsertPending };
+}
+
+/**
  * The write side of the module: records, in the caller's transaction, that an entity's Keycloak
  * resource must be created, updated or deleted. The relay delivers it once the transaction commits.
  */
 @Injectable()
 export class UmaResourceRegistry {
+  private readonly logger = new Logger(UmaResourceRegistry.name);
   private readonly types: ReadonlyMap<string, UmaResourceType>;
   private readonly listeners = new Set<() => void>();
 
@@ -55,12 +82,108 @@ export class UmaResourceRegistry {
     operation: OutboxOperation,
   ): Promise<void> {
     const type = this.typeOf(entityType) as UmaResourceType<T>;
+    const entityId = type.id(entity);
+    // Held until the caller commits; see `requestRepair` for the race it closes.
+    await umaOutboxRepository.lockEntity(manager, entityType, entityId);
     await umaOutboxRepository.append(manager, {
       entityType,
-      entityId: type.id(entity),
+      entityId,
       operation,
       resource: describeResource(type, entity, this.deployment),
     });
+  }
+
+  /**
+   * Asks for an entity's resource to be registered afresh, e.g. when Keycloak no longer knows the
+   * linked resource (deleted behind the service's back). Enqueues an upsert of the entity's current
+   * state, forgets the link (until the relay registers the resource again the entity counts as
+   * not registered yet, rather than pointing at a dead resource; the relay's upsert adopts the
+   * resource by name if it was there after all) and wakes the relay. The entity's parked events
+   * are dropped: they would hold the repair back, and the repair carries a newer state.
+   *
+   * Cheap under a flood: while a pending upsert that nothing holds back is queued, a call costs
+   * one indexed read and adds nothing. Resolves without doing anything when the entity does not
+   * exist; rejects only when the database fails.
+   */
+  async requestRepair(entityType: string, entityId: string): Promise<void> {
+    const type = this.typeOf(entityType);
+    if (
+      !repairPlan(await umaOutboxRepository.eventsOf(this.dataSource, entityType, entityId)).act
+    ) {
+      return;
+    }
+    // Without `load`, the entity can only be read through `loadAll`, on another connection: not
+    // while this transaction holds its connection and the entity's lock (a flood of repairs could
+    // exhaust the pool that way). It is read before, and checked again after the commit.
+    const preloaded = type.load === undefined ? await this.loadOne(type, entityId) : undefined;
+    if (type.load === undefined && preloaded === undefined) {
+      return;
+    }
+    const enqueued = await this.dataSource.transaction(async (manager) => {
+      // Under the lock every change of the entity is either committed, and seen by the read
+      // below, or yet to write its event, which then comes after this one: the repair never
+      // re-registers an entity whose delete it was ordered after.
+      await umaOutboxRepository.lockEntity(manager, entityType, entityId);
+      const plan = repairPlan(await umaOutboxRepository.eventsOf(manager, entityType, entityId));
+      if (!plan.act) {
+        return undefined;
+      }
+      const entity =
+        type.load === undefined ? preloaded : ((await type.load(manager, entityId)) ?? undefined);
+      if (entity === undefined) {
+        return undefined;
+      }
+      for (const dropped of await umaOutboxRepository.dropParked(manager, entityType, entityId)) {
+        this.logger.warn(
+          `Repair of ${entityType} ${entityId} supersedes parked outbox event ${dropped.id} (${dropped.operation}): ${dropped.lastError ?? ''}`,
+        );
+      }
+      if (plan.append) {
+        await umaOutboxRepository.append(manager, {
+          entityType,
+          entityId,
+          operation: 'upsert',
+          resource: describeResource(type, entity, this.deployment),
+        });
+      }
+      await umaOutboxRepository.removeLink(manager, entityType, entityId);
+      return entity;
+    });
+    if (enqueued === undefined) {
+      return;
+    }
+    if (type.load === undefined) {
+      await this.recheck(type, entityId, enqueued);
+    }
+    this.notifyCommitted();
+  }
+
+  /**
+   * Without `load` the repair read the entity before taking its lock: a change committed in
+   * between may have written its event before the repair's, whose snapshot is then older. A
+   * further event with the entity's state read now puts the newest state last. (A change in the
+   * instant between this read and that event's lock could still be overtaken: `load` avoids it.)
+   */
+  private async recheck(type: UmaResourceType, entityId: string, repaired: unknown): Promise<void> {
+    const current = await this.loadOne(type, entityId);
+    if (current === undefined) {
+      await this.dataSource.transaction((manager) =>
+        this.recordDelete(manager, type.entityType, repaired),
+      );
+    } else if (
+      !isDeepStrictEqual(
+        describeResource(type, current, this.deployment),
+        describeResource(type, repaired, this.deployment),
+      )
+    ) {
+      await this.dataSource.transaction((manager) =>
+        this.recordUpsert(manager, type.entityType, current),
+      );
+    }
+  }
+
+  private async loadOne(type: UmaResourceType, entityId: string): Promise<unknown> {
+    return (await type.loadAll(this.dataSource)).find((entity) => type.id(entity) === entityId);
   }
 
   /** The Keycloak resource id of an entity, once registered. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RegisteredResource, ResourceDescription } from '@app/keycloak';
 import { backoffMs } from './uma-outbox.relay.ts';
-import { driftOf } from './uma-resource-sync.ts';
+import { driftOf, resourcesToRemove } from './uma-resource-sync.ts';
 
 const desired: ResourceDescription = {
   name: 'album-1',
@@ -62,5 +62,29 @@ describe(backoffMs.name, () => {
     expect(backoffMs(1, 30_000, () => 1)).toBeCloseTo(1_200);
     expect(backoffMs(3, 30_000, () => 0.5)).toBe(4_000);
     expect(backoffMs(40, 30_000, () => 0.5)).toBe(30_000);
+  });
+});
+
+describe(resourcesToRemove.name, () => {
+  it('removes the linked resource and every resource of this deployment with the name', () => {
+    expect(
+      resourcesToRemove('r1', [matching, { ...matching, id: 'r2', ownerId: 'album-api' }], desired),
+    ).toEqual(['r1', 'r2']);
+  });
+
+  it('removes a resource without the deployment attribute (registered before it existed)', () => {
+    expect(resourcesToRemove(undefined, [{ ...matching, attributes: {} }], desired)).toEqual([
+      'r1',
+    ]);
+  });
+
+  it("leaves another deployment's resource of the same name", () => {
+    expect(
+      resourcesToRemove(
+        undefined,
+        [{ ...matching, attributes: { deployment: ['photoz_test'] } }],
+        desired,
+      ),
+    ).toEqual([]);
   });
 });

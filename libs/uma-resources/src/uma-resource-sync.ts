@@ -41,6 +41,30 @@ export function driftOf(actual: RegisteredResource, desired: ResourceDescription
 }
 
 /**
+ * The resources to delete for an entity that is gone: the linked one, and every resource of this
+ * deployment with the entity's name, found by the name search. The name search matters: a
+ * resource registered after the link was read (by reconciliation, or a create whose link was
+ * lost) would otherwise outlive its entity. Resources marked with another deployment are theirs.
+ */
+export function resourcesToRemove(
+  knownId: string | undefined,
+  named: readonly RegisteredResource[],
+  desired: ResourceDescription,
+): string[] {
+  const ids = new Set(knownId === undefined ? [] : [knownId]);
+  for (const resource of named) {
+    const ours = Object.entries(desired.attributes).every(([key, values]) => {
+      const actual = resource.attributes[key];
+      return actual === undefined || actual.some((value) => values.includes(value));
+    });
+    if (resource.name === desired.name && ours) {
+      ids.add(resource.id);
+    }
+  }
+  return [...ids];
+}
+
+/**
  * Makes one Keycloak resource match its description, idempotently: a create that meets an earlier
  * attempt (409) adopts it, an update of a vanished resource recreates it, a delete of a missing
  * one is done. Used by the outbox relay and by reconciliation.
@@ -72,10 +96,17 @@ export class UmaResourceSync {
     }
   }
 
-  /** Deletes the resource (by id, or found by its name); a missing resource counts as deleted. */
+  /**
+   * Deletes the resource, by id and by name (see `resourcesToRemove`); a missing resource counts
+   * as deleted.
+   */
   async remove(desired: ResourceDescription, knownId: string | undefined): Promise<void> {
-    const id = knownId ?? (await this.findByName(desired))?.id;
-    if (id !== undefined) {
+    const named = await this.protection.findResources({
+      name: desired.name,
+      exactName: true,
+      type: desired.type,
+    });
+    for (const id of resourcesToRemove(knownId, named, desired)) {
       await this.protection.deleteResource(id);
     }
   }

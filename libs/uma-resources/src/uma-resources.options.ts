@@ -1,5 +1,5 @@
 import type { ResourceDescription } from '@app/keycloak';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** How entities of one type become Keycloak resources. */
 export interface UmaResourceType<T = unknown> {
@@ -14,6 +14,14 @@ export interface UmaResourceType<T = unknown> {
   describe(entity: T): Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
   /** Every entity of the type, for reconciliation. */
   loadAll(dataSource: DataSource): Promise<T[]>;
+  /**
+   * One entity by id (`null` or `undefined` when there is none), for a repair request. It runs in
+   * the registry's transaction once the entity's outbox lock is held, so it must be a plain read:
+   * a row lock (`FOR SHARE`, `FOR UPDATE`) would wait for a change of the entity that itself
+   * waits for the outbox lock, a deadlock. Optional: without it a repair reads `loadAll` instead,
+   * which costs a full read and orders the repair less strictly (see `requestRepair`).
+   */
+  load?(manager: EntityManager, id: string): Promise<T | null | undefined>;
 }
 
 export interface UmaRelayOptions {

@@ -19,6 +19,8 @@ export const albumResourceType: UmaResourceType<AlbumEntity> = {
     uris: [`/albums/${album.id}`],
   }),
   loadAll: (dataSource: DataSource) => dataSource.getRepository(AlbumEntity).find(),
+  // A plain read, no row lock: repairs call it under the entity's outbox lock.
+  load: (manager, id) => manager.findOneBy(AlbumEntity, { id }),
 };
 
 /** Tells the UMA guard who owns an album and which Keycloak resource it is. */
