@@ -11,7 +11,7 @@ export async function withKeycloak<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof KeycloakUnavailableError) {
       throw authorizationServerUnavailable(
-        'The authorization server cannot be reached right now; nothing was changed.',
+        'The authorization server cannot be reached right now; repeat the request.',
       );
     }
     throw error;

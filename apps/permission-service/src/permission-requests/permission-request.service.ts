@@ -102,13 +102,13 @@ export class PermissionRequestService {
       if (album.ownerId === requester.subject) {
         throw validationProblem([{ field: 'albumId', message: 'you own this album already' }]);
       }
-      const party = await this.access.partyOf(requester, 'write');
-      const before = await this.access.entry(album.resourceId, party);
+      const known = await this.access.partyOf(requester);
+      const before = await this.access.entry(album.resourceId, known);
       const missing = scopes.filter((scope) => !askedFor(before).has(scope));
-      if (
-        missing.length > 0 &&
-        (await this.submit(album, party, missing, undefined, requesterToken))
-      ) {
+      const submitted =
+        missing.length > 0 && (await this.submit(album, known, missing, undefined, requesterToken));
+      const party = await this.partyAfterAsking(requester, known);
+      if (submitted) {
         await this.audit.record({
           albumId: album.albumId,
           action: 'requested',
@@ -134,8 +134,8 @@ export class PermissionRequestService {
     if (claimed === undefined || claimed.scopes.length === 0) {
       throw invalidTicket();
     }
-    const party = await this.access.partyOf(requester, 'write');
-    const before = await this.access.entry(claimed.resourceId, party);
+    const known = await this.access.partyOf(requester);
+    const before = await this.access.entry(claimed.resourceId, known);
     let outcome: 'granted' | 'pending';
     try {
       outcome = await this.umaGrant.submitRequest(ticket, requesterToken);
@@ -145,7 +145,7 @@ export class PermissionRequestService {
       }
       // A server error, as when a concurrent request of the same party recorded it first. The
       // ticket counts as accepted only when Keycloak now holds what it names for this party.
-      const now = await this.access.entry(claimed.resourceId, party);
+      const now = await this.access.entry(claimed.resourceId, known);
       if (
         !(error instanceof KeycloakUnavailableError && error.status !== undefined) ||
         !claimed.scopes.every((scope) => askedFor(now).has(scope))
@@ -155,6 +155,7 @@ export class PermissionRequestService {
       outcome = 'pending';
     }
     // Keycloak accepted the ticket: what it names is true.
+    const party = await this.partyAfterAsking(requester, known);
     const album = (await this.albums.byResourceIds([claimed.resourceId])).get(claimed.resourceId);
     if (album === undefined) {
       throw invalidTicket();
@@ -170,6 +171,14 @@ export class PermissionRequestService {
       });
     }
     return this.answer(album, party, claimed.scopes);
+  }
+
+  /**
+   * The requester once Keycloak took the request: a partner gets its client policy now (a write),
+   * so that the owner's answer can reach it; nothing is written for a request Keycloak refused.
+   */
+  private async partyAfterAsking(requester: Principal, known: Party): Promise<Party> {
+    return requester.partner && !known.partner ? this.access.partyOf(requester, 'write') : known;
   }
 
   /** The request as it stands after asking. */
