@@ -74,6 +74,20 @@ describe('sharing that cannot be outwitted', () => {
     await Promise.all([albums.close(), secondAlbums.close(), permissions.close()]);
   });
 
+  /** Removes the partner's client policy, so a test starts from a realm that does not know it. */
+  async function deletePartnerPolicy(clientId: string): Promise<void> {
+    const { body } = await admin.call<{ id: string; name: string }[]>(
+      'GET',
+      `/clients/${ALBUM_API_UUID}/authz/resource-server/policy?type=client&first=0&max=1000`,
+    );
+    for (const policy of body.filter((candidate) => candidate.name === `partner ${clientId}`)) {
+      await admin.call(
+        'DELETE',
+        `/clients/${ALBUM_API_UUID}/authz/resource-server/policy/${policy.id}`,
+      );
+    }
+  }
+
   async function registeredAlbum(name: string): Promise<Album & { resourceId: string }> {
     const album = await createAlbum(albums.url, alice, name);
     return { ...album, resourceId: await registeredResourceId(albums.url, alice, album.id) };
@@ -303,16 +317,7 @@ describe('sharing that cannot be outwitted', () => {
           `/albums/${album.id}/shares/service-account-partner-noaudience`,
           { token: alice },
         );
-        const { body: policies } = await admin.call<{ id: string; name: string }[]>(
-          'GET',
-          `/clients/${ALBUM_API_UUID}/authz/resource-server/policy?name=partner%20partner-noaudience`,
-        );
-        for (const policy of policies.filter((p) => p.name === 'partner partner-noaudience')) {
-          await admin.call(
-            'DELETE',
-            `/clients/${ALBUM_API_UUID}/authz/resource-server/policy/${policy.id}`,
-          );
-        }
+        await deletePartnerPolicy('partner-noaudience');
       }
     });
 
@@ -414,6 +419,7 @@ describe('sharing that cannot be outwitted', () => {
 
     it('creates nothing in Keycloak when a partner name is only looked up', async () => {
       const album = await registeredAlbum('Looked up');
+      await deletePartnerPolicy('album-api');
       const before = await partnerPolicies();
       expect(before).not.toContain('partner album-api');
       const removed = await call(

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { IsNotEmpty, IsOptional } from 'class-validator';
+import { IsStorableText, OmittedOr, PageQueryDto } from '@app/common';
 import type { AlbumRecord } from './album.repository.ts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -9,25 +9,22 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 export class CreateAlbumDto {
   @ApiProperty({ minLength: 1, maxLength: 200 })
   @Transform(trim)
-  @IsString()
+  @IsStorableText(200)
   @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
   name: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @IsStorableText(2000)
   description?: string;
 }
 
 export class UpdateAlbumDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @OmittedOr()
   @Transform(trim)
-  @IsString()
+  @IsStorableText(200)
   @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({
@@ -36,8 +33,7 @@ export class UpdateAlbumDto {
     description: 'null removes the description',
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2000)
+  @IsStorableText(2000)
   description?: string | null;
 }
 

@@ -37,6 +37,15 @@ function contentDisposition(fileName: string): string {
   return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
+/** The multipart body cannot be read (no boundary, cut short, ...): the client's fault. */
+function malformedMultipart(): ProblemException {
+  return new ProblemException({
+    status: 400,
+    code: 'malformed-multipart',
+    detail: 'The multipart/form-data body could not be read; send the photo in a field named file.',
+  });
+}
+
 function isFileTooLarge(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'FST_REQ_FILE_TOO_LARGE';
 }
@@ -72,7 +81,12 @@ export class PhotosController {
         detail: 'Send the photo as multipart/form-data in a field named file.',
       });
     }
-    const part = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+    let part: Awaited<ReturnType<FastifyRequest['file']>>;
+    try {
+      part = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+    } catch {
+      throw malformedMultipart();
+    }
     if (part === undefined) {
       throw validationProblem([{ field: 'file', message: 'file is required' }]);
     }
@@ -87,7 +101,7 @@ export class PhotosController {
           detail: `The file is larger than ${MAX_PHOTO_BYTES / (1024 * 1024)} MB.`,
         });
       }
-      throw error;
+      throw malformedMultipart();
     }
     if (part.fieldname !== 'file') {
       throw validationProblem([

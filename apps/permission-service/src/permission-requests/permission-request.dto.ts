@@ -1,21 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { ALBUM_SCOPES, PageQueryDto } from '@app/common';
+import { ALBUM_SCOPES, OmittedOr, PageQueryDto } from '@app/common';
 import { IsAlbumScopeSet } from '../access/album-scope-set.validator.ts';
 
 export class CreatePermissionRequestDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })
-  @IsOptional()
+  @OmittedOr()
   @IsUUID('all', { message: 'albumId must be an album id' })
   albumId?: string;
 
   @ApiPropertyOptional({ enum: ALBUM_SCOPES, isArray: true })
-  @IsOptional()
+  @OmittedOr()
   @IsAlbumScopeSet()
   scopes?: string[];
 
   @ApiPropertyOptional({ description: 'The permission ticket of a UMA challenge' })
-  @IsOptional()
+  @OmittedOr()
   @IsString()
   @MaxLength(8192)
   ticket?: string;
@@ -27,7 +27,7 @@ export class ApprovePermissionRequestDto {
     isArray: true,
     description: 'Approve only these of the requested scopes (default: all)',
   })
-  @IsOptional()
+  @OmittedOr()
   @IsAlbumScopeSet()
   scopes?: string[];
 }

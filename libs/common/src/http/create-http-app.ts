@@ -4,7 +4,9 @@ import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemDetailsFilter } from '../problem/problem-details.filter.ts';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
+import { problemType, statusTitle } from '../problem/problem-details.ts';
 import { createValidationPipe } from './validation.ts';
 
 export interface HttpAppOptions {
@@ -16,6 +18,12 @@ export interface HttpAppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** What the router says about the URLs it refuses before any route, hook or filter runs. */
+const ROUTER_REFUSALS: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'The URL is not valid: a percent-encoded sequence is malformed.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment of the URL is too long.',
+};
 
 /**
  * Creates a Fastify-backed Nest application with the project's HTTP conventions: problem details
@@ -34,6 +42,20 @@ export async function createHttpApp(
       return typeof supplied === 'string' && REQUEST_ID.test(supplied) ? supplied : randomUUID();
     },
     return503OnClosing: true,
+    // Fastify would answer these itself, with its own error code in a non-problem body; the
+    // adapter's default handler only adds a security hook this project does not register.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const status = error.statusCode ?? 500;
+      void reply.header('x-request-id', request.id);
+      sendProblem(reply, {
+        type: problemType(undefined),
+        title: statusTitle(status),
+        status,
+        detail: ROUTER_REFUSALS[error.code] ?? 'An unexpected error occurred.',
+        instance: request.url.split('?')[0],
+        correlationId: request.id,
+      });
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
