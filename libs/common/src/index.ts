@@ -7,6 +7,7 @@ export * from './health/health.module.ts';
 export * from './health/readiness.ts';
 export * from './http/create-http-app.ts';
 export * from './http/page-query.dto.ts';
+export * from './http/page.ts';
 export * from './http/public.decorator.ts';
 export * from './http/text.validators.ts';
 export * from './http/validation.ts';
