@@ -1,12 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { pathAliases } from './scripts/lib/workspace.ts';
 
-const alias = Object.fromEntries(
-  ['auth', 'common', 'keycloak', 'platform', 'uma-resources'].map((lib) => [
-    `@app/${lib}`,
-    fileURLToPath(new URL(`./libs/${lib}/src/index.ts`, import.meta.url)),
-  ]),
-);
+// The libraries (`@app/...`) exactly as tsconfig.json maps them, so there is one list to keep.
+const alias = pathAliases(fileURLToPath(new URL('.', import.meta.url)));
 
 export default defineConfig({
   resolve: { alias },

@@ -6,24 +6,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_DATABASE_URL } from '../libs/common/src/config/service-config.ts';
 import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
 import { migrateAll, postgresReachable } from './lib/database.ts';
 import {
   DEV_ALBUM_API_UUID,
   MissingPrerequisiteError,
-  reportFailure,
   ROOT,
   checkJava,
   keycloakEndpoint,
   realmIsServed,
   startDevKeycloak,
-  stopProcess,
   waitForKeycloak,
 } from './lib/keycloak.ts';
-import { stopOnSignals } from './lib/signals.ts';
+import { Supervisor } from './lib/supervisor.ts';
 
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz';
-const KEYCLOAK_URL = (process.env['KEYCLOAK_URL'] ?? 'http://localhost:8080').replace(/\/+$/, '');
+const DATABASE_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
 const LOG_DIR = join(ROOT, '.photoz', 'logs');
 
 const SERVICES = [
@@ -31,25 +29,8 @@ const SERVICES = [
   { name: 'permission-service', port: process.env['PERMISSION_SERVICE_PORT'] ?? '3001' },
 ] as const;
 
-const children: { name: string; process: ChildProcess }[] = [];
-let stopping = false;
-
-function say(line: string): void {
-  console.log(`[stack] ${line}`);
-}
-
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    say('stopping ...');
-    // Services first, Keycloak last.
-    for (const child of [...children].reverse()) {
-      await stopProcess(child.process);
-      say(`${child.name} stopped`);
-    }
-  }
-  process.exit(code);
-}
+const supervisor = new Supervisor('stack');
+const { say } = supervisor;
 
 async function waitForReady(
   name: string,
@@ -76,20 +57,7 @@ async function waitForReady(
   throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
 }
 
-function watch(name: string, child: ChildProcess): void {
-  children.push({ name, process: child });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(
-        `[stack] ${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`,
-      );
-      void shutdown(1);
-    }
-  });
-}
-
 async function main(): Promise<void> {
-  stopOnSignals(() => void shutdown(0));
   mkdirSync(LOG_DIR, { recursive: true });
 
   if (!(await postgresReachable(DATABASE_URL))) {
@@ -97,7 +65,7 @@ async function main(): Promise<void> {
       `PostgreSQL does not answer at ${new URL(DATABASE_URL).host}: install and start PostgreSQL (for example \`apt-get install postgresql\`), or set DATABASE_URL to a server you have.`,
     );
   }
-  const endpoint = keycloakEndpoint(KEYCLOAK_URL);
+  const endpoint = keycloakEndpoint();
   const keycloakRunning = await realmIsServed(endpoint);
   if (!keycloakRunning) {
     checkJava();
@@ -114,7 +82,7 @@ async function main(): Promise<void> {
     say(`using the Keycloak already running at ${endpoint.url}`);
   } else {
     const keycloak = startDevKeycloak(endpoint, join(LOG_DIR, 'keycloak.log'), say);
-    watch('keycloak', keycloak);
+    supervisor.watch('keycloak', keycloak, 'stopping the stack');
     await waitForKeycloak(endpoint, keycloak);
     say('Keycloak is ready');
   }
@@ -133,7 +101,7 @@ async function main(): Promise<void> {
         ...process.env,
         PORT: port,
         DATABASE_URL,
-        KEYCLOAK_URL,
+        KEYCLOAK_URL: endpoint.url,
         // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
         KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
         // The album-api client's internal id in the dev realm export.
@@ -142,7 +110,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', log, log],
       detached: true,
     });
-    watch(name, child);
+    supervisor.watch(name, child, 'stopping the stack');
     return { name, port, child };
   });
   await Promise.all(
@@ -164,7 +132,4 @@ Demo users (dev-only, password = username): alice, jdoe, bob (role user), admin 
 `);
 }
 
-main().catch(async (error: unknown) => {
-  reportFailure('stack', error);
-  await shutdown(1);
-});
+supervisor.run(main);

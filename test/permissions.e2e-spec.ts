@@ -251,53 +251,77 @@ describe('permission requests, sharing and revocation', () => {
   });
 
   describe('4. deny, withdraw and repeated requests', () => {
-    it('leaves no pending request after a deny or a withdrawal', async () => {
-      const album = await registeredAlbum('Deny and withdraw');
-      // bob asks with the ticket of his challenge.
-      const asked = await requestAccess(bob, {
-        ticket: await challenge(bob, `/albums/${album.id}`),
-      });
-      expect(asked.status).toBe(202);
-      expect(asked.body.pendingScopes).toEqual(['album:view']);
-      expect(
-        (
-          await call(permissions.url, 'POST', `/permission-requests/${asked.body.id}/deny`, {
-            token: alice,
-          })
-        ).status,
-      ).toBe(204);
-      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+    // One album through a deny and a withdrawal, in order (as in the seed story above).
+    describe('deny and withdrawal', () => {
+      let album: Album & { resourceId: string };
+      let denied: PermissionRequest;
+      let withdrawn: PermissionRequest;
 
-      const again = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
-      expect(again.status).toBe(202);
-      // Only the requester withdraws: for alice the request does not exist.
-      expect(
-        (
-          await call(permissions.url, 'DELETE', `/permission-requests/${again.body.id}`, {
-            token: alice,
-          })
-        ).status,
-      ).toBe(404);
-      expect(
-        (
-          await call(permissions.url, 'DELETE', `/permission-requests/${again.body.id}`, {
-            token: bob,
-          })
-        ).status,
-      ).toBe(204);
-      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
-      const outgoing = await call<Page<PermissionRequest>>(
-        permissions.url,
-        'GET',
-        '/permission-requests/outgoing?limit=100',
-        { token: bob },
-      );
-      expect(outgoing.body.items.map((entry) => entry.albumId)).not.toContain(album.id);
-      const tickets = await protection.request<unknown[]>(
-        'GET',
-        `/permission/ticket?resourceId=${album.resourceId}`,
-      );
-      expect(tickets.body).toEqual([]);
+      beforeAll(async () => {
+        album = await registeredAlbum('Deny and withdraw');
+      });
+
+      it('takes a request made with the ticket of a challenge', async () => {
+        const asked = await requestAccess(bob, {
+          ticket: await challenge(bob, `/albums/${album.id}`),
+        });
+        expect(asked.status).toBe(202);
+        expect(asked.body.pendingScopes).toEqual(['album:view']);
+        denied = asked.body;
+      });
+
+      it('leaves no pending request after a deny', async () => {
+        expect(
+          (
+            await call(permissions.url, 'POST', `/permission-requests/${denied.id}/deny`, {
+              token: alice,
+            })
+          ).status,
+        ).toBe(204);
+        expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+      });
+
+      it('lets the requester ask again after a deny', async () => {
+        const again = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
+        expect(again.status).toBe(202);
+        withdrawn = again.body;
+      });
+
+      it('lets only the requester withdraw: for the owner the request does not exist', async () => {
+        expect(
+          (
+            await call(permissions.url, 'DELETE', `/permission-requests/${withdrawn.id}`, {
+              token: alice,
+            })
+          ).status,
+        ).toBe(404);
+        expect(
+          (
+            await call(permissions.url, 'DELETE', `/permission-requests/${withdrawn.id}`, {
+              token: bob,
+            })
+          ).status,
+        ).toBe(204);
+      });
+
+      it('leaves no request, incoming or outgoing, after a withdrawal', async () => {
+        expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+        const outgoing = await call<Page<PermissionRequest>>(
+          permissions.url,
+          'GET',
+          '/permission-requests/outgoing?limit=100',
+          { token: bob },
+        );
+        expect(outgoing.body.items.map((entry) => entry.albumId)).not.toContain(album.id);
+      });
+
+      it('leaves no permission ticket in Keycloak', async () => {
+        const tickets = await protection.request<unknown[]>(
+          'GET',
+          `/permission/ticket?resourceId=${album.resourceId}`,
+        );
+        expect(tickets.body).toEqual([]);
+      });
     });
 
     it('keeps one request when the same access is asked for twice', async () => {
@@ -353,34 +377,66 @@ describe('permission requests, sharing and revocation', () => {
       expect(asked.body).toMatchObject({ status: 'granted', grantedScopes: ['album:view'] });
     });
 
-    it('refuses unknown users, foreign scopes, sharing with oneself and other owners', async () => {
-      const album = await registeredAlbum('Validation');
-      const put = (token: string, username: string, body: unknown) =>
-        call<{ errors?: { field: string; message: string }[] }>(
+    describe('refuses invalid shares and requests', () => {
+      let album: Album & { resourceId: string };
+
+      beforeAll(async () => {
+        album = await registeredAlbum('Validation');
+      });
+
+      function share(token: string, username: string, body: unknown) {
+        return call<{ errors?: { field: string; message: string }[] }>(
           permissions.url,
           'PUT',
           `/albums/${album.id}/shares/${username}`,
           { token, body },
         );
-      const unknown = await put(alice, 'nobody-here', { scopes: ['album:view'] });
-      expect(unknown.status).toBe(404);
-      expect((await put(alice, 'jdoe', { scopes: ['album:admin'] })).status).toBe(400);
-      expect((await put(alice, 'jdoe', { scopes: [] })).status).toBe(400);
-      const self = await put(alice, 'alice', { scopes: ['album:view'] });
-      expect(self.status).toBe(400);
-      expect(self.body.errors?.[0]?.message).toMatch(/yourself/);
-      expect((await put(bob, 'jdoe', { scopes: ['album:view'] })).status).toBe(404);
-      expect(
-        (await call(permissions.url, 'GET', '/albums/not-an-id/shares', { token: alice })).status,
-      ).toBe(400);
-      expect(
-        (await requestAccess(jdoe, { albumId: album.id, scopes: ['album:view'], ticket: 'x' }))
-          .status,
-      ).toBe(400);
-      expect(
-        (await requestAccess(alice, { albumId: album.id, scopes: ['album:view'] })).status,
-      ).toBe(400);
-      expect((await requestAccess(jdoe, { ticket: 'not-a-ticket' })).status).toBe(400);
+      }
+
+      it('refuses to share with an unknown user', async () => {
+        expect((await share(alice, 'nobody-here', { scopes: ['album:view'] })).status).toBe(404);
+      });
+
+      it('refuses to share a scope albums do not have', async () => {
+        expect((await share(alice, 'jdoe', { scopes: ['album:admin'] })).status).toBe(400);
+      });
+
+      it('refuses to share no scope at all', async () => {
+        expect((await share(alice, 'jdoe', { scopes: [] })).status).toBe(400);
+      });
+
+      it('refuses to share with oneself, saying so', async () => {
+        const self = await share(alice, 'alice', { scopes: ['album:view'] });
+        expect(self.status).toBe(400);
+        expect(self.body.errors?.[0]?.message).toMatch(/yourself/);
+      });
+
+      it("refuses to share another owner's album, as if it did not exist", async () => {
+        expect((await share(bob, 'jdoe', { scopes: ['album:view'] })).status).toBe(404);
+      });
+
+      it('refuses a malformed album id', async () => {
+        expect(
+          (await call(permissions.url, 'GET', '/albums/not-an-id/shares', { token: alice })).status,
+        ).toBe(400);
+      });
+
+      it('refuses a request naming both a ticket and an album', async () => {
+        expect(
+          (await requestAccess(jdoe, { albumId: album.id, scopes: ['album:view'], ticket: 'x' }))
+            .status,
+        ).toBe(400);
+      });
+
+      it("refuses the owner's request for her own album", async () => {
+        expect(
+          (await requestAccess(alice, { albumId: album.id, scopes: ['album:view'] })).status,
+        ).toBe(400);
+      });
+
+      it('refuses a request with a malformed ticket', async () => {
+        expect((await requestAccess(jdoe, { ticket: 'not-a-ticket' })).status).toBe(400);
+      });
     });
 
     it('answers two concurrent identical shares alike, with one grant', async () => {
@@ -399,53 +455,72 @@ describe('permission requests, sharing and revocation', () => {
       expect(tickets.body).toHaveLength(1);
     });
 
-    it('approves only the chosen scopes, and a re-share that drops a scope revokes it at once', async () => {
-      const album = await registeredAlbum('Partly');
-      const asked = await requestAccess(jdoe, {
-        albumId: album.id,
-        scopes: ['album:view', 'album:edit'],
-      });
-      expect(asked.body.pendingScopes).toEqual(['album:edit', 'album:view']);
-      const approved = await call<PermissionRequest>(
-        permissions.url,
-        'POST',
-        `/permission-requests/${asked.body.id}/approve`,
-        { token: alice, body: { scopes: ['album:view'] } },
-      );
-      expect(approved.body).toMatchObject({
-        status: 'pending',
-        pendingScopes: ['album:edit'],
-        grantedScopes: ['album:view'],
-      });
-      const notPending = await call(
-        permissions.url,
-        'POST',
-        `/permission-requests/${asked.body.id}/approve`,
-        { token: alice, body: { scopes: ['album:delete'] } },
-      );
-      expect(notPending.status).toBe(400);
+    // One album through a partial approval, a share and a narrower re-share, in order.
+    describe('partial approval and re-sharing', () => {
+      let album: Album & { resourceId: string };
+      let asked: PermissionRequest;
+      let rename: (name: string) => Promise<{ status: number }>;
 
-      const shared = await call<Share>(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
-        token: alice,
-        body: { scopes: ['album:view', 'album:edit'] },
+      beforeAll(async () => {
+        album = await registeredAlbum('Partly');
       });
-      expect(shared.body.scopes).toEqual(['album:edit', 'album:view']);
-      // The pending edit request was answered by the share.
-      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
-      const rpt = (await requestRpt(jdoe, [`${album.resourceId}#album:view,album:edit`])).body
-        .access_token;
-      const rename = (name: string) =>
-        call(albums.url, 'PATCH', `/albums/${album.id}`, { token: rpt, body: { name } });
-      expect((await rename('Renamed by jdoe')).status).toBe(200);
 
-      const narrowed = await call<Share>(
-        permissions.url,
-        'PUT',
-        `/albums/${album.id}/shares/jdoe`,
-        { token: alice, body: { scopes: ['album:view'] } },
-      );
-      expect(narrowed.body).toMatchObject({ username: 'jdoe', scopes: ['album:view'] });
-      expect((await rename('Again')).status).toBe(401);
+      it('approves only the chosen scopes, leaving the others pending', async () => {
+        const requested = await requestAccess(jdoe, {
+          albumId: album.id,
+          scopes: ['album:view', 'album:edit'],
+        });
+        expect(requested.body.pendingScopes).toEqual(['album:edit', 'album:view']);
+        asked = requested.body;
+        const approved = await call<PermissionRequest>(
+          permissions.url,
+          'POST',
+          `/permission-requests/${asked.id}/approve`,
+          { token: alice, body: { scopes: ['album:view'] } },
+        );
+        expect(approved.body).toMatchObject({
+          status: 'pending',
+          pendingScopes: ['album:edit'],
+          grantedScopes: ['album:view'],
+        });
+      });
+
+      it('refuses to approve a scope that was not asked for', async () => {
+        const notPending = await call(
+          permissions.url,
+          'POST',
+          `/permission-requests/${asked.id}/approve`,
+          { token: alice, body: { scopes: ['album:delete'] } },
+        );
+        expect(notPending.status).toBe(400);
+      });
+
+      it('answers the pending request with a share that covers it', async () => {
+        const shared = await call<Share>(
+          permissions.url,
+          'PUT',
+          `/albums/${album.id}/shares/jdoe`,
+          { token: alice, body: { scopes: ['album:view', 'album:edit'] } },
+        );
+        expect(shared.body.scopes).toEqual(['album:edit', 'album:view']);
+        expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+        const rpt = (await requestRpt(jdoe, [`${album.resourceId}#album:view,album:edit`])).body
+          .access_token;
+        rename = (name) =>
+          call(albums.url, 'PATCH', `/albums/${album.id}`, { token: rpt, body: { name } });
+        expect((await rename('Renamed by jdoe')).status).toBe(200);
+      });
+
+      it('revokes at once a scope a re-share drops', async () => {
+        const narrowed = await call<Share>(
+          permissions.url,
+          'PUT',
+          `/albums/${album.id}/shares/jdoe`,
+          { token: alice, body: { scopes: ['album:view'] } },
+        );
+        expect(narrowed.body).toMatchObject({ username: 'jdoe', scopes: ['album:view'] });
+        expect((await rename('Again')).status).toBe(401);
+      });
     });
   });
 
@@ -583,18 +658,25 @@ describe('permission requests, sharing and revocation', () => {
       ).toBe(204);
     });
 
-    it('refuses partner-noaudience on every route of both services', async () => {
-      const album = await registeredAlbum('Not for strangers');
-      const stranger = (await clientToken('partner-noaudience', PARTNER_NOAUDIENCE_SECRET))
-        .access_token;
-      for (const [base, method, path] of [
-        [albums.url, 'GET', `/albums/${album.id}`],
-        [albums.url, 'GET', '/albums'],
-        [permissions.url, 'GET', '/shared-with-me'],
-        [permissions.url, 'POST', '/permission-requests'],
-        [permissions.url, 'GET', `/albums/${album.id}/shares`],
-      ] as const) {
-        const response = await call(base, method, path, {
+    describe('refuses partner-noaudience, whose tokens lack the album API audience', () => {
+      let album: Album & { resourceId: string };
+      let stranger: string;
+
+      beforeAll(async () => {
+        album = await registeredAlbum('Not for strangers');
+        stranger = (await clientToken('partner-noaudience', PARTNER_NOAUDIENCE_SECRET))
+          .access_token;
+      });
+
+      it.each([
+        ['album-service', 'GET', '/albums/:id'],
+        ['album-service', 'GET', '/albums'],
+        ['permission-service', 'GET', '/shared-with-me'],
+        ['permission-service', 'POST', '/permission-requests'],
+        ['permission-service', 'GET', '/albums/:id/shares'],
+      ] as const)('on %s %s %s', async (service, method, route) => {
+        const base = service === 'album-service' ? albums.url : permissions.url;
+        const response = await call(base, method, route.replace(':id', album.id), {
           token: stranger,
           ...(method === 'POST' ? { body: { albumId: album.id, scopes: ['album:view'] } } : {}),
         });
@@ -602,7 +684,7 @@ describe('permission requests, sharing and revocation', () => {
         expect(response.headers.get('www-authenticate')).toMatch(
           /error_description="audience not accepted"/,
         );
-      }
+      });
     });
   });
 });

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { ISSUER, PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import {
   accessClaims,
@@ -100,15 +100,28 @@ describe.each(services)('token validation on %s', (_name, definition) => {
     await expectRefused(token, 'issuer not accepted');
   });
 
-  it('refuses an ID token', async () => {
+  // The typ rule on a real token of the realm: an ID token is signed like an access token (RS256,
+  // a realm key, the realm as issuer), so it passes the checks that come before the type. (Its
+  // `aud` is the client, photoz-cli, but the type is checked before the audience.)
+  it('refuses an ID token by its typ', async () => {
     const { id_token: token } = await login('alice', { scope: 'openid' });
     expect(token).toBeDefined();
+    const { header, payload } = decodeJwt(token ?? '');
+    expect(header['alg']).toBe('RS256');
+    expect(payload['iss']).toBe(ISSUER);
+    expect(payload['typ']).toBe('ID');
     await expectRefused(token, 'not an access token');
   });
 
-  it('refuses a refresh token', async () => {
+  // Keycloak signs refresh tokens (`typ: Refresh`) with a realm HMAC key (HS512), and the
+  // algorithm is checked before the type: a refresh token never gets as far as the typ rule, which
+  // the ID token above and the forged `typ: ID` token below exercise.
+  it('refuses a refresh token by its HMAC algorithm, before the typ rule', async () => {
     const { refresh_token: token } = await login('alice');
     expect(token).toBeDefined();
+    const { header, payload } = decodeJwt(token ?? '');
+    expect(header['alg']).toMatch(/^HS/);
+    expect(payload['typ']).toBe('Refresh');
     await expectRefused(token, 'algorithm not allowed');
   });
 

@@ -4,9 +4,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityManager } from 'typeorm';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
-import { albumResourceType } from '../apps/album-service/src/albums/album-uma.ts';
+import { albumResourceType } from '../apps/album-service/src/albums/album-resource.type.ts';
 import { AlbumEntity } from '../apps/album-service/src/albums/album.entity.ts';
-import { UmaOutboxRelay, UmaReconciler, UmaResourceRegistry } from '@app/uma-resources';
+import { UmaOutboxRelay, UmaOutboxWriter, UmaReconciler } from '@app/uma-resources';
 import { ROOT } from '../scripts/lib/keycloak.ts';
 import { ISSUER, KEYCLOAK_URL, serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
@@ -491,7 +491,7 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
   const ownLoad = albumResourceType.load?.bind(albumResourceType);
   let service: RunningService;
   let relay: UmaOutboxRelay;
-  let registry: UmaResourceRegistry;
+  let writer: UmaOutboxWriter;
   let alice: string;
 
   beforeAll(async () => {
@@ -499,7 +499,7 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
     // The relay runs only when the test drains it, so the test sees what a repair enqueues.
     service = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
     relay = service.app.get(UmaOutboxRelay);
-    registry = service.app.get(UmaResourceRegistry);
+    writer = service.app.get(UmaOutboxWriter);
     alice = (await login('alice')).access_token;
     await outbox.connect();
   });
@@ -518,8 +518,8 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
   it('enqueues one upsert for a flood of requests', async () => {
     const { album, resourceId } = await registeredAlbum('Flooded');
     expect(await protection.deleteResource(resourceId)).toBe(204);
-    await Promise.all(Array.from({ length: 20 }, () => registry.requestRepair('album', album.id)));
-    await registry.requestRepair('album', album.id);
+    await Promise.all(Array.from({ length: 20 }, () => writer.requestRepair('album', album.id)));
+    await writer.requestRepair('album', album.id);
     expect(await outbox.eventsOf(album.id)).toMatchObject([
       { operation: 'upsert', status: 'pending' },
     ]);
@@ -528,7 +528,7 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
   it('forgets the stale resource until the relay registers a new one', async () => {
     const { album, resourceId } = await registeredAlbum('Forgotten');
     expect(await protection.deleteResource(resourceId)).toBe(204);
-    await registry.requestRepair('album', album.id);
+    await writer.requestRepair('album', album.id);
     expect(await outbox.linkOf(album.id)).toBeUndefined();
     await relay.drain();
     const [registered] = await protection.resourcesNamed([`album-${album.id}`]);
@@ -538,7 +538,7 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
 
   it('does nothing for an album that does not exist', async () => {
     const albumId = randomUUID();
-    await registry.requestRepair('album', albumId);
+    await writer.requestRepair('album', albumId);
     expect(await outbox.eventsOf(albumId)).toEqual([]);
   });
 
@@ -547,7 +547,7 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
       { service, outbox, token: alice },
       'Parked, then repaired',
     );
-    await registry.requestRepair('album', album.id);
+    await writer.requestRepair('album', album.id);
     expect(await outbox.eventsOf(album.id)).toMatchObject([
       { operation: 'upsert', status: 'pending', attempts: 0 },
     ]);
@@ -578,7 +578,7 @@ describe('repair on request, with a running relay', () => {
     const staleId = await registeredResourceId(service.url, alice, album.id);
     expect(await protection.deleteResource(staleId)).toBe(204);
 
-    await service.app.get(UmaResourceRegistry).requestRepair('album', album.id);
+    await service.app.get(UmaOutboxWriter).requestRepair('album', album.id);
 
     const deadline = Date.now() + 15_000;
     let current = staleId;

@@ -12,6 +12,7 @@ import {
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_KEYCLOAK_URL } from '../../libs/common/src/config/service-config.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const REALM_FILES = ['photoz-realm.json', 'other-realm.json'].map((name) =>
@@ -134,7 +135,7 @@ export interface KeycloakEndpoint {
 }
 
 export function keycloakEndpoint(
-  url = process.env['KEYCLOAK_URL'] ?? 'http://localhost:8080',
+  url = process.env['KEYCLOAK_URL'] ?? DEFAULT_KEYCLOAK_URL,
 ): KeycloakEndpoint {
   const parsed = new URL(url);
   const managementPort = process.env['KEYCLOAK_MANAGEMENT_PORT'] ?? '9000';

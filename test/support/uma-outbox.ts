@@ -42,7 +42,7 @@ export class OutboxTables {
     );
   }
 
-  /** Writes an event as the registry would, or as the relay leaves it once parked. */
+  /** Writes an event as the outbox writer would, or as the relay leaves it once parked. */
   async insert(event: {
     albumId: string;
     operation: 'upsert' | 'delete';

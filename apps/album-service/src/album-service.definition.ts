@@ -4,6 +4,7 @@ import { AlbumServiceModule } from './album-service.module.ts';
 import { type AlbumServiceConfig, loadAlbumServiceConfig } from './config.ts';
 import { MAX_PHOTO_BYTES } from './photos/photo.service.ts';
 
+/** How `runService` starts the album service: its config, module and multipart limits. */
 export const albumService: ServiceDefinition<AlbumServiceConfig> = {
   name: 'album-service',
   description:

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
 import { UmaResourcesModule } from '@app/uma-resources';
-import { albumResourceType } from './albums/album-uma.ts';
+import { albumResourceType } from './albums/album-resource.type.ts';
 import { AlbumEntity } from './albums/album.entity.ts';
 import { AlbumsModule } from './albums/albums.module.ts';
 import type { AlbumServiceConfig } from './config.ts';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { databaseName, loadServiceConfig, parseEnv, type ServiceConfig } from '@app/common';
 
+/** The album service's configuration: the common one and the UMA relay's. */
 export interface AlbumServiceConfig extends ServiceConfig {
   readonly uma: {
     readonly relayEnabled: boolean;
@@ -18,6 +19,7 @@ const albumEnv = z.object({
     .optional(),
 });
 
+/** Reads and validates the album service's configuration from the environment. */
 export function loadAlbumServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): AlbumServiceConfig {

@@ -1,13 +1,15 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
-import { AccessDirectory } from './access/access-directory.ts';
+import { AccessPolicy } from './access-policy/access-policy.ts';
 import { AlbumDirectory } from './albums/album-directory.ts';
 import { AuditEventEntity } from './audit/audit-event.entity.ts';
 import { AuditController } from './audit/audit.controller.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
 import { type PermissionServiceConfig } from './config.ts';
 import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
+import { GrantDirectory } from './grants/grant-directory.ts';
 import { PermissionRequestService } from './permission-requests/permission-request.service.ts';
+import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
@@ -27,10 +29,12 @@ export class PermissionServiceModule {
       ],
       controllers: [PermissionRequestsController, SharesController, AuditController],
       providers: [
-        AccessDirectory,
+        AccessPolicy,
         AlbumDirectory,
         AuditRepository,
+        GrantDirectory,
         PermissionRequestService,
+        PermissionRequestSubmitter,
         ShareService,
       ],
     };

@@ -13,7 +13,7 @@ import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
 import { ScopesRoutesCheck } from './scopes-routes.check.ts';
-import { CurrentGrants } from './current-grants.ts';
+import { CurrentGrantRepository } from './current-grant.repository.ts';
 import { UmaResourceResolvers } from './uma-resource.resolver.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';
@@ -52,7 +52,7 @@ export class AuthModule {
           inject: [ProtectionApiClient],
         },
         UmaScopesGuard,
-        CurrentGrants,
+        CurrentGrantRepository,
         ScopesRoutesCheck,
       ],
       exports: [
@@ -61,7 +61,7 @@ export class AuthModule {
         UmaResourceResolvers,
         UmaTicketCache,
         UmaScopesGuard,
-        CurrentGrants,
+        CurrentGrantRepository,
       ],
     };
   }

@@ -11,7 +11,7 @@ export * from './principal.ts';
 export * from './roles.decorator.ts';
 export * from './roles.guard.ts';
 export * from './current-grants.migration.ts';
-export * from './current-grants.ts';
+export * from './current-grant.repository.ts';
 export * from './rpt-revocations.migration.ts';
 export * from './scopes.decorator.ts';
 export * from './scopes.metadata.ts';

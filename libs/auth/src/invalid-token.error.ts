@@ -1,4 +1,5 @@
 import { ProblemException } from '@app/common';
+import { quotedString } from './www-authenticate.ts';
 
 /** Why a bearer token was refused; `description` is safe to return to the caller. */
 export class InvalidTokenError extends Error {
@@ -9,10 +10,6 @@ export class InvalidTokenError extends Error {
   }
 }
 
-function quoted(value: string): string {
-  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-}
-
 /**
  * A `401` with an RFC 6750 Bearer challenge. Without `description` (no credentials at all) the
  * challenge carries no error, as RFC 6750 §3.1 asks.
@@ -20,8 +17,8 @@ function quoted(value: string): string {
 export function bearerChallenge(realm: string, description?: string): ProblemException {
   const challenge =
     description === undefined
-      ? `Bearer realm=${quoted(realm)}`
-      : `Bearer realm=${quoted(realm)}, error="invalid_token", error_description=${quoted(description)}`;
+      ? `Bearer realm=${quotedString(realm)}`
+      : `Bearer realm=${quotedString(realm)}, error="invalid_token", error_description=${quotedString(description)}`;
   return new ProblemException({
     status: 401,
     code: description === undefined ? 'authentication-required' : 'invalid-token',

@@ -26,7 +26,8 @@ export interface Principal {
   readonly expiresAt: number;
 }
 
-const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+/** Keycloak names a client's service-account user `service-account-<client id>`. */
+export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
 
 function stringArray(value: unknown): string[] {
   return Array.isArray(value)

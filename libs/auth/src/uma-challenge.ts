@@ -1,8 +1,5 @@
 import { ProblemException } from '@app/common';
-
-function quoted(value: string): string {
-  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-}
+import { quotedString } from './www-authenticate.ts';
 
 /**
  * The UMA 2.0 challenge (UMA grant §3.3.1): `401` with `WWW-Authenticate: UMA realm, as_uri,
@@ -21,7 +18,7 @@ export function umaChallenge(
     detail: `Access needs ${scopes.join(', ')}: exchange the ticket at the authorization server for an RPT.`,
     extensions: { ticket, as_uri: asUri, scopes: [...scopes] },
     headers: {
-      'www-authenticate': `UMA realm=${quoted(realm)}, as_uri=${quoted(asUri)}, ticket=${quoted(ticket)}`,
+      'www-authenticate': `UMA realm=${quotedString(realm)}, as_uri=${quotedString(asUri)}, ticket=${quotedString(ticket)}`,
     },
   });
 }

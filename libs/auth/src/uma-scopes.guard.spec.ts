@@ -1,6 +1,14 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
+import { ProblemException } from '@app/common';
+import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+import type { CurrentGrant } from './current-grant.repository.ts';
 import type { Principal } from './principal.ts';
-import { decideAccess } from './uma-scopes.guard.ts';
+import { Scopes, UmaResource } from './scopes.decorator.ts';
+import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
+import { decideAccess, UmaScopesGuard } from './uma-scopes.guard.ts';
+import type { UmaTicketCache } from './uma-ticket.cache.ts';
 
 const OWNER = 'owner-id';
 const CALLER = 'caller-id';
@@ -76,5 +84,123 @@ describe(decideAccess.name, () => {
   it("does not let the owner's RPT in as the owner: an RPT is a pass for what it lists", () => {
     const token = rpt(OWNER, { resourceId: 'resource-2', scopes: ['album:view'] });
     expect(decideAccess(token, album(), ['album:view'])).toBe('challenge');
+  });
+});
+
+describe(UmaScopesGuard.name, () => {
+  const ALBUM_ID = '3f9c1c2e-1111-4222-8333-444455556666';
+
+  @UmaResource('album', { param: 'id' })
+  class AlbumsController {
+    @Scopes('album:view')
+    get(this: void): void {
+      // Only its metadata is read.
+    }
+  }
+
+  function guardWith(options: {
+    resource?: Partial<ProtectedResource>;
+    ticket?: () => Promise<string>;
+  }) {
+    const missing: string[] = [];
+    const resolvers = new UmaResourceResolvers();
+    resolvers.register('album', {
+      isValidId: (id) => id === ALBUM_ID,
+      resolve: (id) =>
+        Promise.resolve(
+          id === ALBUM_ID && options.resource !== undefined
+            ? {
+                ownerId: OWNER,
+                resourceId: RESOURCE,
+                entity: { id },
+                grant: held() as unknown as CurrentGrant,
+                ...options.resource,
+              }
+            : undefined,
+        ),
+      resourceMissing: (id) => {
+        missing.push(id);
+        return Promise.resolve();
+      },
+    });
+    const tickets = {
+      ticketFor: options.ticket ?? (() => Promise.resolve('ticket-1')),
+    } as unknown as UmaTicketCache;
+    const guard = new UmaScopesGuard(new Reflector(), resolvers, tickets, {
+      issuer: 'https://kc/realms/photoz',
+      audience: 'album-api',
+      realm: 'photoz',
+      clockToleranceSeconds: 5,
+      jwksRefreshMinIntervalMs: 10_000,
+      jwksRefreshIntervalMs: 300_000,
+    });
+    return { guard, missing };
+  }
+
+  function context(id: string, subject: string): ExecutionContext {
+    const request = {
+      params: { id },
+      user: { ...accessToken(subject), username: subject, realmRoles: [] },
+    };
+    return {
+      getHandler: () => AlbumsController.prototype.get,
+      getClass: () => AlbumsController,
+      switchToHttp: () => ({ getRequest: () => request }),
+    } as unknown as ExecutionContext;
+  }
+
+  async function problemOf(promise: Promise<unknown>): Promise<ProblemException> {
+    const error: unknown = await promise.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ProblemException);
+    return error as ProblemException;
+  }
+
+  it('refuses a malformed id with a 400 before looking anything up', async () => {
+    const { guard } = guardWith({ resource: {} });
+    expect((await problemOf(guard.canActivate(context('nope', OWNER)))).getStatus()).toBe(400);
+  });
+
+  it('answers an unknown album with a 404', async () => {
+    const { guard } = guardWith({});
+    expect((await problemOf(guard.canActivate(context(ALBUM_ID, OWNER)))).getStatus()).toBe(404);
+  });
+
+  it('lets the owner in', async () => {
+    const { guard } = guardWith({ resource: {} });
+    await expect(guard.canActivate(context(ALBUM_ID, OWNER))).resolves.toBe(true);
+  });
+
+  it('challenges anyone else with the ticket in WWW-Authenticate', async () => {
+    const { guard } = guardWith({ resource: {} });
+    const problem = await problemOf(guard.canActivate(context(ALBUM_ID, CALLER)));
+    expect(problem.getStatus()).toBe(401);
+    expect(problem.problem.headers?.['www-authenticate']).toContain('ticket="ticket-1"');
+  });
+
+  it('answers 403 not-shareable-yet while the album is not registered', async () => {
+    const { guard } = guardWith({ resource: { resourceId: undefined } });
+    expect((await problemOf(guard.canActivate(context(ALBUM_ID, CALLER)))).getStatus()).toBe(403);
+  });
+
+  it('answers 403 and asks for a repair when Keycloak no longer knows the resource', async () => {
+    const { guard, missing } = guardWith({
+      resource: {},
+      ticket: () =>
+        Promise.reject(
+          new KeycloakError('create permission ticket', 400, 'invalid_resource_id', undefined),
+        ),
+    });
+    expect((await problemOf(guard.canActivate(context(ALBUM_ID, CALLER)))).getStatus()).toBe(403);
+    await Promise.resolve();
+    expect(missing).toEqual([ALBUM_ID]);
+  });
+
+  it('leaves an unreachable Keycloak to the filter that answers 503', async () => {
+    const unavailable = new KeycloakUnavailableError('create permission ticket', new Error('down'));
+    const { guard } = guardWith({ resource: {}, ticket: () => Promise.reject(unavailable) });
+    await expect(guard.canActivate(context(ALBUM_ID, CALLER))).rejects.toBe(unavailable);
   });
 });

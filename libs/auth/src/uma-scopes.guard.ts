@@ -8,9 +8,9 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
-import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+import { KeycloakError } from '@app/keycloak';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
-import type { CurrentGrant } from './current-grants.ts';
+import type { CurrentGrant } from './current-grant.repository.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';
@@ -175,14 +175,14 @@ export class UmaScopesGuard implements CanActivate {
           });
         return notShareableYet(kind);
       }
-      if (error instanceof KeycloakUnavailableError || error instanceof KeycloakError) {
-        if (error instanceof KeycloakError) {
-          this.logger.error(`permission ticket refused: ${error.message}`);
-        }
+      if (error instanceof KeycloakError) {
+        this.logger.error(`permission ticket refused: ${error.message}`);
         return authorizationServerUnavailable(
           'The authorization server cannot issue a permission ticket right now.',
         );
       }
+      // An unreachable Keycloak (KeycloakUnavailableError) is answered by the global filter
+      // (@app/platform), as on every other route.
       throw error;
     }
   }

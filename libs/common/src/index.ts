@@ -14,3 +14,4 @@ export * from './http/validation.ts';
 export * from './problem/problem-details.filter.ts';
 export * from './problem/problem-details.ts';
 export * from './albums/album-resource.ts';
+export * from './validation/uuid.ts';

@@ -1,4 +1,5 @@
 export * from './authorization-admin.client.ts';
+export * from './jwt-payload.ts';
 export * from './keycloak-discovery.ts';
 export * from './keycloak-http.ts';
 export * from './keycloak.module.ts';

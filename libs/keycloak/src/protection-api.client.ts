@@ -187,30 +187,13 @@ export class ProtectionApiClient {
     pageSize = 100,
   ): Promise<RegisteredResource[]> {
     const endpoint = (await this.discovery.get()).resource_registration_endpoint;
-    const found: RegisteredResource[] = [];
-    for (let first = 0; ; first += pageSize) {
-      const params = new URLSearchParams({
-        deep: 'true',
-        first: String(first),
-        max: String(pageSize),
-      });
-      for (const [key, value] of Object.entries(query)) {
-        if (value !== undefined) {
-          params.set(key, String(value));
-        }
-      }
-      const response = await this.call(
-        'find resources',
-        `${endpoint}?${params.toString()}`,
-        'GET',
-        [200],
-      );
-      const page = z.array(z.unknown()).parse(response.body).map(toRegistered);
-      found.push(...page);
-      if (page.length < pageSize) {
-        return found;
-      }
-    }
+    return this.findAll(
+      'find resources',
+      endpoint,
+      { deep: true, ...query },
+      toRegistered,
+      pageSize,
+    );
   }
 
   /** A permission ticket for the given resource and scopes (the UMA challenge). */
@@ -232,23 +215,38 @@ export class ProtectionApiClient {
    */
   async findTickets(query: TicketQuery, pageSize = 100): Promise<PermissionTicket[]> {
     const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
-    const found: PermissionTicket[] = [];
+    const { resourceId, owner, requester, granted } = query;
+    return this.findAll(
+      'find permission tickets',
+      endpoint,
+      { resourceId, owner, requester, granted },
+      toTicket,
+      pageSize,
+    );
+  }
+
+  /**
+   * Every match of a protection API search, asked for page by page (`first`, `max`) so that no
+   * single answer grows with the number of matches; a page shorter than `pageSize` is the last.
+   * Filters left `undefined` are not sent.
+   */
+  private async findAll<T>(
+    operation: string,
+    endpoint: string,
+    filters: Readonly<Record<string, string | boolean | undefined>>,
+    parse: (body: unknown) => T,
+    pageSize: number,
+  ): Promise<T[]> {
+    const found: T[] = [];
     for (let first = 0; ; first += pageSize) {
-      const params = new URLSearchParams({
-        first: String(first),
-        max: String(pageSize),
-      });
-      if (query.resourceId !== undefined) params.set('resourceId', query.resourceId);
-      if (query.owner !== undefined) params.set('owner', query.owner);
-      if (query.requester !== undefined) params.set('requester', query.requester);
-      if (query.granted !== undefined) params.set('granted', String(query.granted));
-      const response = await this.call(
-        'find permission tickets',
-        `${endpoint}?${params.toString()}`,
-        'GET',
-        [200],
-      );
-      const page = z.array(z.unknown()).parse(response.body).map(toTicket);
+      const params = new URLSearchParams({ first: String(first), max: String(pageSize) });
+      for (const [key, value] of Object.entries(filters)) {
+        if (value !== undefined) {
+          params.set(key, String(value));
+        }
+      }
+      const response = await this.call(operation, `${endpoint}?${params.toString()}`, 'GET', [200]);
+      const page = z.array(z.unknown()).parse(response.body).map(parse);
       found.push(...page);
       if (page.length < pageSize) {
         return found;

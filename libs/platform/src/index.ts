@@ -1,2 +1,3 @@
+export * from './keycloak-unavailable.filter.ts';
 export * from './platform.module.ts';
 export * from './run-service.ts';

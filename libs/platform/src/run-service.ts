@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
+import { KeycloakUnavailableFilter } from './keycloak-unavailable.filter.ts';
 
 export interface ServiceDefinition<C extends ServiceConfig> {
   readonly name: string;
@@ -12,7 +13,10 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   readonly configure?: (app: NestFastifyApplication) => Promise<void>;
 }
 
-/** Builds a service's HTTP application from its configuration, without listening. */
+/**
+ * Builds a service's HTTP application from its configuration, without listening; an unreachable
+ * Keycloak is a `503` on every route of every service ({@link KeycloakUnavailableFilter}).
+ */
 export async function createServiceApp<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
   config: C,
@@ -25,6 +29,10 @@ export async function createServiceApp<C extends ServiceConfig>(
     bodyLimitBytes: definition.bodyLimitBytes,
     logLevels,
   });
+  // Nest tries global filters from the last registered to the first: registered after the
+  // catch-all problem-details filter of createHttpApp, this one sees Keycloak's outages first.
+  // (An APP_FILTER provider would be registered before it, and never be reached.)
+  app.useGlobalFilters(new KeycloakUnavailableFilter());
   await definition.configure?.(app);
   return app;
 }

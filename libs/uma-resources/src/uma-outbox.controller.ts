@@ -1,11 +1,9 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
-import type { DataSource } from 'typeorm';
-import { umaOutboxRepository } from './uma-outbox.repository.ts';
-import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import { UmaOutboxRepository } from './uma-outbox.repository.ts';
+import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 
 class ParkedEventDto {
   @ApiProperty() id: string;
@@ -21,6 +19,7 @@ class ParkedEventDto {
   blocking: number;
 }
 
+/** The answer of `GET /admin/uma/outbox`. */
 export class OutboxStatusDto {
   @ApiProperty({ description: 'Events not delivered to Keycloak yet (blocked ones included)' })
   pending: number;
@@ -43,8 +42,8 @@ export class UmaOutboxController {
   private readonly logger = new Logger(UmaOutboxController.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly registry: UmaResourceRegistry,
+    private readonly outbox: UmaOutboxRepository,
+    private readonly writer: UmaOutboxWriter,
   ) {}
 
   @Get()
@@ -56,10 +55,7 @@ export class UmaOutboxController {
         { field: 'limit', message: 'limit must be a whole number from 1 to 500' },
       ]);
     }
-    const [backlog, parked] = await Promise.all([
-      umaOutboxRepository.backlog(this.dataSource),
-      umaOutboxRepository.parked(this.dataSource, max),
-    ]);
+    const [backlog, parked] = await Promise.all([this.outbox.backlog(), this.outbox.parked(max)]);
     return {
       ...backlog,
       parkedEvents: parked.map((event) => ({
@@ -88,16 +84,13 @@ export class UmaOutboxController {
         { field: 'eventId', message: 'eventId must be an outbox event number' },
       ]);
     }
-    const outcome = await this.dataSource.transaction((manager) =>
-      umaOutboxRepository.retry(manager, eventId),
-    );
+    // The writer wakes the relay either way: the entity's queue can move now.
+    const outcome = await this.writer.retryParked(eventId);
     if (outcome === undefined) {
       throw notFoundProblem(`No parked outbox event ${eventId}`);
     }
     if (outcome === 'superseded') {
       this.logger.log(`Dropped parked outbox event ${eventId}: a later event supersedes it`);
     }
-    // Either way the entity's queue can move now, not at the relay's next poll.
-    this.registry.notifyCommitted();
   }
 }

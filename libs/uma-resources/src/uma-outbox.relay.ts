@@ -7,9 +7,10 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KeycloakUnavailableError } from '@app/keycloak';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { type OutboxEvent, umaOutboxRepository } from './uma-outbox.repository.ts';
-import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { type OutboxEvent, UmaOutboxRepository } from './uma-outbox.repository.ts';
+import { UmaOutboxWriter } from './uma-outbox.writer.ts';
+import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { UmaResourceSync } from './uma-resource-sync.ts';
 import { UMA_RELAY_OPTIONS, type UmaRelayOptions } from './uma-resources.options.ts';
 
@@ -31,7 +32,7 @@ export function backoffMs(
  * refusals park an event after `maxAttempts`, its server errors after `maxServerErrorAttempts`.
  * A parked event stays visible and holds back the later events of its entity until someone
  * retries it (or a repair request replaces it with the entity's current state); a retried event
- * that a later one supersedes is dropped (see `umaOutboxRepository.retry`).
+ * that a later one supersedes is dropped (see `UmaOutboxRepository.retry`).
  */
 @Injectable()
 export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,8 +47,10 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: UmaOutboxRepository,
+    private readonly links: UmaResourceLinkRepository,
     private readonly sync: UmaResourceSync,
-    private readonly registry: UmaResourceRegistry,
+    private readonly writer: UmaOutboxWriter,
     @Inject(UMA_RELAY_OPTIONS) private readonly options: UmaRelayOptions,
   ) {}
 
@@ -56,7 +59,7 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     this.running = true;
-    this.unsubscribe = this.registry.onCommitted(() => {
+    this.unsubscribe = this.writer.onCommitted(() => {
       // The loop may be between a claim that came too early for this commit and its wait: a
       // wake-up lost there would leave the event to the next poll.
       this.woken = true;
@@ -72,7 +75,7 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
     await this.loop;
   }
 
-  /** Delivers every due event now (tests and the reconcile command use it); returns how many. */
+  /** Delivers every due event now (the tests use it); returns how many. */
   async drain(): Promise<number> {
     let delivered = 0;
     while (await this.processNext()) {
@@ -105,20 +108,22 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
 
   /** Claims, delivers and settles one due event; `false` when none is due. */
   async processNext(): Promise<boolean> {
+    // One connection and transaction for the claim, the delivery and the settlement: the event's
+    // row lock is held until it is settled, and a failed delivery still commits its settlement.
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const event = await umaOutboxRepository.claimNext(runner);
+      const event = await this.outbox.claimNext(runner.manager);
       if (event === undefined) {
         await runner.commitTransaction();
         return false;
       }
       try {
-        await this.deliver(runner, event);
-        await umaOutboxRepository.complete(runner, event.id);
+        await this.deliver(runner.manager, event);
+        await this.outbox.complete(runner.manager, event.id);
       } catch (error) {
-        await this.settleFailure(runner, event, error);
+        await this.settleFailure(runner.manager, event, error);
       }
       await runner.commitTransaction();
       return true;
@@ -132,24 +137,24 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async deliver(runner: QueryRunner, event: OutboxEvent): Promise<void> {
-    const knownId = await umaOutboxRepository.linkOf(runner, event.entityType, event.entityId);
+  private async deliver(manager: EntityManager, event: OutboxEvent): Promise<void> {
+    const knownId = await this.links.resourceIdOf(event.entityType, event.entityId, manager);
     switch (event.operation) {
       case 'upsert': {
         const resourceId = await this.sync.upsert(event.resource, knownId);
-        await umaOutboxRepository.saveLink(runner, event.entityType, event.entityId, resourceId);
+        await this.links.save(event.entityType, event.entityId, resourceId, manager);
         return;
       }
       case 'delete': {
         await this.sync.remove(event.resource, knownId);
-        await umaOutboxRepository.removeLink(runner, event.entityType, event.entityId);
+        await this.links.remove(event.entityType, event.entityId, manager);
         return;
       }
     }
   }
 
   private async settleFailure(
-    runner: QueryRunner,
+    manager: EntityManager,
     event: OutboxEvent,
     error: unknown,
   ): Promise<void> {
@@ -161,7 +166,7 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
         ? this.options.maxServerErrorAttempts
         : this.options.maxAttempts;
     const park = !unavailable && attempts >= limit;
-    await umaOutboxRepository.reschedule(runner, event.id, {
+    await this.outbox.reschedule(manager, event.id, {
       attempts,
       delayMs: backoffMs(attempts, this.options.maxBackoffMs),
       error: message,

@@ -1,6 +1,9 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { ResourceDescription } from '@app/keycloak';
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
+/** What an event asks of Keycloak: the resource must exist and match, or must go. */
 export type OutboxOperation = 'upsert' | 'delete';
 
 /** One change of an entity that Keycloak has not seen yet. */
@@ -13,6 +16,7 @@ export interface OutboxEvent {
   readonly attempts: number;
 }
 
+/** An event set aside after repeated failures, as `GET /admin/uma/outbox` lists it. */
 export interface ParkedEvent extends OutboxEvent {
   readonly lastError: string | null;
   readonly createdAt: Date;
@@ -20,6 +24,7 @@ export interface ParkedEvent extends OutboxEvent {
   readonly blocking: number;
 }
 
+/** How far the relay is behind, for `GET /admin/uma/outbox`. */
 export interface OutboxBacklog {
   readonly pending: number;
   /** Pending events the relay may deliver now: due, and not held back by a parked event. */
@@ -52,8 +57,6 @@ interface OutboxRow {
   blocking?: number;
 }
 
-type Queryable = Pick<EntityManager | QueryRunner, 'query'>;
-
 function toEvent(row: OutboxRow): ParkedEvent {
   return {
     id: row.id,
@@ -68,10 +71,19 @@ function toEvent(row: OutboxRow): ParkedEvent {
   };
 }
 
-/** SQL of the outbox and the entity → resource links; the only code touching those tables. */
-export const umaOutboxRepository = {
+/**
+ * The outbox table (`uma_outbox`): no other code of the service reads or writes it. Plain SQL:
+ * the claim needs `FOR UPDATE SKIP LOCKED` and the per-entity order an advisory lock, which
+ * TypeORM does not express. Methods that take a `manager` run in the caller's transaction; the
+ * others on their own.
+ */
+@Injectable()
+export class UmaOutboxRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Adds an event, in the caller's transaction (the entity's own, or a repair's). */
   async append(
-    db: Queryable,
+    manager: EntityManager,
     event: {
       entityType: string;
       entityId: string;
@@ -79,32 +91,33 @@ export const umaOutboxRepository = {
       resource: ResourceDescription;
     },
   ): Promise<void> {
-    await db.query(
+    await manager.query(
       'INSERT INTO uma_outbox (entity_type, entity_id, operation, resource) VALUES ($1, $2, $3, $4)',
       [event.entityType, event.entityId, event.operation, JSON.stringify(event.resource)],
     );
-  },
+  }
 
   /**
    * Serialises, until the end of the caller's transaction, the writers of one entity's events:
    * every change records its event under it, and a repair reads the entity under it, so an event
    * id is never smaller than that of a change the event's snapshot does not include.
    */
-  async lockEntity(db: Queryable, entityType: string, entityId: string): Promise<void> {
-    await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+  async lockEntity(manager: EntityManager, entityType: string, entityId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `uma_outbox:${entityType}:${entityId}`,
     ]);
-  },
+  }
 
   /**
    * Locks the oldest due event whose entity has no earlier event at all, skipping events other
    * relays hold: events of one entity are delivered in order, different entities in parallel.
    * A parked event counts as earlier too: its later events wait until it is retried or
    * superseded, or they would overtake it (and a retry would then replay an older snapshot over
-   * a newer one, e.g. bring back the resource of a deleted entity).
+   * a newer one, e.g. bring back the resource of a deleted entity). The lock lasts as long as the
+   * caller's transaction, which settles the event.
    */
-  async claimNext(db: QueryRunner): Promise<OutboxEvent | undefined> {
-    const rows = (await db.query(
+  async claimNext(manager: EntityManager): Promise<OutboxEvent | undefined> {
+    const rows = (await manager.query(
       `SELECT o.* FROM uma_outbox o
         WHERE o.status = 'pending' AND o.next_attempt_at <= now()
           AND NOT EXISTS (
@@ -117,20 +130,28 @@ export const umaOutboxRepository = {
     )) as OutboxRow[];
     const row = rows[0];
     return row === undefined ? undefined : toEvent(row);
-  },
+  }
 
-  /** An entity's events, oldest first. */
-  async eventsOf(db: Queryable, entityType: string, entityId: string): Promise<QueuedEvent[]> {
-    return (await db.query(
+  /** An entity's events, oldest first; in the caller's transaction when given its `manager`. */
+  async eventsOf(
+    entityType: string,
+    entityId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<QueuedEvent[]> {
+    return (await manager.query(
       `SELECT id, operation, status FROM uma_outbox
         WHERE entity_type = $1 AND entity_id = $2 ORDER BY id`,
       [entityType, entityId],
     )) as QueuedEvent[];
-  },
+  }
 
-  /** Deletes an entity's parked events; returns them for the log. */
-  async dropParked(db: Queryable, entityType: string, entityId: string): Promise<ParkedEvent[]> {
-    const rows = (await db.query(
+  /** Deletes an entity's parked events, in the caller's transaction; returns them for the log. */
+  async dropParked(
+    manager: EntityManager,
+    entityType: string,
+    entityId: string,
+  ): Promise<ParkedEvent[]> {
+    const rows = (await manager.query(
       `WITH dropped AS (
          DELETE FROM uma_outbox WHERE entity_type = $1 AND entity_id = $2 AND status = 'parked'
          RETURNING *)
@@ -138,18 +159,20 @@ export const umaOutboxRepository = {
       [entityType, entityId],
     )) as OutboxRow[];
     return rows.map(toEvent);
-  },
+  }
 
-  async complete(db: Queryable, id: string): Promise<void> {
-    await db.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
-  },
+  /** The event was delivered: it goes, in the transaction that claimed it. */
+  async complete(manager: EntityManager, id: string): Promise<void> {
+    await manager.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
+  }
 
+  /** The delivery failed: the event waits `delayMs`, or is parked; in the claiming transaction. */
   async reschedule(
-    db: Queryable,
+    manager: EntityManager,
     id: string,
     change: { attempts: number; delayMs: number; error: string; park: boolean },
   ): Promise<void> {
-    await db.query(
+    await manager.query(
       `UPDATE uma_outbox
           SET attempts = $2, next_attempt_at = now() + ($3 || ' milliseconds')::interval,
               last_error = $4, status = $5
@@ -162,10 +185,11 @@ export const umaOutboxRepository = {
         change.park ? 'parked' : 'pending',
       ],
     );
-  },
+  }
 
-  async backlog(db: Queryable): Promise<OutboxBacklog> {
-    const rows = (await db.query(
+  /** The outbox's counts, for operators. */
+  async backlog(): Promise<OutboxBacklog> {
+    const rows = (await this.dataSource.query(
       `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
               count(*) FILTER (WHERE status = 'pending' AND NOT blocked
                                  AND next_attempt_at <= now())::int AS due,
@@ -192,10 +216,11 @@ export const umaOutboxRepository = {
       parked: row.parked,
       oldestPendingAgeSeconds: row.oldest === null ? null : Math.round(row.oldest),
     };
-  },
+  }
 
-  async parked(db: Queryable, limit: number): Promise<ParkedEvent[]> {
-    const rows = (await db.query(
+  /** The oldest `limit` parked events, with how many later events each holds back. */
+  async parked(limit: number): Promise<ParkedEvent[]> {
+    const rows = (await this.dataSource.query(
       `SELECT o.*,
               (SELECT count(*)::int FROM uma_outbox later
                 WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
@@ -204,73 +229,39 @@ export const umaOutboxRepository = {
       [limit],
     )) as OutboxRow[];
     return rows.map(toEvent);
-  },
+  }
 
   /**
-   * Retries a parked event, in the caller's transaction. Every event carries the entity's whole
+   * Retries a parked event, in a transaction of its own. Every event carries the entity's whole
    * state, so when a later event of the entity exists the parked one is superseded: it is dropped,
    * never replayed after (or instead of) the newer state. Otherwise it is due again with a fresh
    * count of attempts. `undefined` when there is no such parked event.
    */
-  async retry(db: Queryable, id: string): Promise<RetryOutcome | undefined> {
-    const rows = (await db.query(
-      `SELECT o.id,
-              EXISTS (SELECT 1 FROM uma_outbox later
-                       WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
-                         AND later.id > o.id) AS superseded
-         FROM uma_outbox o WHERE o.id = $1 AND o.status = 'parked'
-         FOR UPDATE`,
-      [id],
-    )) as { id: string; superseded: boolean }[];
-    const parked = rows[0];
-    if (parked === undefined) {
-      return undefined;
-    }
-    if (parked.superseded) {
-      await db.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
-      return 'superseded';
-    }
-    await db.query(
-      `UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
-        WHERE id = $1`,
-      [id],
-    );
-    return 'requeued';
-  },
-
-  async linkOf(db: Queryable, entityType: string, entityId: string): Promise<string | undefined> {
-    const rows = (await db.query(
-      'SELECT resource_id FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2',
-      [entityType, entityId],
-    )) as { resource_id: string }[];
-    return rows[0]?.resource_id;
-  },
-
-  async links(db: Queryable, entityType: string): Promise<Map<string, string>> {
-    const rows = (await db.query(
-      'SELECT entity_id, resource_id FROM uma_resource_links WHERE entity_type = $1',
-      [entityType],
-    )) as { entity_id: string; resource_id: string }[];
-    return new Map(rows.map((row) => [row.entity_id, row.resource_id]));
-  },
-
-  async saveLink(
-    db: Queryable,
-    entityType: string,
-    entityId: string,
-    resourceId: string,
-  ): Promise<void> {
-    await db.query(
-      `INSERT INTO uma_resource_links (entity_type, entity_id, resource_id) VALUES ($1, $2, $3)
-       ON CONFLICT (entity_type, entity_id) DO UPDATE SET resource_id = EXCLUDED.resource_id, registered_at = now()`,
-      [entityType, entityId, resourceId],
-    );
-  },
-
-  async removeLink(db: Queryable, entityType: string, entityId: string): Promise<void> {
-    await db.query('DELETE FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2', [
-      entityType,
-      entityId,
-    ]);
-  },
-};
+  retry(id: string): Promise<RetryOutcome | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = (await manager.query(
+        `SELECT o.id,
+                EXISTS (SELECT 1 FROM uma_outbox later
+                         WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
+                           AND later.id > o.id) AS superseded
+           FROM uma_outbox o WHERE o.id = $1 AND o.status = 'parked'
+           FOR UPDATE`,
+        [id],
+      )) as { id: string; superseded: boolean }[];
+      const parked = rows[0];
+      if (parked === undefined) {
+        return undefined;
+      }
+      if (parked.superseded) {
+        await manager.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
+        return 'superseded';
+      }
+      await manager.query(
+        `UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
+          WHERE id = $1`,
+        [id],
+      );
+      return 'requeued';
+    });
+  }
+}

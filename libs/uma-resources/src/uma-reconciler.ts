@@ -1,12 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ProtectionApiClient, type ResourceDescription } from '@app/keycloak';
 import type { DataSource } from 'typeorm';
-import { umaOutboxRepository } from './uma-outbox.repository.ts';
-import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { driftOf, UmaResourceSync } from './uma-resource-sync.ts';
-import { DEPLOYMENT_ATTRIBUTE, describeResource } from './uma-resources.options.ts';
+import {
+  DEPLOYMENT_ATTRIBUTE,
+  describeResource,
+  resourceTypeOf,
+  UMA_DEPLOYMENT,
+  UMA_RESOURCE_TYPES,
+  type UmaResourceType,
+} from './uma-resources.options.ts';
 
+/** One difference between the database and Keycloak, and what was done about it. */
 export interface ReconcileFinding {
   readonly kind: 'missing' | 'drifted' | 'orphaned';
   readonly entityId: string | undefined;
@@ -17,6 +24,7 @@ export interface ReconcileFinding {
   readonly action: string | undefined;
 }
 
+/** What one run found for one entity type. */
 export interface ReconcileReport {
   readonly entityType: string;
   readonly entities: number;
@@ -24,6 +32,7 @@ export interface ReconcileReport {
   readonly findings: readonly ReconcileFinding[];
 }
 
+/** How `UmaReconciler.reconcile` runs. */
 export interface ReconcileOptions {
   readonly dryRun: boolean;
   /**
@@ -62,21 +71,20 @@ interface Repaired {
 export class UmaReconciler {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly registry: UmaResourceRegistry,
+    @Inject(UMA_RESOURCE_TYPES) private readonly types: readonly UmaResourceType[],
+    /** The deployment whose resources this reconciler owns. */
+    @Inject(UMA_DEPLOYMENT) readonly deployment: string,
+    private readonly links: UmaResourceLinkRepository,
     private readonly protection: ProtectionApiClient,
     private readonly sync: UmaResourceSync,
   ) {}
 
-  /** The deployment whose resources this reconciler owns. */
-  get deployment(): string {
-    return this.registry.deployment;
-  }
-
+  /** Compares and repairs the entities of `entityType` (see the class). */
   async reconcile(entityType: string, options: ReconcileOptions): Promise<ReconcileReport> {
-    const type = this.registry.typeOf(entityType);
+    const type = resourceTypeOf(this.types, entityType);
     const resources = await this.protection.findResources({ type: type.resourceType });
     await options.afterListing?.('resources');
-    const links = await umaOutboxRepository.links(this.dataSource, entityType);
+    const links = await this.links.resourceIdsOf(entityType);
     await options.afterListing?.('links');
     const entities = await type.loadAll(this.dataSource);
     await options.afterListing?.('entities');
@@ -131,7 +139,7 @@ export class UmaReconciler {
           repaired.push({ entityId, desired, resourceId: updated, finding: findings.length - 1 });
         }
       } else if (linked !== actual.id && !options.dryRun) {
-        await umaOutboxRepository.saveLink(this.dataSource, entityType, entityId, actual.id);
+        await this.links.save(entityType, entityId, actual.id);
       }
     }
 
@@ -165,7 +173,7 @@ export class UmaReconciler {
           continue;
         }
         await this.sync.remove(done.desired, done.resourceId);
-        await umaOutboxRepository.removeLink(this.dataSource, entityType, done.entityId);
+        await this.links.remove(entityType, done.entityId);
         const finding = findings[done.finding];
         if (finding !== undefined) {
           findings[done.finding] = {
@@ -185,7 +193,7 @@ export class UmaReconciler {
     knownId: string | undefined,
   ): Promise<string> {
     const resourceId = await this.sync.upsert(desired, knownId);
-    await umaOutboxRepository.saveLink(this.dataSource, entityType, entityId, resourceId);
+    await this.links.save(entityType, entityId, resourceId);
     return resourceId;
   }
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { RegisteredResource, ResourceDescription } from '@app/keycloak';
-import { backoffMs } from './uma-outbox.relay.ts';
 import { driftOf, resourcesToRemove } from './uma-resource-sync.ts';
 
 const desired: ResourceDescription = {
@@ -52,16 +51,6 @@ describe(driftOf.name, () => {
       'ownerManagedAccess',
       'attribute deployment',
     ]);
-  });
-});
-
-describe(backoffMs.name, () => {
-  it('grows exponentially from 500 ms with ±20 % jitter, up to the cap', () => {
-    expect(backoffMs(0, 30_000, () => 0.5)).toBe(500);
-    expect(backoffMs(1, 30_000, () => 0)).toBe(800);
-    expect(backoffMs(1, 30_000, () => 1)).toBeCloseTo(1_200);
-    expect(backoffMs(3, 30_000, () => 0.5)).toBe(4_000);
-    expect(backoffMs(40, 30_000, () => 0.5)).toBe(30_000);
   });
 });
 

@@ -142,7 +142,7 @@ export class UmaResourceSync {
 }
 
 /** Keycloak registered the resource under another owner than asked (see README, Keycloak version). */
-export class ResourceOwnerNotHonouredError extends Error {
+class ResourceOwnerNotHonouredError extends Error {
   override readonly name = 'ResourceOwnerNotHonouredError';
 
   constructor(expected: string, actual: string | undefined) {

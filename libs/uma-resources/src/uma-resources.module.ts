@@ -1,8 +1,10 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { UmaOutboxController } from './uma-outbox.controller.ts';
 import { UmaOutboxRelay } from './uma-outbox.relay.ts';
+import { UmaOutboxRepository } from './uma-outbox.repository.ts';
+import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 import { UmaReconciler } from './uma-reconciler.ts';
-import { UmaResourceRegistry } from './uma-resource-registry.ts';
+import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { UmaResourceSync } from './uma-resource-sync.ts';
 import {
   DEFAULT_RELAY_OPTIONS,
@@ -15,9 +17,11 @@ import {
 
 /**
  * Keeps owned entities registered as Keycloak resources through the protection API: the
- * registry writes outbox events in the entity's transaction, the relay delivers them, the
- * reconciler repairs drift, and `GET /admin/uma/outbox` shows the backlog. Needs the
- * TypeORM connection, `KeycloakModule`, and the tables of `CreateUmaTables1763800000000`.
+ * outbox writer records outbox events in the entity's transaction, the relay delivers them, the
+ * reconciler repairs drift, and `GET /admin/uma/outbox` shows the backlog. The outbox table
+ * belongs to `UmaOutboxRepository`, the links table to `UmaResourceLinkRepository` (exported: the
+ * entity's own queries join it). Needs the TypeORM connection, `KeycloakModule`, and the tables
+ * of `CreateUmaTables1763800000000`.
  */
 @Global()
 @Module({})
@@ -35,12 +39,14 @@ export class UmaResourcesModule {
         { provide: UMA_RESOURCE_TYPES, useValue: options.types },
         { provide: UMA_DEPLOYMENT, useValue: options.deployment },
         { provide: UMA_RELAY_OPTIONS, useValue: { ...DEFAULT_RELAY_OPTIONS, ...options.relay } },
-        UmaResourceRegistry,
+        UmaOutboxRepository,
+        UmaResourceLinkRepository,
+        UmaOutboxWriter,
         UmaResourceSync,
         UmaOutboxRelay,
         UmaReconciler,
       ],
-      exports: [UmaResourceRegistry, UmaOutboxRelay, UmaReconciler],
+      exports: [UmaOutboxWriter, UmaResourceLinkRepository, UmaOutboxRelay, UmaReconciler],
     };
   }
 }

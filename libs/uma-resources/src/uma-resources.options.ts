@@ -16,7 +16,7 @@ export interface UmaResourceType<T = unknown> {
   loadAll(dataSource: DataSource): Promise<T[]>;
   /**
    * One entity by id (`null` or `undefined` when there is none), for a repair request. It runs in
-   * the registry's transaction once the entity's outbox lock is held, so it must be a plain read:
+   * the outbox writer's transaction once the entity's outbox lock is held, so it must be a plain read:
    * a row lock (`FOR SHARE`, `FOR UPDATE`) would wait for a change of the entity that itself
    * waits for the outbox lock, a deadlock. Optional: without it a repair reads `loadAll` instead,
    * which costs a full read and orders the repair less strictly (see `requestRepair`).
@@ -24,6 +24,7 @@ export interface UmaResourceType<T = unknown> {
   load?(manager: EntityManager, id: string): Promise<T | null | undefined>;
 }
 
+/** How the relay delivers outbox events. */
 export interface UmaRelayOptions {
   /** Whether this instance delivers outbox events (several instances may). */
   readonly enabled: boolean;
@@ -39,6 +40,7 @@ export interface UmaRelayOptions {
   readonly maxBackoffMs: number;
 }
 
+/** The relay options `UmaResourcesModule.forRoot` starts from. */
 export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
   enabled: true,
   pollIntervalMs: 500,
@@ -47,14 +49,29 @@ export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
   maxBackoffMs: 30_000,
 };
 
+/** Injection token: the `UmaResourceType`s the module was given. */
 export const UMA_RESOURCE_TYPES = Symbol('UMA_RESOURCE_TYPES');
+/** Injection token: this deployment's name (see `DEPLOYMENT_ATTRIBUTE`). */
 export const UMA_DEPLOYMENT = Symbol('UMA_DEPLOYMENT');
+
+/** The registered type of `entityType`'s entities; throws for a type the module was not given. */
+export function resourceTypeOf(
+  types: readonly UmaResourceType[],
+  entityType: string,
+): UmaResourceType {
+  const type = types.find((candidate) => candidate.entityType === entityType);
+  if (type === undefined) {
+    throw new Error(`No UMA resource type registered for entity type ${entityType}`);
+  }
+  return type;
+}
 
 /**
  * The resource attribute naming the deployment (database) that registered a resource, so that
  * reconciliation never takes another deployment's resources in a shared realm for orphans.
  */
 export const DEPLOYMENT_ATTRIBUTE = 'deployment';
+/** Injection token: the relay's `UmaRelayOptions`. */
 export const UMA_RELAY_OPTIONS = Symbol('UMA_RELAY_OPTIONS');
 
 /** The full description of an entity's resource, type and scopes included. */

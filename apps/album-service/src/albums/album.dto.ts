@@ -6,6 +6,7 @@ import type { AlbumRecord } from './album.repository.ts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** The body of `POST /albums`. */
 export class CreateAlbumDto {
   @ApiProperty({ minLength: 1, maxLength: 200 })
   @Transform(trim)
@@ -19,6 +20,7 @@ export class CreateAlbumDto {
   description?: string;
 }
 
+/** The body of `PATCH /albums/:id`: only what it names changes. */
 export class UpdateAlbumDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
   @OmittedOr()
@@ -37,8 +39,10 @@ export class UpdateAlbumDto {
   description?: string | null;
 }
 
+/** The query of `GET /albums` and `GET /admin/albums`. */
 export class ListAlbumsQueryDto extends PageQueryDto {}
 
+/** An album as the API answers it. */
 export class AlbumResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
@@ -54,6 +58,7 @@ export class AlbumResponseDto {
   keycloakResourceId: string | null;
 }
 
+/** A page of albums and the cursor to the next one. */
 export class AlbumPageDto {
   @ApiProperty({ type: [AlbumResponseDto] }) items: AlbumResponseDto[];
   @ApiPropertyOptional({
@@ -63,6 +68,7 @@ export class AlbumPageDto {
   nextCursor: string | null;
 }
 
+/** The API answer for an album and its Keycloak resource id. */
 export function toAlbumResponse({ album, resourceId }: AlbumRecord): AlbumResponseDto {
   return {
     id: album.id,

@@ -3,6 +3,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /** The album entity type, for `@UmaResource` and the resource-registration library. */
 export const ALBUM = 'album';
 
+/** A row of the albums table (see `AlbumRepository`). */
 @Entity({ name: 'albums' })
 export class AlbumEntity {
   @PrimaryColumn('uuid')

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type CurrentGrant, loadWithCurrentGrant } from '@app/auth';
+import { type CurrentGrant, CurrentGrantRepository } from '@app/auth';
+import { UmaResourceLinkRepository } from '@app/uma-resources';
 import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import type { AlbumCursor } from './album-page.cursor.ts';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
 
 /** An album with the id of its Keycloak resource (`undefined` until registered). */
@@ -11,24 +11,48 @@ export interface AlbumRecord {
   readonly resourceId: string | undefined;
 }
 
-function resourceIdOf(raw: Record<string, unknown>): string | undefined {
-  const value = raw['resource_id'];
-  return typeof value === 'string' ? value : undefined;
+/** Where an album stands in the order of pages: newest first, ties broken by id. */
+export interface AlbumPosition {
+  readonly createdAt: Date;
+  readonly id: string;
 }
 
-/** Reads and writes the albums table. */
+/**
+ * The albums table: no other code of the service reads or writes it. Reads come with the album's
+ * Keycloak resource id, joined from the UMA resource links, and an access check's read with what
+ * the caller holds now.
+ */
 @Injectable()
 export class AlbumRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly links: UmaResourceLinkRepository,
+    private readonly grants: CurrentGrantRepository,
+  ) {}
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  /**
+   * Every album, for reconciliation (`albumResourceType.loadAll`). Static, like {@link read}:
+   * the resource type is a value given to `UmaResourcesModule.forRoot`, before Nest makes
+   * repositories.
+   */
+  static all(dataSource: DataSource): Promise<AlbumEntity[]> {
+    return dataSource.getRepository(AlbumEntity).find();
+  }
+
+  /**
+   * One album, in the caller's transaction (`albumResourceType.load`). A plain read, no row
+   * lock: repairs call it under the album's outbox lock, which a change holding the row lock may
+   * be waiting for.
+   */
+  static read(manager: EntityManager, id: string): Promise<AlbumEntity | null> {
+    return manager.findOneBy(AlbumEntity, { id });
   }
 
   async insert(manager: EntityManager, album: AlbumEntity): Promise<void> {
     await manager.insert(AlbumEntity, album);
   }
 
+  /** Writes the album's name, description and update time. */
   async update(manager: EntityManager, album: AlbumEntity): Promise<void> {
     await manager.update(
       AlbumEntity,
@@ -62,25 +86,25 @@ export class AlbumRepository {
     id: string,
     subject: string,
   ): Promise<(AlbumRecord & { grant: CurrentGrant }) | undefined> {
-    const [row] = await loadWithCurrentGrant(
+    const [row] = await this.grants.loadWithCurrentGrant(
       this.withResourceId().where('album.id = :id', { id }),
-      'link.resource_id',
+      this.links.resourceIdColumn,
       subject,
     );
     return row === undefined
       ? undefined
       : {
           album: row.entity,
-          resourceId: resourceIdOf(row.raw),
+          resourceId: this.links.resourceIdIn(row.raw),
           grant: row.grant,
         };
   }
 
-  /** A page of albums, newest first; `ownerId` limits it to one owner's albums. */
+  /** Up to `limit` albums after `after`, newest first; `ownerId` limits them to one owner's. */
   async page(options: {
     ownerId?: string;
     limit: number;
-    after?: AlbumCursor;
+    after?: AlbumPosition;
   }): Promise<AlbumRecord[]> {
     const query = this.withResourceId()
       .orderBy('album.created_at', 'DESC')
@@ -98,22 +122,20 @@ export class AlbumRepository {
     return this.records(query);
   }
 
-  /** Albums with the id of their Keycloak resource, from the registration library's links. */
+  /** Albums with the id of their Keycloak resource. */
   private withResourceId(): SelectQueryBuilder<AlbumEntity> {
-    return this.dataSource
-      .getRepository(AlbumEntity)
-      .createQueryBuilder('album')
-      .leftJoin(
-        'uma_resource_links',
-        'link',
-        'link.entity_type = :entityType AND link.entity_id = album.id::text',
-        { entityType: ALBUM },
-      )
-      .addSelect('link.resource_id', 'resource_id');
+    return this.links.joinResourceId(
+      this.dataSource.getRepository(AlbumEntity).createQueryBuilder('album'),
+      'album',
+      ALBUM,
+    );
   }
 
   private async records(query: SelectQueryBuilder<AlbumEntity>): Promise<AlbumRecord[]> {
     const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
-    return entities.map((album, index) => ({ album, resourceId: resourceIdOf(raw[index] ?? {}) }));
+    return entities.map((album, index) => ({
+      album,
+      resourceId: this.links.resourceIdIn(raw[index] ?? {}),
+    }));
   }
 }

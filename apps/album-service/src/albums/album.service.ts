@@ -1,31 +1,48 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { DEFAULT_PAGE_SIZE, notFoundProblem } from '@app/common';
-import { UmaResourceRegistry } from '@app/uma-resources';
-import { decodeCursor, encodeCursor } from './album-page.cursor.ts';
+import { isUuid, notFoundProblem, readPage } from '@app/common';
+import { UmaOutboxWriter } from '@app/uma-resources';
 import {
   type AlbumPageDto,
+  type AlbumResponseDto,
   type CreateAlbumDto,
   toAlbumResponse,
   type UpdateAlbumDto,
-  type AlbumResponseDto,
 } from './album.dto.ts';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
-import { AlbumRepository } from './album.repository.ts';
+import { type AlbumPosition, AlbumRepository } from './album.repository.ts';
 
 /**
- * Albums and their registration as Keycloak resources: every change is written together with its
- * outbox event, so no album is left unregistered or orphaned when Keycloak is down.
+ * The position a page cursor's JSON stands for, or `undefined` for anything else. JSON writes the
+ * position's date as ISO 8601 text (`Date#toJSON`), which is read back here.
+ */
+function albumPositionIn(value: unknown): AlbumPosition | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return undefined;
+  }
+  const { createdAt, id } = value as Record<string, unknown>;
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id)) {
+    return undefined;
+  }
+  const date = new Date(createdAt);
+  return Number.isNaN(date.getTime()) ? undefined : { createdAt: date, id };
+}
+
+/**
+ * Albums and their registration as Keycloak resources: every change runs in an outbox
+ * transaction that writes the album together with its outbox event, so no album is left
+ * unregistered or orphaned when Keycloak is down, and the relay is woken once it has committed.
  * Access decisions are made before these methods run (`@Scopes` on the routes).
  */
 @Injectable()
 export class AlbumService {
   constructor(
     private readonly albums: AlbumRepository,
-    private readonly uma: UmaResourceRegistry,
+    private readonly outbox: UmaOutboxWriter,
   ) {}
 
+  /** Creates an album owned by `owner`; its Keycloak resource follows through the outbox. */
   async create(owner: Principal, input: CreateAlbumDto): Promise<AlbumResponseDto> {
     const now = new Date();
     const album = Object.assign(new AlbumEntity(), {
@@ -37,11 +54,10 @@ export class AlbumService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.albums.transaction(async (manager) => {
-      await this.albums.insert(manager, album);
-      await this.uma.recordUpsert(manager, ALBUM, album);
+    await this.outbox.transaction(async (tx) => {
+      await this.albums.insert(tx.manager, album);
+      await tx.upsert(ALBUM, album);
     });
-    this.uma.notifyCommitted();
     return toAlbumResponse({ album, resourceId: undefined });
   }
 
@@ -53,9 +69,10 @@ export class AlbumService {
     return toAlbumResponse(record);
   }
 
+  /** Renames the album or changes its description; only a rename concerns Keycloak. */
   async update(id: string, input: UpdateAlbumDto): Promise<AlbumResponseDto> {
-    const renamed = await this.albums.transaction(async (manager) => {
-      const album = await this.albums.lock(manager, id);
+    await this.outbox.transaction(async (tx) => {
+      const album = await this.albums.lock(tx.manager, id);
       if (album === null) {
         throw notFoundProblem(`No album ${id}`);
       }
@@ -63,29 +80,24 @@ export class AlbumService {
       album.name = input.name ?? album.name;
       album.description = input.description === undefined ? album.description : input.description;
       album.updatedAt = new Date();
-      await this.albums.update(manager, album);
+      await this.albums.update(tx.manager, album);
       if (rename) {
-        await this.uma.recordUpsert(manager, ALBUM, album);
+        await tx.upsert(ALBUM, album);
       }
-      return rename;
     });
-    if (renamed) {
-      this.uma.notifyCommitted();
-    }
     return this.get(id);
   }
 
   /** Deletes the album, its photos (cascade) and, through the outbox, its Keycloak resource. */
   async delete(id: string): Promise<void> {
-    await this.albums.transaction(async (manager) => {
-      const album = await this.albums.lock(manager, id);
+    await this.outbox.transaction(async (tx) => {
+      const album = await this.albums.lock(tx.manager, id);
       if (album === null) {
         throw notFoundProblem(`No album ${id}`);
       }
-      await this.albums.delete(manager, id);
-      await this.uma.recordDelete(manager, ALBUM, album);
+      await this.albums.delete(tx.manager, id);
+      await tx.delete(ALBUM, album);
     });
-    this.uma.notifyCommitted();
   }
 
   /** A page of albums, newest first; without `ownerId`, every owner's. */
@@ -94,17 +106,13 @@ export class AlbumService {
     limit?: number;
     cursor?: string;
   }): Promise<AlbumPageDto> {
-    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
-    const records = await this.albums.page({
-      ownerId: options.ownerId,
-      limit: limit + 1,
-      after: options.cursor === undefined ? undefined : decodeCursor(options.cursor),
+    const page = await readPage({
+      limit: options.limit,
+      cursor: options.cursor,
+      parse: albumPositionIn,
+      read: (after, count) => this.albums.page({ ownerId: options.ownerId, limit: count, after }),
+      positionOf: ({ album }): AlbumPosition => ({ createdAt: album.createdAt, id: album.id }),
     });
-    const items = records.slice(0, limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toAlbumResponse),
-      nextCursor: records.length > limit && last !== undefined ? encodeCursor(last.album) : null,
-    };
+    return { items: page.items.map(toAlbumResponse), nextCursor: page.nextCursor };
   }
 }

@@ -39,6 +39,7 @@ import type { AlbumRecord } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
 import { ALBUM } from './album.entity.ts';
 
+/** `/albums`: a caller's albums; `@Scopes` decides access to one album. */
 @ApiTags('albums')
 @UmaResource(ALBUM, { param: 'id' })
 @Controller('albums')
@@ -101,6 +102,7 @@ export class AlbumsController {
   }
 }
 
+/** `/admin/albums`: every owner's albums, for the realm role `admin`. */
 @ApiTags('admin')
 @Roles('admin')
 @Controller('admin/albums')

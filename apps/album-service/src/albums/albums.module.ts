@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AlbumResourceResolver } from './album-uma.ts';
+import { AlbumResourceResolver } from './album-resource.resolver.ts';
 import { AlbumRepository } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
 import { AdminAlbumsController, AlbumsController } from './albums.controller.ts';
 
+/** Albums: their routes, their table, and how the `@Scopes` guard finds them. */
 @Module({
   controllers: [AlbumsController, AdminAlbumsController],
   providers: [AlbumRepository, AlbumService, AlbumResourceResolver],
-  exports: [AlbumRepository],
 })
 export class AlbumsModule {}

@@ -1,3 +1,4 @@
+/** The image types a photo may be. */
 export type ImageType = 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
 
 const startsWith = (bytes: Uint8Array, signature: readonly number[], offset = 0) =>

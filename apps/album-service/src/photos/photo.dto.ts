@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { PhotoEntity } from './photo.entity.ts';
 
+/** A photo's metadata as the API answers it. */
 export class PhotoResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) albumId: string;
@@ -12,6 +13,7 @@ export class PhotoResponseDto {
   @ApiProperty() createdAt: string;
 }
 
+/** The API answer for a photo. */
 export function toPhotoResponse(photo: PhotoEntity): PhotoResponseDto {
   return {
     id: photo.id,

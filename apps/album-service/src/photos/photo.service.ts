@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { notFoundProblem, ProblemException } from '@app/common';
-import type { DataSource } from 'typeorm';
 import { detectImageType } from './image-type.ts';
 import { PHOTO_CONTENT_STORE, type PhotoContentStore } from './photo-content.store.ts';
 import { type PhotoResponseDto, toPhotoResponse } from './photo.dto.ts';
 import { PhotoEntity } from './photo.entity.ts';
+import { PhotoRepository } from './photo.repository.ts';
 
+/** The largest photo accepted, in bytes (10 MB). */
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 
 /** A file name safe to store and to echo in Content-Disposition. */
@@ -25,7 +25,7 @@ function cleanFileName(name: string | undefined): string {
 @Injectable()
 export class PhotoService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly photos: PhotoRepository,
     @Inject(PHOTO_CONTENT_STORE) private readonly contents: PhotoContentStore,
   ) {}
 
@@ -55,20 +55,19 @@ export class PhotoService {
       checksum: createHash('sha256').update(bytes).digest('hex'),
       createdAt: new Date(),
     });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(PhotoEntity, photo);
+    await this.photos.transaction(async (manager) => {
+      await this.photos.insert(manager, photo);
       await this.contents.save(manager, photo.id, bytes);
     });
     return toPhotoResponse(photo);
   }
 
+  /** The album's photos' metadata, oldest first. */
   async list(albumId: string): Promise<PhotoResponseDto[]> {
-    const photos = await this.dataSource
-      .getRepository(PhotoEntity)
-      .find({ where: { albumId }, order: { createdAt: 'ASC', id: 'ASC' } });
-    return photos.map(toPhotoResponse);
+    return (await this.photos.list(albumId)).map(toPhotoResponse);
   }
 
+  /** The photo's metadata and bytes; 404 when the album has no such photo. */
   async content(albumId: string, photoId: string): Promise<{ photo: PhotoEntity; bytes: Buffer }> {
     const photo = await this.find(albumId, photoId);
     const bytes = await this.contents.load(photo.id);
@@ -78,19 +77,15 @@ export class PhotoService {
     return { photo, bytes };
   }
 
+  /** Deletes the photo and its bytes; 404 when the album has no such photo. */
   async remove(albumId: string, photoId: string): Promise<void> {
-    const result = await this.dataSource
-      .getRepository(PhotoEntity)
-      .delete({ id: photoId, albumId });
-    if (result.affected === 0) {
+    if (!(await this.photos.delete(albumId, photoId))) {
       throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
     }
   }
 
   private async find(albumId: string, photoId: string): Promise<PhotoEntity> {
-    const photo = await this.dataSource
-      .getRepository(PhotoEntity)
-      .findOneBy({ id: photoId, albumId });
+    const photo = await this.photos.find(albumId, photoId);
     if (photo === null) {
       throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
     }

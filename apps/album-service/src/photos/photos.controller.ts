@@ -50,6 +50,7 @@ function isFileTooLarge(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'FST_REQ_FILE_TOO_LARGE';
 }
 
+/** `/albums/:id/photos`: the album's `@Scopes` decide access to its photos. */
 @ApiTags('photos')
 @UmaResource(ALBUM, { param: 'id' })
 @Controller('albums/:id/photos')

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '@app/auth';
 import {
   ALBUM_RESOURCE_TYPE,
   albumIdOf,
   albumResourceName,
   isUuid,
-  notFoundProblem,
   validationProblem,
 } from '@app/common';
 import { ProtectionApiClient, type RegisteredResource } from '@app/keycloak';
@@ -39,14 +37,17 @@ function toAlbum(resource: RegisteredResource): AlbumResource | undefined {
 
 /**
  * Finds albums through their Keycloak resources, so that this service needs nothing from the
- * album service's database. Ownership is decided here: anyone but the owner is told the album does
- * not exist, exactly as for an unknown one.
+ * album service's database. It decides nothing about who may see an album: that is the
+ * AccessPolicy's.
  */
 @Injectable()
 export class AlbumDirectory {
   constructor(private readonly protection: ProtectionApiClient) {}
 
-  /** The album, or `undefined` when it does not exist (or is not registered yet). */
+  /**
+   * The album, or `undefined` when it does not exist (or is not registered yet); a malformed id is
+   * a `400` before any call to Keycloak.
+   */
   async find(albumId: string): Promise<AlbumResource | undefined> {
     if (!isUuid(albumId)) {
       throw validationProblem([{ field: 'albumId', message: 'albumId is not a valid album id' }]);
@@ -57,15 +58,6 @@ export class AlbumDirectory {
       type: ALBUM_RESOURCE_TYPE,
     });
     return resource === undefined ? undefined : toAlbum(resource);
-  }
-
-  /** The album when `caller` owns it; 404 otherwise. */
-  async requireOwned(albumId: string, caller: Principal): Promise<AlbumResource> {
-    const album = await this.find(albumId);
-    if (album === undefined || album.ownerId !== caller.subject) {
-      throw notFoundProblem(`No album ${albumId}`);
-    }
-    return album;
   }
 
   /** Albums by resource id; resources that are gone or not albums are left out. */

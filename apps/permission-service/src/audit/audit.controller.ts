@@ -7,8 +7,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@app/auth';
-import { DEFAULT_PAGE_SIZE, PageQueryDto, validationProblem } from '@app/common';
-import { AlbumDirectory } from '../albums/album-directory.ts';
+import { PageQueryDto, readPage } from '@app/common';
+import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AUDIT_ACTIONS, type AuditEventEntity } from './audit-event.entity.ts';
 import { AuditRepository } from './audit.repository.ts';
 
@@ -39,7 +39,7 @@ function toDto(event: AuditEventEntity): AuditEventDto {
 @Controller('albums/:albumId/audit')
 export class AuditController {
   constructor(
-    private readonly albums: AlbumDirectory,
+    private readonly access: AccessPolicy,
     private readonly audit: AuditRepository,
   ) {}
 
@@ -51,18 +51,15 @@ export class AuditController {
     @Param('albumId') albumId: string,
     @Query() query: PageQueryDto,
   ): Promise<AuditPageDto> {
-    const album = await this.albums.requireOwned(albumId, caller);
-    if (query.cursor !== undefined && !/^\d{1,18}$/.test(query.cursor)) {
-      throw validationProblem([
-        { field: 'cursor', message: 'cursor is not one this service handed out' },
-      ]);
-    }
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const events = await this.audit.forAlbum(album.albumId, limit + 1, query.cursor);
-    const items = events.slice(0, limit);
-    return {
-      items: items.map(toDto),
-      nextCursor: events.length > limit ? (items.at(-1)?.id ?? null) : null,
-    };
+    const album = await this.access.requireAccess(caller, Permission.AlbumAuditRead, { albumId });
+    const page = await readPage({
+      limit: query.limit,
+      cursor: query.cursor,
+      // The position is the last event's id (a bigint, kept as its digits).
+      parse: (value) => (typeof value === 'string' && /^\d{1,18}$/.test(value) ? value : undefined),
+      read: (afterId, count) => this.audit.forAlbum(album.albumId, count, afterId),
+      positionOf: (event) => event.id,
+    });
+    return { items: page.items.map(toDto), nextCursor: page.nextCursor };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ALBUM_SCOPES, OmittedOr, PageQueryDto } from '@app/common';
-import { IsAlbumScopeSet } from '../access/album-scope-set.validator.ts';
+import { IsAlbumScopeSet } from '../scopes/album-scope-set.validator.ts';
 
 export class CreatePermissionRequestDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })

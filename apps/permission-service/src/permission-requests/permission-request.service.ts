@@ -1,86 +1,45 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrants, type Principal, UmaTicketCache } from '@app/auth';
-import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
-import {
-  KeycloakError,
-  KeycloakUnavailableError,
-  ProtectionApiClient,
-  UmaGrantClient,
-} from '@app/keycloak';
-import {
-  type AccessEntry,
-  AccessDirectory,
-  effectiveScopes,
-  grantedScopes,
-  type NamedTicket,
-  type Party,
-  parseRequestId,
-  requestId,
-  scopeNames,
-} from '../access/access-directory.ts';
-import { withKeycloak } from '../access/keycloak-problems.ts';
-import { pageOf } from '../access/page.ts';
-import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
+import { CurrentGrantRepository, type Principal } from '@app/auth';
+import { pageOf } from '@app/common';
+import { ProtectionApiClient } from '@app/keycloak';
+import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
+import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
+import { recordRequestSeenFirst } from '../audit/audit-order.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
+import { GrantDirectory } from '../grants/grant-directory.ts';
+import {
+  askedFor,
+  emptyEntry,
+  type GrantEntry,
+  grantedScopes,
+  type Party,
+  scopeNames,
+} from '../grants/grant-entry.ts';
 import type {
   CreatePermissionRequestDto,
   PermissionRequestDto,
   PermissionRequestPageDto,
 } from './permission-request.dto.ts';
-
-/**
- * The resource and scopes a permission ticket names, read from its payload. A ticket is signed
- * with a realm HMAC key that only Keycloak holds, so what this returns is believed only after
- * Keycloak has accepted the ticket.
- */
-function unverifiedTicketPermission(
-  ticket: string,
-): { resourceId: string; scopes: string[] } | undefined {
-  try {
-    const payload = JSON.parse(
-      Buffer.from(ticket.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as { permissions?: { rsid?: unknown; scopes?: unknown }[] };
-    const [permission] = payload.permissions ?? [];
-    if (typeof permission?.rsid !== 'string' || !Array.isArray(permission.scopes)) {
-      return undefined;
-    }
-    return {
-      resourceId: permission.rsid,
-      scopes: permission.scopes.filter((scope): scope is string => typeof scope === 'string'),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-/** What the party holds in Keycloak or has asked for there. */
-function askedFor(entry: AccessEntry | undefined): Set<string> {
-  return new Set([
-    ...(entry === undefined ? [] : grantedScopes(entry)),
-    ...scopeNames(entry?.pending ?? []),
-  ]);
-}
-
-const invalidTicket = () =>
-  validationProblem([
-    { field: 'ticket', message: 'ticket is not a valid, unexpired permission ticket' },
-  ]);
+import { toPermissionRequestDto } from './permission-request.mapper.ts';
+import { answeredTickets, parseCreateRequest } from './permission-request.parser.ts';
+import { PermissionRequestSubmitter } from './permission-request.submitter.ts';
+import { invalidTicket, unverifiedTicketPermission } from './permission-ticket.ts';
 
 /**
  * Permission requests, as Keycloak's permission tickets: one ticket per (album, requester, scope),
- * pending until the owner approves it. Keycloak is the source of truth; this service checks who
- * may see and change which tickets, and keeps the audit trail.
+ * pending until the owner approves it. Keycloak is the source of truth; who may see and change
+ * which tickets is the AccessPolicy's to say, and this service keeps the audit trail.
  */
 @Injectable()
 export class PermissionRequestService {
   constructor(
+    private readonly access: AccessPolicy,
     private readonly protection: ProtectionApiClient,
-    private readonly umaGrant: UmaGrantClient,
-    private readonly challenges: UmaTicketCache,
+    private readonly submitter: PermissionRequestSubmitter,
     private readonly albums: AlbumDirectory,
-    private readonly access: AccessDirectory,
+    private readonly grantDirectory: GrantDirectory,
     private readonly audit: AuditRepository,
-    private readonly currentGrants: CurrentGrants,
+    private readonly currentGrants: CurrentGrantRepository,
   ) {}
 
   /** Asks the album's owner for access on the requester's behalf. */
@@ -89,41 +48,30 @@ export class PermissionRequestService {
     requesterToken: string,
     input: CreatePermissionRequestDto,
   ): Promise<PermissionRequestDto> {
-    return withKeycloak(async () => {
-      if (input.ticket !== undefined) {
-        if (input.albumId !== undefined || input.scopes !== undefined) {
-          throw validationProblem([
-            { field: 'ticket', message: 'send either ticket, or albumId with scopes' },
-          ]);
-        }
-        return this.requestByTicket(requester, requesterToken, input.ticket);
-      }
-      const { album, scopes } = await this.target(input);
-      if (album.ownerId === requester.subject) {
-        throw validationProblem([{ field: 'albumId', message: 'you own this album already' }]);
-      }
-      const known = await this.access.partyOf(requester);
-      const before = await this.access.entry(album.resourceId, known);
-      const missing = scopes.filter((scope) => !askedFor(before).has(scope));
-      const submitted =
-        missing.length > 0 && (await this.submit(album, known, missing, undefined, requesterToken));
-      const party = await this.partyAfterAsking(requester, known);
-      if (submitted) {
-        await this.audit.record({
-          albumId: album.albumId,
-          action: 'requested',
-          actor: requester,
-          subject: party,
-          scopes: missing,
-        });
-      }
-      return this.answer(album, party, scopes);
+    const asked = parseCreateRequest(input);
+    if (asked.kind === 'ticket') {
+      return this.requestByTicket(requester, requesterToken, asked.ticket);
+    }
+    const album = await this.access.requireAccess(requester, Permission.PermissionRequestCreate, {
+      albumId: asked.albumId,
     });
+    const known = await this.grantDirectory.partyOf(requester);
+    const before = await this.grantDirectory.entry(album.resourceId, known);
+    const missing = asked.scopes.filter((scope) => !askedFor(before).has(scope));
+    const submitted =
+      missing.length > 0 &&
+      (await this.submitter.submitScopes(album.resourceId, known, missing, requesterToken));
+    const party = await this.partyAfterAsking(requester, known);
+    if (submitted) {
+      await this.recordRequested(album, requester, party, missing);
+    }
+    return this.answer(album, party, asked.scopes);
   }
 
   /**
    * A request with the ticket of a UMA challenge. The ticket always goes to Keycloak first, which
-   * alone can verify it; a refused or made-up ticket is a 400 that says nothing about any album.
+   * alone can verify it, so the access check follows Keycloak's acceptance here; a refused or
+   * made-up ticket is a 400 that says nothing about any album.
    */
   private async requestByTicket(
     requester: Principal,
@@ -132,43 +80,19 @@ export class PermissionRequestService {
   ): Promise<PermissionRequestDto> {
     const claimed = unverifiedTicketPermission(ticket);
     if (claimed === undefined || claimed.scopes.length === 0) {
-      throw invalidTicket();
+      return invalidTicket();
     }
-    const known = await this.access.partyOf(requester);
-    const before = await this.access.entry(claimed.resourceId, known);
-    let outcome: 'granted' | 'pending';
-    try {
-      outcome = await this.umaGrant.submitRequest(ticket, requesterToken);
-    } catch (error) {
-      if (error instanceof KeycloakError) {
-        throw invalidTicket();
-      }
-      // A server error, as when a concurrent request of the same party recorded it first. The
-      // ticket counts as accepted only when Keycloak now holds what it names for this party.
-      const now = await this.access.entry(claimed.resourceId, known);
-      if (
-        !(error instanceof KeycloakUnavailableError && error.status !== undefined) ||
-        !claimed.scopes.every((scope) => askedFor(now).has(scope))
-      ) {
-        throw error;
-      }
-      outcome = 'pending';
-    }
+    const known = await this.grantDirectory.partyOf(requester);
+    const before = await this.grantDirectory.entry(claimed.resourceId, known);
+    const outcome = await this.submitter.submitTicket(ticket, claimed, known, requesterToken);
     // Keycloak accepted the ticket: what it names is true.
     const party = await this.partyAfterAsking(requester, known);
-    const album = (await this.albums.byResourceIds([claimed.resourceId])).get(claimed.resourceId);
-    if (album === undefined) {
-      throw invalidTicket();
-    }
+    const album = await this.access.requireAccess(requester, Permission.PermissionRequestCreate, {
+      acceptedTicketResourceId: claimed.resourceId,
+    });
     const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
     if (outcome === 'pending' && missing.length > 0) {
-      await this.audit.record({
-        albumId: album.albumId,
-        action: 'requested',
-        actor: requester,
-        subject: party,
-        scopes: missing,
-      });
+      await this.recordRequested(album, requester, party, missing);
     }
     return this.answer(album, party, claimed.scopes);
   }
@@ -178,7 +102,24 @@ export class PermissionRequestService {
    * so that the owner's answer can reach it; nothing is written for a request Keycloak refused.
    */
   private async partyAfterAsking(requester: Principal, known: Party): Promise<Party> {
-    return requester.partner && !known.partner ? this.access.partyOf(requester, 'write') : known;
+    return requester.partner && !known.partner
+      ? this.grantDirectory.partyOf(requester, 'write')
+      : known;
+  }
+
+  private async recordRequested(
+    album: AlbumResource,
+    requester: Principal,
+    party: Party,
+    scopes: readonly string[],
+  ): Promise<void> {
+    await this.audit.record({
+      albumId: album.albumId,
+      action: 'requested',
+      actor: requester,
+      subject: party,
+      scopes,
+    });
   }
 
   /** The request as it stands after asking. */
@@ -187,49 +128,12 @@ export class PermissionRequestService {
     party: Party,
     scopes: readonly string[],
   ): Promise<PermissionRequestDto> {
-    const after = await this.access.entry(album.resourceId, party);
+    const after = await this.grantDirectory.entry(album.resourceId, party);
     return this.toDto(
-      after ?? {
-        // Keycloak granted access without recording a request (a policy allows it).
-        resourceId: album.resourceId,
-        ownerId: album.ownerId,
-        requester: party,
-        pending: [],
-        granted: [],
-        sharedScopes: [...scopes],
-        current: [],
-      },
+      // Without an entry, Keycloak granted access without recording a request (a policy allows it).
+      after ?? emptyEntry(album, party, scopes),
       album,
     );
-  }
-
-  /**
-   * Submits the request at Keycloak; `false` when a concurrent request of the same party recorded
-   * it first. Keycloak then fails the second insert of the same pending ticket with a server error,
-   * so a server error after which the scopes are pending counts as done.
-   */
-  private async submit(
-    album: AlbumResource,
-    party: Party,
-    missing: readonly string[],
-    ticket: string | undefined,
-    requesterToken: string,
-  ): Promise<boolean> {
-    try {
-      await this.umaGrant.submitRequest(
-        ticket ?? (await this.challenges.ticketFor(album.resourceId, missing)),
-        requesterToken,
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof KeycloakUnavailableError && error.status !== undefined) {
-        const now = await this.access.entry(album.resourceId, party);
-        if (missing.every((scope) => askedFor(now).has(scope))) {
-          return false;
-        }
-      }
-      throw error;
-    }
   }
 
   /** Requests on the caller's albums, one entry per (album, requester). */
@@ -239,12 +143,11 @@ export class PermissionRequestService {
     limit: number,
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {
-    return withKeycloak(async () => {
-      const entries = (await this.access.entries({ owner: owner.subject })).filter((entry) =>
-        status === 'pending' ? entry.pending.length > 0 : entry.granted.length > 0,
-      );
-      return this.page(entries, limit, cursor);
-    });
+    const mine = await this.access.requireAccess(owner, Permission.IncomingRequestsRead, {});
+    const entries = (await this.grantDirectory.entries(mine)).filter((entry) =>
+      status === 'pending' ? entry.pending.length > 0 : entry.granted.length > 0,
+    );
+    return this.page(entries, limit, cursor);
   }
 
   /** The caller's own requests and their state. */
@@ -253,10 +156,8 @@ export class PermissionRequestService {
     limit: number,
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {
-    return withKeycloak(async () => {
-      const party = await this.access.partyOf(requester);
-      return this.page(await this.access.entries({ requester: party.id }), limit, cursor);
-    });
+    const mine = await this.access.requireAccess(requester, Permission.OutgoingRequestsRead, {});
+    return this.page(await this.grantDirectory.entries(mine), limit, cursor);
   }
 
   /** The owner approves all, or some, of the pending scopes. */
@@ -265,204 +166,108 @@ export class PermissionRequestService {
     id: string,
     scopes: readonly string[] | undefined,
   ): Promise<PermissionRequestDto> {
-    return withKeycloak(async () => {
-      const { entry, album } = await this.ownedRequest(owner, id);
-      const chosen = this.pendingTickets(entry, scopes);
-      await this.recordRequestSeenFirst(album, entry);
-      await this.currentGrants.exclusive(
-        album.resourceId,
-        entry.requester.subject,
-        async (current) => {
-          if (entry.requester.partner) {
-            // The partner's share is one permission with its full set: what it holds already (its
-            // share included) and what is approved now.
-            const held = await this.access.entry(album.resourceId, entry.requester);
-            await this.access.setPartnerShare(album.resourceId, entry.requester, [
-              ...new Set([
-                ...(held === undefined ? [] : grantedScopes(held)),
-                ...scopeNames(chosen),
-              ]),
-            ]);
-            for (const ticket of chosen) {
-              await this.protection.deleteTicket(ticket.id);
-            }
-          } else {
-            for (const ticket of chosen) {
-              await this.protection.approveTicket(ticket.id);
-            }
+    const { entry, album, chosen } = await this.beginAnswer(owner, id, scopes);
+    await this.currentGrants.exclusive(
+      album.resourceId,
+      entry.requester.subject,
+      async (current) => {
+        if (entry.requester.partner) {
+          // The partner's share is one permission with its full set: what it holds already (its
+          // share included) and what is approved now.
+          const held = await this.grantDirectory.entry(album.resourceId, entry.requester);
+          await this.grantDirectory.setPartnerShare(album.resourceId, entry.requester, [
+            ...new Set([...(held === undefined ? [] : grantedScopes(held)), ...scopeNames(chosen)]),
+          ]);
+          for (const ticket of chosen) {
+            await this.protection.deleteTicket(ticket.id);
           }
-          await current.widen(scopeNames(chosen));
-        },
-      );
-      await this.audit.record({
-        albumId: album.albumId,
-        action: 'approved',
-        actor: owner,
-        subject: entry.requester,
-        scopes: scopeNames(chosen),
-      });
-      return this.toDto(
-        (await this.access.entry(album.resourceId, entry.requester)) ?? entry,
-        album,
-      );
+        } else {
+          for (const ticket of chosen) {
+            await this.protection.approveTicket(ticket.id);
+          }
+        }
+        await current.widen(scopeNames(chosen));
+      },
+    );
+    await this.audit.record({
+      albumId: album.albumId,
+      action: 'approved',
+      actor: owner,
+      subject: entry.requester,
+      scopes: scopeNames(chosen),
     });
+    return this.toDto(
+      (await this.grantDirectory.entry(album.resourceId, entry.requester)) ?? entry,
+      album,
+    );
   }
 
   /** The owner denies all pending scopes of a request. */
   async deny(owner: Principal, id: string): Promise<void> {
-    await withKeycloak(async () => {
-      const { entry, album } = await this.ownedRequest(owner, id);
-      const pending = this.pendingTickets(entry, undefined);
-      await this.recordRequestSeenFirst(album, entry);
-      for (const ticket of pending) {
-        await this.protection.deleteTicket(ticket.id);
-      }
-      await this.audit.record({
-        albumId: album.albumId,
-        action: 'denied',
-        actor: owner,
-        subject: entry.requester,
-        scopes: scopeNames(pending),
-      });
-    });
-  }
-
-  /** The requester withdraws what is still pending. */
-  async withdraw(requester: Principal, id: string): Promise<void> {
-    await withKeycloak(async () => {
-      const parsed = parseRequestId(id);
-      const party = await this.access.partyOf(requester);
-      if (parsed === undefined || parsed.requesterId !== party.id) {
-        throw notFoundProblem(`No permission request ${id}`);
-      }
-      const [entry] = await this.access.entries({
-        resourceId: parsed.resourceId,
-        requester: party.id,
-        granted: false,
-      });
-      if (entry === undefined || entry.pending.length === 0) {
-        throw notFoundProblem(`No pending permission request ${id}`);
-      }
-      for (const ticket of entry.pending) {
-        await this.protection.deleteTicket(ticket.id);
-      }
-      const album = (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
-      if (album !== undefined) {
-        await this.audit.record({
-          albumId: album.albumId,
-          action: 'withdrawn',
-          actor: requester,
-          subject: party,
-          scopes: scopeNames(entry.pending),
-        });
-      }
+    const { entry, album, chosen: pending } = await this.beginAnswer(owner, id, undefined);
+    for (const ticket of pending) {
+      await this.protection.deleteTicket(ticket.id);
+    }
+    await this.audit.record({
+      albumId: album.albumId,
+      action: 'denied',
+      actor: owner,
+      subject: entry.requester,
+      scopes: scopeNames(pending),
     });
   }
 
   /**
-   * A requester may ask at Keycloak directly (the ticket exchange of a UMA challenge) rather than
-   * through this service. The audit then learns of the request when the owner answers it, and
-   * records it first, so that the trail reads request, then answer.
+   * What an owner's answer starts with: the request (the policy decides who may answer it), the
+   * pending tickets answered (all, or those of `scopes`), and the request in the audit before the
+   * answer when the requester asked at Keycloak directly.
    */
-  private async recordRequestSeenFirst(album: AlbumResource, entry: AccessEntry): Promise<void> {
-    const latest = await this.audit.latest(album.albumId, entry.requester.id);
-    if (latest?.action === 'requested') {
-      return;
-    }
-    await this.audit.record({
-      albumId: album.albumId,
-      action: 'requested',
-      actor: { subject: entry.requester.subject, username: entry.requester.username },
-      subject: entry.requester,
-      scopes: scopeNames(entry.pending),
-    });
+  private async beginAnswer(owner: Principal, id: string, scopes: readonly string[] | undefined) {
+    const { entry, album } = await this.access.requireAccess(
+      owner,
+      Permission.PermissionRequestAnswer,
+      { requestId: id },
+    );
+    const chosen = answeredTickets(entry.pending, scopes);
+    await recordRequestSeenFirst(
+      this.audit,
+      album.albumId,
+      entry.requester,
+      scopeNames(entry.pending),
+    );
+    return { entry, album, chosen };
   }
 
-  private async toDto(entry: AccessEntry, album: AlbumResource): Promise<PermissionRequestDto> {
-    const pendingScopes = scopeNames(entry.pending);
-    return {
-      id: requestId(entry),
-      albumId: album.albumId,
-      albumName: album.name,
-      requester: {
-        id: entry.requester.id,
-        username: entry.requester.username,
-        partner: entry.requester.partner,
-      },
-      ownerUsername: (await this.access.username(album.ownerId)) ?? null,
-      status: pendingScopes.length > 0 ? 'pending' : 'granted',
-      pendingScopes,
-      grantedScopes: effectiveScopes(entry),
-    };
-  }
-
-  private async target(
-    input: CreatePermissionRequestDto,
-  ): Promise<{ album: AlbumResource; scopes: string[] }> {
-    if (input.albumId === undefined || input.scopes === undefined) {
-      throw validationProblem([
-        ...(input.albumId === undefined
-          ? [{ field: 'albumId', message: 'albumId is required (or send ticket)' }]
-          : []),
-        ...(input.scopes === undefined
-          ? [{ field: 'scopes', message: 'scopes is required (or send ticket)' }]
-          : []),
-      ]);
+  /** The requester withdraws what is still pending. */
+  async withdraw(caller: Principal, id: string): Promise<void> {
+    const { entry, requester } = await this.access.requireAccess(
+      caller,
+      Permission.PermissionRequestWithdraw,
+      { requestId: id },
+    );
+    for (const ticket of entry.pending) {
+      await this.protection.deleteTicket(ticket.id);
     }
-    const album = await this.albums.find(input.albumId);
-    if (album === undefined) {
-      throw notFoundProblem(`No album ${input.albumId}`);
-    }
-    return { album, scopes: input.scopes };
-  }
-
-  /** The request when the caller owns its album; 404 otherwise, as for one that does not exist. */
-  private async ownedRequest(
-    owner: Principal,
-    id: string,
-  ): Promise<{ entry: AccessEntry; album: AlbumResource }> {
-    const parsed = parseRequestId(id);
-    const [entry] =
-      parsed === undefined
-        ? []
-        : await this.access.entries({
-            resourceId: parsed.resourceId,
-            owner: owner.subject,
-            requester: parsed.requesterId,
-          });
-    const album =
-      entry === undefined
-        ? undefined
-        : (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
-    if (entry === undefined || album === undefined || album.ownerId !== owner.subject) {
-      throw notFoundProblem(`No permission request ${id}`);
-    }
-    return { entry, album };
-  }
-
-  private pendingTickets(entry: AccessEntry, scopes: readonly string[] | undefined): NamedTicket[] {
-    if (entry.pending.length === 0) {
-      throw new ProblemException({
-        status: 409,
-        code: 'nothing-pending',
-        detail: 'The request has no pending scopes.',
+    // The album may be gone meanwhile: the tickets are withdrawn all the same, unaudited.
+    const album = (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
+    if (album !== undefined) {
+      await this.audit.record({
+        albumId: album.albumId,
+        action: 'withdrawn',
+        actor: caller,
+        subject: requester,
+        scopes: scopeNames(entry.pending),
       });
     }
-    if (scopes === undefined) {
-      return [...entry.pending];
-    }
-    const pendingScopes = new Set(scopeNames(entry.pending));
-    const notPending = scopes.filter((scope) => !pendingScopes.has(scope));
-    if (notPending.length > 0) {
-      throw validationProblem([
-        { field: 'scopes', message: `not requested and pending: ${notPending.join(', ')}` },
-      ]);
-    }
-    return entry.pending.filter((ticket) => scopes.includes(ticket.scopeName));
   }
 
+  private async toDto(entry: GrantEntry, album: AlbumResource): Promise<PermissionRequestDto> {
+    return toPermissionRequestDto(entry, album, await this.grantDirectory.username(album.ownerId));
+  }
+
+  /** One page of entries whose albums still exist, in the directory's stable order. */
   private async page(
-    entries: AccessEntry[],
+    entries: GrantEntry[],
     limit: number,
     cursor: string | undefined,
   ): Promise<PermissionRequestPageDto> {

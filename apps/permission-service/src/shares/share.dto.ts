@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ALBUM_SCOPES } from '@app/common';
-import { IsAlbumScopeSet } from '../access/album-scope-set.validator.ts';
+import { IsAlbumScopeSet } from '../scopes/album-scope-set.validator.ts';
 
 export class PutShareDto {
   @ApiProperty({

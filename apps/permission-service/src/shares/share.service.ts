@@ -1,25 +1,25 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrants, type GrantWriter, type Principal } from '@app/auth';
+import { CurrentGrantRepository, type GrantWriter, type Principal } from '@app/auth';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError, ProtectionApiClient } from '@app/keycloak';
+import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
+import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
+import { GrantDirectory, type LookupMode } from '../grants/grant-directory.ts';
 import {
-  type AccessEntry,
-  AccessDirectory,
   effectiveScopes,
+  emptyEntry,
+  type GrantEntry,
   grantedScopes,
-  type LookupMode,
   type NamedTicket,
   type Party,
   scopeNames,
-} from '../access/access-directory.ts';
-import { withKeycloak } from '../access/keycloak-problems.ts';
-import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
+} from '../grants/grant-entry.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import type { ShareDto, SharedAlbumDto } from './share.dto.ts';
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
 
-function toShare(entry: AccessEntry): ShareDto {
+function toShare(entry: GrantEntry): ShareDto {
   return {
     userId: entry.requester.subject,
     username: entry.requester.username,
@@ -56,21 +56,20 @@ function revocationIncomplete(error: unknown): ProblemException {
 @Injectable()
 export class ShareService {
   constructor(
+    private readonly access: AccessPolicy,
     private readonly protection: ProtectionApiClient,
     private readonly albums: AlbumDirectory,
-    private readonly access: AccessDirectory,
-    private readonly grants: CurrentGrants,
+    private readonly grantDirectory: GrantDirectory,
+    private readonly grants: CurrentGrantRepository,
     private readonly audit: AuditRepository,
   ) {}
 
   async list(owner: Principal, albumId: string): Promise<ShareDto[]> {
-    return withKeycloak(async () => {
-      const album = await this.albums.requireOwned(albumId, owner);
-      return (await this.access.entriesOfResource(album.resourceId))
-        .filter((entry) => effectiveScopes(entry).length > 0)
-        .map(toShare)
-        .sort((a, b) => a.username.localeCompare(b.username));
-    });
+    const album = await this.access.requireAccess(owner, Permission.AlbumSharesRead, { albumId });
+    return (await this.grantDirectory.entriesOfResource(album.resourceId))
+      .filter((entry) => effectiveScopes(entry).length > 0)
+      .map(toShare)
+      .sort((a, b) => a.username.localeCompare(b.username));
   }
 
   /** Makes `username` hold exactly `scopes` on the album. */
@@ -80,176 +79,156 @@ export class ShareService {
     username: string,
     scopes: readonly string[],
   ): Promise<ShareDto> {
-    return withKeycloak(async () => {
-      const album = await this.albums.requireOwned(albumId, owner);
-      const party = await this.party(owner, username, 'write');
-      if (party === undefined) {
-        throw noSuchUser();
-      }
-      const unknown = scopes.filter((scope) => !album.scopes.includes(scope));
-      if (unknown.length > 0) {
-        throw validationProblem([
-          { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
-        ]);
-      }
-      const { held, dropped, changed } = await this.grants.exclusive(
-        album.resourceId,
-        party.subject,
-        async (current) => {
-          const before = await this.access.entry(album.resourceId, party);
-          const keycloakHeld = before === undefined ? [] : grantedScopes(before);
-          const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
-          const droppedScopes = [
-            ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
-          ].filter((scope) => !scopes.includes(scope));
-          const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-          if (droppedScopes.length > 0) {
-            await this.revoke(current, scopes, () =>
-              this.withdrawGrants(
-                album,
-                party,
-                before,
-                (scope) => droppedScopes.includes(scope),
-                scopes,
-              ),
-            );
-          }
-          if (added.length > 0) {
-            await this.grant(album, party, before, scopes);
-          }
-          // Keycloak holds every scope of the set now; the record follows (this also confirms a
-          // grant made in Keycloak directly, which the record did not have).
-          await current.widen(scopes);
-          return {
-            held: effectiveBefore,
-            dropped: droppedScopes,
-            changed:
-              droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
-          };
-        },
-      );
-      if (changed) {
-        await this.audit.record({
-          albumId: album.albumId,
-          action: 'shared',
-          actor: owner,
-          subject: party,
-          scopes,
-        });
-      }
-      const revoked = dropped.filter((scope) => held.includes(scope));
-      if (revoked.length > 0) {
-        await this.audit.record({
-          albumId: album.albumId,
-          action: 'revoked',
-          actor: owner,
-          subject: party,
-          scopes: revoked,
-        });
-      }
-      const after = await this.access.entry(album.resourceId, party);
-      return toShare(
-        after ?? {
-          resourceId: album.resourceId,
-          ownerId: album.ownerId,
-          requester: party,
-          pending: [],
-          granted: [],
-          sharedScopes: [],
-          current: [],
-        },
-      );
-    });
-  }
-
-  /** Takes away everything `username` holds or asked for on the album. */
-  async remove(owner: Principal, albumId: string, username: string): Promise<void> {
-    await withKeycloak(async () => {
-      const album = await this.albums.requireOwned(albumId, owner);
-      const party = await this.party(owner, username, 'read');
-      if (party === undefined) {
-        throw holdsNothing();
-      }
-      const scopes = await this.grants.exclusive(
-        album.resourceId,
-        party.subject,
-        async (current) => {
-          const entry = await this.access.entry(album.resourceId, party);
-          if (
-            entry === undefined &&
-            (await this.grants.held(album.resourceId, party.subject)).length === 0
-          ) {
-            return undefined;
-          }
-          await this.revoke(current, [], () =>
-            this.withdrawGrants(album, party, entry, () => true, []),
+    const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
+    const party = await this.party(owner, username, 'write');
+    if (party === undefined) {
+      throw noSuchUser();
+    }
+    const unknown = scopes.filter((scope) => !album.scopes.includes(scope));
+    if (unknown.length > 0) {
+      throw validationProblem([
+        { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
+      ]);
+    }
+    const { held, dropped, changed } = await this.grants.exclusive(
+      album.resourceId,
+      party.subject,
+      async (current) => {
+        const before = await this.grantDirectory.entry(album.resourceId, party);
+        const keycloakHeld = before === undefined ? [] : grantedScopes(before);
+        const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
+        const droppedScopes = [
+          ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
+        ].filter((scope) => !scopes.includes(scope));
+        const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+        if (droppedScopes.length > 0) {
+          await this.revoke(current, scopes, () =>
+            this.withdrawGrants(
+              album,
+              party,
+              before,
+              (scope) => droppedScopes.includes(scope),
+              scopes,
+            ),
           );
-          return [
-            ...new Set([
-              ...(entry === undefined ? [] : grantedScopes(entry)),
-              ...scopeNames(entry?.pending ?? []),
-              ...(entry?.current ?? []),
-            ]),
-          ].sort();
-        },
-      );
-      if (scopes === undefined) {
-        throw holdsNothing();
-      }
+        }
+        if (added.length > 0) {
+          await this.grant(album, party, before, scopes);
+        }
+        // Keycloak holds every scope of the set now; the record follows (this also confirms a
+        // grant made in Keycloak directly, which the record did not have).
+        await current.widen(scopes);
+        return {
+          held: effectiveBefore,
+          dropped: droppedScopes,
+          changed:
+            droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
+        };
+      },
+    );
+    if (changed) {
+      await this.audit.record({
+        albumId: album.albumId,
+        action: 'shared',
+        actor: owner,
+        subject: party,
+        scopes,
+      });
+    }
+    const revoked = dropped.filter((scope) => held.includes(scope));
+    if (revoked.length > 0) {
       await this.audit.record({
         albumId: album.albumId,
         action: 'revoked',
         actor: owner,
         subject: party,
-        scopes,
+        scopes: revoked,
       });
+    }
+    const after = await this.grantDirectory.entry(album.resourceId, party);
+    return toShare(after ?? emptyEntry(album, party));
+  }
+
+  /** Takes away everything `username` holds or asked for on the album. */
+  async remove(owner: Principal, albumId: string, username: string): Promise<void> {
+    const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
+    const party = await this.party(owner, username, 'read');
+    if (party === undefined) {
+      throw holdsNothing();
+    }
+    const scopes = await this.grants.exclusive(album.resourceId, party.subject, async (current) => {
+      const entry = await this.grantDirectory.entry(album.resourceId, party);
+      if (
+        entry === undefined &&
+        (await this.grants.held(album.resourceId, party.subject)).length === 0
+      ) {
+        return undefined;
+      }
+      await this.revoke(current, [], () =>
+        this.withdrawGrants(album, party, entry, () => true, []),
+      );
+      return [
+        ...new Set([
+          ...(entry === undefined ? [] : grantedScopes(entry)),
+          ...scopeNames(entry?.pending ?? []),
+          ...(entry?.current ?? []),
+        ]),
+      ].sort();
+    });
+    if (scopes === undefined) {
+      throw holdsNothing();
+    }
+    await this.audit.record({
+      albumId: album.albumId,
+      action: 'revoked',
+      actor: owner,
+      subject: party,
+      scopes,
     });
   }
 
   /** Albums shared with the caller, with the scopes held. */
   async sharedWith(caller: Principal): Promise<SharedAlbumDto[]> {
-    return withKeycloak(async () => {
-      const party = await this.access.partyOf(caller);
-      const held = new Map<string, Set<string>>();
-      const hold = (resourceId: string, scopes: readonly string[]) => {
-        const set = held.get(resourceId) ?? new Set<string>();
-        scopes.forEach((scope) => set.add(scope));
-        held.set(resourceId, set);
-      };
-      for (const entry of await this.access.entries({ requester: party.id, granted: true })) {
-        hold(entry.resourceId, scopeNames(entry.granted));
-      }
-      for (const share of await this.access.partnerShares(party)) {
-        hold(share.resourceId, share.scopes);
-      }
-      // Only what the party can use: granted in Keycloak and in the record RPTs are held to.
-      const current = await this.grants.ofSubject(party.subject);
-      for (const [resourceId, scopes] of held) {
-        const usable = current.get(resourceId) ?? [];
-        for (const scope of scopes) {
-          if (!usable.includes(scope)) {
-            scopes.delete(scope);
-          }
-        }
-        if (scopes.size === 0) {
-          held.delete(resourceId);
+    const party = await this.access.requireAccess(caller, Permission.SharedWithMeRead, {});
+    const held = new Map<string, Set<string>>();
+    const hold = (resourceId: string, scopes: readonly string[]) => {
+      const set = held.get(resourceId) ?? new Set<string>();
+      scopes.forEach((scope) => set.add(scope));
+      held.set(resourceId, set);
+    };
+    for (const entry of await this.grantDirectory.entries({ requester: party.id, granted: true })) {
+      hold(entry.resourceId, scopeNames(entry.granted));
+    }
+    for (const share of await this.grantDirectory.partnerShares(party)) {
+      hold(share.resourceId, share.scopes);
+    }
+    // Only what the party can use: granted in Keycloak and in the record RPTs are held to.
+    const current = await this.grants.ofSubject(party.subject);
+    for (const [resourceId, scopes] of held) {
+      const usable = current.get(resourceId) ?? [];
+      for (const scope of scopes) {
+        if (!usable.includes(scope)) {
+          scopes.delete(scope);
         }
       }
-      const albums = await this.albums.byResourceIds(held.keys());
-      const shared: SharedAlbumDto[] = [];
-      for (const [resourceId, scopes] of held) {
-        const album = albums.get(resourceId);
-        if (album !== undefined) {
-          shared.push({
-            albumId: album.albumId,
-            albumName: album.name,
-            ownerUsername: (await this.access.username(album.ownerId)) ?? '',
-            scopes: [...scopes].sort(),
-          });
-        }
+      if (scopes.size === 0) {
+        held.delete(resourceId);
       }
-      return shared;
-    });
+    }
+    const albums = await this.albums.byResourceIds(held.keys());
+    const shared: SharedAlbumDto[] = [];
+    for (const [resourceId, scopes] of held) {
+      const album = albums.get(resourceId);
+      if (album !== undefined) {
+        shared.push({
+          albumId: album.albumId,
+          albumName: album.name,
+          ownerUsername: (await this.grantDirectory.username(album.ownerId)) ?? '',
+          scopes: [...scopes].sort(),
+        });
+      }
+    }
+    return shared;
   }
 
   /**
@@ -277,7 +256,7 @@ export class ShareService {
   private async withdrawGrants(
     album: AlbumResource,
     party: Party,
-    entry: AccessEntry | undefined,
+    entry: GrantEntry | undefined,
     matches: (scope: string) => boolean,
     keep: readonly string[],
   ): Promise<void> {
@@ -286,20 +265,20 @@ export class ShareService {
       await this.protection.deleteTicket(ticket.id);
     }
     if (party.partner && (entry?.sharedScopes.length ?? 0) > 0) {
-      await this.access.setPartnerShare(album.resourceId, party, keep);
+      await this.grantDirectory.setPartnerShare(album.resourceId, party, keep);
     }
   }
 
   private async grant(
     album: AlbumResource,
     party: Party,
-    before: AccessEntry | undefined,
+    before: GrantEntry | undefined,
     scopes: readonly string[],
   ): Promise<void> {
     const answered = (before?.pending ?? []).filter((ticket) => scopes.includes(ticket.scopeName));
     if (party.partner) {
       // A partner's share is one permission with the full set; its requests are answered by it.
-      await this.access.setPartnerShare(album.resourceId, party, scopes);
+      await this.grantDirectory.setPartnerShare(album.resourceId, party, scopes);
       for (const ticket of answered) {
         await this.protection.deleteTicket(ticket.id);
       }
@@ -343,6 +322,6 @@ export class ShareService {
     if (!USERNAME.test(username)) {
       return undefined;
     }
-    return this.access.partyByUsername(username, mode);
+    return this.grantDirectory.partyByUsername(username, mode);
   }
 }

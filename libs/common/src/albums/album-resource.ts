@@ -1,3 +1,5 @@
+import { isUuid } from '../validation/uuid.ts';
+
 /**
  * How an album appears in Keycloak, shared by the service that registers albums and the one that
  * manages access to them.
@@ -6,11 +8,6 @@ export const ALBUM_RESOURCE_TYPE = 'urn:photoz:album';
 
 /** The scopes an album's Keycloak resource offers. */
 export const ALBUM_SCOPES = ['album:view', 'album:edit', 'album:delete'] as const;
-export type AlbumScope = (typeof ALBUM_SCOPES)[number];
-
-export function isAlbumScope(value: unknown): value is AlbumScope {
-  return typeof value === 'string' && (ALBUM_SCOPES as readonly string[]).includes(value);
-}
 
 const RESOURCE_NAME_PREFIX = 'album-';
 
@@ -25,10 +22,4 @@ export function albumIdOf(resourceName: string): string | undefined {
     ? resourceName.slice(RESOURCE_NAME_PREFIX.length)
     : '';
   return isUuid(id) ? id : undefined;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

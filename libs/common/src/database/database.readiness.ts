@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ReadinessCheck } from '../health/readiness.ts';
 
+/** Readiness: the database answers a query. */
 @Injectable()
 export class DatabaseReadiness implements ReadinessCheck {
   readonly name = 'database';

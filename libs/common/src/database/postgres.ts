@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 
+/** Which database and schema a service uses, and how. */
 export interface PostgresTarget {
   readonly url: string;
   /** The service's own schema; its tables and its migrations table live there. */
@@ -35,6 +36,7 @@ export function postgresOptions(
   };
 }
 
+/** The database name in a PostgreSQL URL; throws when it names none. */
 export function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
   if (name === '') {

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The albums, photos and photo_contents tables. */
 export class CreateAlbumsAndPhotos1763800000001 implements MigrationInterface {
   name = 'CreateAlbumsAndPhotos1763800000001';
 

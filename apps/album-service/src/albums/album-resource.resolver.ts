@@ -1,27 +1,9 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { type ProtectedResource, type UmaResourceResolver, UmaResourceResolvers } from '@app/auth';
-import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@app/common';
-import { UmaResourceRegistry, type UmaResourceType } from '@app/uma-resources';
-import type { DataSource } from 'typeorm';
-import { ALBUM, AlbumEntity } from './album.entity.ts';
+import { isUuid } from '@app/common';
+import { UmaOutboxWriter } from '@app/uma-resources';
+import { ALBUM } from './album.entity.ts';
 import { type AlbumRecord, AlbumRepository } from './album.repository.ts';
-
-/** Each album is a Keycloak resource of type `urn:photoz:album` owned by the album's owner. */
-export const albumResourceType: UmaResourceType<AlbumEntity> = {
-  entityType: ALBUM,
-  resourceType: ALBUM_RESOURCE_TYPE,
-  scopes: ALBUM_SCOPES,
-  id: (album) => album.id,
-  describe: (album) => ({
-    name: albumResourceName(album.id),
-    displayName: album.name,
-    ownerId: album.ownerId,
-    uris: [`/albums/${album.id}`],
-  }),
-  loadAll: (dataSource: DataSource) => dataSource.getRepository(AlbumEntity).find(),
-  // A plain read, no row lock: repairs call it under the entity's outbox lock.
-  load: (manager, id) => manager.findOneBy(AlbumEntity, { id }),
-};
 
 /** Tells the UMA guard who owns an album and which Keycloak resource it is. */
 @Injectable()
@@ -29,7 +11,7 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
   constructor(
     private readonly albums: AlbumRepository,
     private readonly resolvers: UmaResourceResolvers,
-    private readonly registry: UmaResourceRegistry,
+    private readonly outbox: UmaOutboxWriter,
   ) {}
 
   onModuleInit(): void {
@@ -53,6 +35,6 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
   }
 
   resourceMissing(id: string): Promise<void> {
-    return this.registry.requestRepair(ALBUM, id);
+    return this.outbox.requestRepair(ALBUM, id);
   }
 }

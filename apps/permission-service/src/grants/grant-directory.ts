@@ -1,81 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrants, type Principal } from '@app/auth';
-import { isUuid, ProblemException } from '@app/common';
+import { CurrentGrantRepository, type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
+import { ProblemException } from '@app/common';
 import {
   AuthorizationAdminClient,
   type PermissionTicket,
   ProtectionApiClient,
   type TicketQuery,
 } from '@app/keycloak';
+import type { GrantEntry, NamedTicket, Party } from './grant-entry.ts';
 
-const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+/** How a partner known to Keycloak only by its client's internal id is named. */
 const UNKNOWN_CLIENT_PREFIX = 'client:';
-
-/** Someone who asks for or holds access: a person, or a partner application. */
-export interface Party {
-  /** How Keycloak's tickets name it: a user id, or a partner client's internal id. */
-  readonly id: string;
-  readonly username: string;
-  readonly partner: boolean;
-  /** The `sub` of its tokens (for a partner, its service-account user). */
-  readonly subject: string;
-}
-
-export interface NamedTicket extends PermissionTicket {
-  readonly scopeName: string;
-}
-
-/** Everything one party asked for or holds on one resource. */
-export interface AccessEntry {
-  readonly resourceId: string;
-  readonly ownerId: string;
-  readonly requester: Party;
-  readonly pending: readonly NamedTicket[];
-  readonly granted: readonly NamedTicket[];
-  /** Scopes a partner holds through the owner's direct share. */
-  readonly sharedScopes: readonly string[];
-  /** What the party holds now by this service's record (`CurrentGrants`), which RPTs are held to. */
-  readonly current: readonly string[];
-}
 
 /** Whether a lookup may create Keycloak objects it needs (a partner's policy): only for changes. */
 export type LookupMode = 'read' | 'write';
-
-export function scopeNames(tickets: readonly NamedTicket[]): string[] {
-  return [...new Set(tickets.map((ticket) => ticket.scopeName))].sort();
-}
-
-/** What Keycloak grants the party: its granted tickets and, for a partner, its share. */
-export function grantedScopes(entry: AccessEntry): string[] {
-  return [...new Set([...scopeNames(entry.granted), ...entry.sharedScopes])].sort();
-}
-
-/**
- * What the party can use: granted in Keycloak and in this service's record. A grant made in
- * Keycloak directly (admin or Account Console) is not in the record, and RPTs carrying it are
- * refused until the owner confirms it here (a share).
- */
-export function effectiveScopes(entry: AccessEntry): string[] {
-  return grantedScopes(entry).filter((scope) => entry.current.includes(scope));
-}
-
-/** The id of a permission request: the resource and the party it is about. */
-export function requestId(entry: { resourceId: string; requester: { id: string } }): string {
-  return `${entry.resourceId}.${entry.requester.id}`;
-}
-
-export function parseRequestId(
-  id: string,
-): { resourceId: string; requesterId: string } | undefined {
-  const [resourceId, requesterId, ...rest] = id.split('.');
-  return resourceId !== undefined &&
-    requesterId !== undefined &&
-    rest.length === 0 &&
-    isUuid(resourceId) &&
-    isUuid(requesterId)
-    ? { resourceId, requesterId }
-    : undefined;
-}
 
 /**
  * Who asked for and holds what, from Keycloak's permission tickets and the partner share
@@ -83,11 +21,11 @@ export function parseRequestId(
  * by its client's internal id; its share permission tells which client that is.
  */
 @Injectable()
-export class AccessDirectory {
+export class GrantDirectory {
   constructor(
     private readonly protection: ProtectionApiClient,
     private readonly admin: AuthorizationAdminClient,
-    private readonly grants: CurrentGrants,
+    private readonly grants: CurrentGrantRepository,
   ) {}
 
   /** The caller as Keycloak's tickets know it. */
@@ -144,17 +82,18 @@ export class AccessDirectory {
     return { id, username, partner: true, subject: account?.id ?? id };
   }
 
+  /** A user's username; `undefined` for an id Keycloak does not know. */
   async username(userId: string): Promise<string | undefined> {
     return (await this.admin.userById(userId))?.username;
   }
 
   /** Entries of the tickets matching `query`, one per (resource, requester), in a stable order. */
-  async entries(query: TicketQuery): Promise<AccessEntry[]> {
+  async entries(query: TicketQuery): Promise<GrantEntry[]> {
     return this.group(await this.protection.findTickets(query), []);
   }
 
   /** Every party's access to one resource, tickets and partner shares together. */
-  async entriesOfResource(resourceId: string): Promise<AccessEntry[]> {
+  async entriesOfResource(resourceId: string): Promise<GrantEntry[]> {
     const [tickets, permissions] = await Promise.all([
       this.protection.findTickets({ resourceId }),
       this.admin.partnerPermissions(resourceId),
@@ -174,7 +113,7 @@ export class AccessDirectory {
   }
 
   /** One party's access to one resource. */
-  async entry(resourceId: string, party: Party): Promise<AccessEntry | undefined> {
+  async entry(resourceId: string, party: Party): Promise<GrantEntry | undefined> {
     return (await this.entriesOfResource(resourceId)).find(
       (entry) => entry.requester.id === party.id,
     );
@@ -222,7 +161,7 @@ export class AccessDirectory {
   private async group(
     tickets: readonly PermissionTicket[],
     shares: readonly { resourceId: string; requesterId: string; scopes: readonly string[] }[],
-  ): Promise<AccessEntry[]> {
+  ): Promise<GrantEntry[]> {
     const named = await Promise.all(
       tickets.map(async (ticket) => ({
         ...ticket,

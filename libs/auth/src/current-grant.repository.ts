@@ -12,8 +12,9 @@ const MINT = Symbol('CurrentGrant');
  * The scopes a caller holds now on one resource. Keycloak never takes a permission back from an
  * issued RPT, and its refresh grant copies the permissions into a new token, so an RPT's
  * permission is honoured only as far as this grant still covers it. Only
- * {@link loadWithCurrentGrant} makes one, so a resolver cannot hand the `@Scopes` guard an entity
- * without having read the grant in the same query: forgetting it does not compile.
+ * {@link CurrentGrantRepository.loadWithCurrentGrant} makes one, so a resolver cannot hand the
+ * `@Scopes` guard an entity without having read the grant in the same query: forgetting it does
+ * not compile.
  */
 export class CurrentGrant {
   readonly #scopes: ReadonlySet<string>;
@@ -42,37 +43,11 @@ function grantFromColumn(value: unknown): CurrentGrant {
   );
 }
 
-/**
- * Runs a query for protected entities with, for each, what `subject` holds now on the resource
- * whose id is `resourceIdColumn`: one round trip, no call to Keycloak.
- */
-export async function loadWithCurrentGrant<T extends ObjectLiteral>(
-  query: SelectQueryBuilder<T>,
-  resourceIdColumn: string,
-  subject: string,
-): Promise<{ entity: T; raw: Record<string, unknown>; grant: CurrentGrant }[]> {
-  const { entities, raw } = await query
-    .addSelect(
-      (held) =>
-        held
-          .select('held.scopes')
-          .from(TABLE, 'held')
-          .where(`held.resource_id = ${resourceIdColumn} AND held.subject = :heldSubject`),
-      'current_grant_scopes',
-    )
-    .setParameter('heldSubject', subject)
-    .getRawAndEntities<Record<string, unknown>>();
-  return entities.map((entity, index) => {
-    const row = raw[index] ?? {};
-    return { entity, raw: row, grant: grantFromColumn(row['current_grant_scopes']) };
-  });
-}
-
 /** How long a change waits for another change of the same party's access to the same resource. */
 const LOCK_WAIT_MS = 10_000;
 const LOCK_RETRY_MS = 25;
 
-/** Writes what one party holds on one resource; only inside {@link CurrentGrants.exclusive}. */
+/** Writes what one party holds on one resource; only inside `CurrentGrantRepository.exclusive`. */
 export interface GrantWriter {
   /** Keeps only `keep` of what the party holds (nothing left: the row goes). */
   narrow(keep: readonly string[]): Promise<void>;
@@ -82,14 +57,41 @@ export interface GrantWriter {
 
 /**
  * What each party holds now (`uma_access.current_grants`), the record the services that accept
- * RPTs decide by. The service that grants and revokes keeps it in step with Keycloak: a grant is
- * written after Keycloak has it, a revocation before Keycloak loses it (and again after), so a
- * failure in between leaves the party with less access, never more; changes of one party's access
- * to one resource are serialised across instances.
+ * RPTs decide by: no other code of the services reads or writes that table. The service that
+ * grants and revokes keeps it in step with Keycloak: a grant is written after Keycloak has it, a
+ * revocation before Keycloak loses it (and again after), so a failure in between leaves the party
+ * with less access, never more; changes of one party's access to one resource are serialised
+ * across instances. Plain SQL: array operations and advisory locks, which TypeORM does not express.
  */
 @Injectable()
-export class CurrentGrants {
+export class CurrentGrantRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs a query for protected entities with, for each, what `subject` holds now on the resource
+   * whose id is `resourceIdColumn`: one round trip, no call to Keycloak.
+   */
+  async loadWithCurrentGrant<T extends ObjectLiteral>(
+    query: SelectQueryBuilder<T>,
+    resourceIdColumn: string,
+    subject: string,
+  ): Promise<{ entity: T; raw: Record<string, unknown>; grant: CurrentGrant }[]> {
+    const { entities, raw } = await query
+      .addSelect(
+        (held) =>
+          held
+            .select('held.scopes')
+            .from(TABLE, 'held')
+            .where(`held.resource_id = ${resourceIdColumn} AND held.subject = :heldSubject`),
+        'current_grant_scopes',
+      )
+      .setParameter('heldSubject', subject)
+      .getRawAndEntities<Record<string, unknown>>();
+    return entities.map((entity, index) => {
+      const row = raw[index] ?? {};
+      return { entity, raw: row, grant: grantFromColumn(row['current_grant_scopes']) };
+    });
+  }
 
   /** What `subject` holds on the resource now. */
   async held(resourceId: string, subject: string): Promise<string[]> {

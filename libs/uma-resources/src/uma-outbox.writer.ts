@@ -5,10 +5,13 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   type OutboxOperation,
   type QueuedEvent,
-  umaOutboxRepository,
+  type RetryOutcome,
+  UmaOutboxRepository,
 } from './uma-outbox.repository.ts';
+import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import {
   describeResource,
+  resourceTypeOf,
   UMA_DEPLOYMENT,
   UMA_RESOURCE_TYPES,
   type UmaResourceType,
@@ -35,44 +38,65 @@ export function repairPlan(events: readonly QueuedEvent[]): {
   return { act: parked || !upsertPending, append: !upsertPending };
 }
 
+/** The transaction {@link UmaOutboxWriter.transaction} runs an entity change in. */
+export interface UmaOutboxTransaction {
+  /** Write the entity through this manager: the change and its outbox event commit together. */
+  readonly manager: EntityManager;
+  /** The entity was created or changed: its resource must exist and match it. */
+  upsert<T>(entityType: string, entity: T): Promise<void>;
+  /** The entity was deleted: its resource must go. */
+  delete<T>(entityType: string, entity: T): Promise<void>;
+}
+
 /**
- * The write side of the module: records, in the caller's transaction, that an entity's Keycloak
- * resource must be created, updated or deleted. The relay delivers it once the transaction commits.
+ * The write side of the outbox: records, in the entity's own transaction, that its Keycloak
+ * resource must be created, updated or deleted, and wakes the relay once that transaction has
+ * committed. Services change entities only inside {@link transaction}, so an event is never
+ * written without the wake-up, nor the wake-up sent before the event is visible.
  */
 @Injectable()
-export class UmaResourceRegistry {
-  private readonly logger = new Logger(UmaResourceRegistry.name);
-  private readonly types: ReadonlyMap<string, UmaResourceType>;
+export class UmaOutboxWriter {
+  private readonly logger = new Logger(UmaOutboxWriter.name);
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    @Inject(UMA_RESOURCE_TYPES) types: readonly UmaResourceType[],
+    @Inject(UMA_RESOURCE_TYPES) private readonly types: readonly UmaResourceType[],
+    @Inject(UMA_DEPLOYMENT) private readonly deployment: string,
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(UMA_DEPLOYMENT) readonly deployment: string,
-  ) {
-    this.types = new Map(types.map((type) => [type.entityType, type]));
-  }
+    private readonly outbox: UmaOutboxRepository,
+    private readonly links: UmaResourceLinkRepository,
+  ) {}
 
-  typeOf(entityType: string): UmaResourceType {
-    const type = this.types.get(entityType);
-    if (type === undefined) {
-      throw new Error(`No UMA resource type registered for entity type ${entityType}`);
+  /**
+   * Runs `work` in a new transaction whose `upsert`/`delete` record outbox events in it; after the
+   * commit, if it recorded any, wakes the relay. Nothing is recorded nor woken when `work` throws
+   * (the transaction rolls back), and `upsert`/`delete` refuse to run once `work` has returned.
+   */
+  async transaction<T>(work: (tx: UmaOutboxTransaction) => Promise<T>): Promise<T> {
+    let recorded = false;
+    const result = await this.dataSource.transaction(async (manager) => {
+      let open = true;
+      const record = async (entityType: string, entity: unknown, operation: OutboxOperation) => {
+        if (!open) {
+          throw new Error('An outbox event must be recorded inside its transaction');
+        }
+        await this.record(manager, entityType, entity, operation);
+        recorded = true;
+      };
+      try {
+        return await work({
+          manager,
+          upsert: (entityType, entity) => record(entityType, entity, 'upsert'),
+          delete: (entityType, entity) => record(entityType, entity, 'delete'),
+        });
+      } finally {
+        open = false;
+      }
+    });
+    if (recorded) {
+      this.notifyCommitted();
     }
-    return type;
-  }
-
-  get entityTypes(): readonly string[] {
-    return [...this.types.keys()];
-  }
-
-  /** The entity was created or changed: its resource must exist and match it. */
-  recordUpsert<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
-    return this.record(manager, entityType, entity, 'upsert');
-  }
-
-  /** The entity was deleted: its resource must go. */
-  recordDelete<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
-    return this.record(manager, entityType, entity, 'delete');
+    return result;
   }
 
   private async record<T>(
@@ -81,11 +105,11 @@ export class UmaResourceRegistry {
     entity: T,
     operation: OutboxOperation,
   ): Promise<void> {
-    const type = this.typeOf(entityType) as UmaResourceType<T>;
+    const type = resourceTypeOf(this.types, entityType) as UmaResourceType<T>;
     const entityId = type.id(entity);
     // Held until the caller commits; see `requestRepair` for the race it closes.
-    await umaOutboxRepository.lockEntity(manager, entityType, entityId);
-    await umaOutboxRepository.append(manager, {
+    await this.outbox.lockEntity(manager, entityType, entityId);
+    await this.outbox.append(manager, {
       entityType,
       entityId,
       operation,
@@ -106,10 +130,8 @@ export class UmaResourceRegistry {
    * exist; rejects only when the database fails.
    */
   async requestRepair(entityType: string, entityId: string): Promise<void> {
-    const type = this.typeOf(entityType);
-    if (
-      !repairPlan(await umaOutboxRepository.eventsOf(this.dataSource, entityType, entityId)).act
-    ) {
+    const type = resourceTypeOf(this.types, entityType);
+    if (!repairPlan(await this.outbox.eventsOf(entityType, entityId)).act) {
       return;
     }
     // Without `load`, the entity can only be read through `loadAll`, on another connection: not
@@ -123,8 +145,8 @@ export class UmaResourceRegistry {
       // Under the lock every change of the entity is either committed, and seen by the read
       // below, or yet to write its event, which then comes after this one: the repair never
       // re-registers an entity whose delete it was ordered after.
-      await umaOutboxRepository.lockEntity(manager, entityType, entityId);
-      const plan = repairPlan(await umaOutboxRepository.eventsOf(manager, entityType, entityId));
+      await this.outbox.lockEntity(manager, entityType, entityId);
+      const plan = repairPlan(await this.outbox.eventsOf(entityType, entityId, manager));
       if (!plan.act) {
         return undefined;
       }
@@ -133,20 +155,20 @@ export class UmaResourceRegistry {
       if (entity === undefined) {
         return undefined;
       }
-      for (const dropped of await umaOutboxRepository.dropParked(manager, entityType, entityId)) {
+      for (const dropped of await this.outbox.dropParked(manager, entityType, entityId)) {
         this.logger.warn(
           `Repair of ${entityType} ${entityId} supersedes parked outbox event ${dropped.id} (${dropped.operation}): ${dropped.lastError ?? ''}`,
         );
       }
       if (plan.append) {
-        await umaOutboxRepository.append(manager, {
+        await this.outbox.append(manager, {
           entityType,
           entityId,
           operation: 'upsert',
           resource: describeResource(type, entity, this.deployment),
         });
       }
-      await umaOutboxRepository.removeLink(manager, entityType, entityId);
+      await this.links.remove(entityType, entityId, manager);
       return entity;
     });
     if (enqueued === undefined) {
@@ -168,7 +190,7 @@ export class UmaResourceRegistry {
     const current = await this.loadOne(type, entityId);
     if (current === undefined) {
       await this.dataSource.transaction((manager) =>
-        this.recordDelete(manager, type.entityType, repaired),
+        this.record(manager, type.entityType, repaired, 'delete'),
       );
     } else if (
       !isDeepStrictEqual(
@@ -177,7 +199,7 @@ export class UmaResourceRegistry {
       )
     ) {
       await this.dataSource.transaction((manager) =>
-        this.recordUpsert(manager, type.entityType, current),
+        this.record(manager, type.entityType, current, 'upsert'),
       );
     }
   }
@@ -186,24 +208,30 @@ export class UmaResourceRegistry {
     return (await type.loadAll(this.dataSource)).find((entity) => type.id(entity) === entityId);
   }
 
-  /** The Keycloak resource id of an entity, once registered. */
-  resourceIdOf(
-    entityType: string,
-    entityId: string,
-    manager?: EntityManager,
-  ): Promise<string | undefined> {
-    return umaOutboxRepository.linkOf(manager ?? this.dataSource, entityType, entityId);
-  }
-
-  /** Tells the relay that new events were committed, so it need not wait for its next poll. */
-  notifyCommitted(): void {
-    for (const listener of this.listeners) {
-      listener();
+  /**
+   * Puts a parked event back in line, or drops it when a later event of its entity supersedes it
+   * (see `UmaOutboxRepository.retry`), and wakes the relay; `undefined` when there is no such
+   * parked event.
+   */
+  async retryParked(eventId: string): Promise<RetryOutcome | undefined> {
+    const outcome = await this.outbox.retry(eventId);
+    if (outcome !== undefined) {
+      // Either way the entity's queue can move now, not at the relay's next poll.
+      this.notifyCommitted();
     }
+    return outcome;
   }
 
+  /** Calls `listener` (the relay) whenever events were committed; returns the unsubscribe. */
   onCommitted(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the relay that new events were committed, so it need not wait for its next poll. */
+  private notifyCommitted(): void {
+    for (const listener of this.listeners) {
+      listener();
+    }
   }
 }
