@@ -1,0 +1,2 @@
+/** The HTTP contract of both services, generated from their OpenAPI documents. */
+export {};
