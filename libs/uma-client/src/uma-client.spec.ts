@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import { API, FakeUmaStack, ISSUER, PARTNER, TOKEN_ENDPOINT } from './testing/fake-uma-stack.ts';
+import { UmaClient } from './uma-client.ts';
+import type { UmaClientOptions } from './types.ts';
+
+const JDOE = 'jdoe-sub';
+const PARTNER_SUB = `service-account-${PARTNER.clientId}`;
+
+function person(
+  stack: FakeUmaStack,
+  options: Partial<UmaClientOptions> = {},
+): { client: UmaClient; tokens: () => number } {
+  let issued = 0;
+  const client = new UmaClient({
+    baseUrl: API,
+    fetch: stack.fetch,
+    now: () => stack.nowSeconds * 1000,
+    person: {
+      accessToken: () => {
+        issued += 1;
+        return Promise.resolve(stack.accessToken(JDOE));
+      },
+    },
+    ...options,
+  });
+  return { client, tokens: () => issued };
+}
+
+function partner(stack: FakeUmaStack): UmaClient {
+  return new UmaClient({
+    baseUrl: API,
+    fetch: stack.fetch,
+    now: () => stack.nowSeconds * 1000,
+    partner: { ...PARTNER, issuer: ISSUER },
+  });
+}
+
+describe('UmaClient', () => {
+  it('trades a challenge ticket for an RPT at the discovered token endpoint and retries with it', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+
+    const result = await client.get<{ name: string }>('/albums/a');
+
+    expect(result).toMatchObject({ kind: 'ok', status: 200, body: { name: 'Album a' } });
+    expect(stack.calls.map((call) => `${call.method} ${call.url}`)).toEqual([
+      `GET ${API}/albums/a`,
+      `GET ${ISSUER}/.well-known/uma2-configuration`,
+      `POST ${TOKEN_ENDPOINT}`,
+      `GET ${API}/albums/a`,
+    ]);
+    const [exchange] = stack.umaExchanges();
+    expect(exchange?.authorization).toMatch(/^Bearer /);
+    expect(exchange?.form).not.toHaveProperty('rpt');
+    expect(exchange?.form).not.toHaveProperty('submit_request');
+    const retried = stack.claims(stack.apiCalls()[1]?.authorization?.slice(7) ?? '');
+    expect(retried?.typ).toBe('rpt');
+    expect(client.heldPermissions()).toEqual(new Map([['res-a', ['album:view']]]));
+  });
+
+  it('answers access-requested when Keycloak submitted a request to the owner', async () => {
+    const stack = new FakeUmaStack();
+    const { client } = person(stack);
+
+    expect(await client.get('/albums/a')).toEqual({
+      kind: 'access-requested',
+      resourceId: 'res-a',
+    });
+    expect(stack.submitted).toEqual([{ sub: JDOE, rsid: 'res-a' }]);
+  });
+
+  it('answers no-access with requestAccess false, sending submit_request=false', async () => {
+    const stack = new FakeUmaStack();
+    const { client } = person(stack, { requestAccess: false });
+
+    expect(await client.get('/albums/a')).toEqual({ kind: 'no-access', resourceId: 'res-a' });
+    expect(stack.umaExchanges()[0]?.form?.['submit_request']).toBe('false');
+    expect(stack.submitted).toEqual([]);
+  });
+
+  it('upgrades the held RPT: the second exchange passes it as rpt and the new RPT holds both', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    stack.grant(JDOE, 'res-b', 'album:view');
+    const { client } = person(stack);
+
+    expect((await client.get('/albums/a')).kind).toBe('ok');
+    const first = client.rptFor('res-a');
+    expect((await client.get('/albums/b')).kind).toBe('ok');
+
+    const exchanges = stack.umaExchanges();
+    expect(exchanges).toHaveLength(2);
+    expect(exchanges[1]?.form?.['rpt']).toBe(first);
+    expect(client.rptFor('res-a')).toBe(client.rptFor('res-b'));
+    expect(stack.claims(client.rptFor('res-b') ?? '')?.authorization?.permissions).toEqual([
+      { rsid: 'res-a', scopes: ['album:view'] },
+      { rsid: 'res-b', scopes: ['album:view'] },
+    ]);
+  });
+
+  it('reuses the RPT for later calls to the same resource without a new challenge', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+
+    await client.get('/albums/a');
+    const before = stack.calls.length;
+    expect(await client.get('/albums/a?fresh=1')).toMatchObject({ kind: 'ok' });
+
+    expect(stack.calls.slice(before).map((call) => call.url)).toEqual([`${API}/albums/a?fresh=1`]);
+    expect(stack.umaExchanges()).toHaveLength(1);
+  });
+
+  it('uses a held RPT for another URL of a resource it covers after the challenge, without Keycloak', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+
+    await client.get('/albums/a');
+    const photo = await client.get<ArrayBuffer>('/albums/a/photos/p1/content');
+
+    expect(photo.kind).toBe('ok');
+    expect(photo.kind === 'ok' && [...new Uint8Array(photo.body)]).toEqual([1, 2, 3]);
+    expect(stack.umaExchanges()).toHaveLength(1);
+  });
+
+  it('sends the plain access token, never the RPT, to a route outside @Scopes', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+
+    await client.get('/albums/a');
+    expect(await client.get('/me')).toMatchObject({ kind: 'ok', body: { subject: JDOE } });
+    expect(stack.claims(stack.apiCalls().at(-1)?.authorization?.slice(7) ?? '')?.typ).toBe(
+      'access',
+    );
+  });
+
+  it('drops an RPT the API calls expired and gets a fresh one, once', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+    await client.get('/albums/a');
+    const old = client.rptFor('res-a') ?? '';
+    stack.expired.add(old);
+
+    expect(await client.get('/albums/a')).toMatchObject({ kind: 'ok' });
+
+    const sent = stack
+      .apiCalls()
+      .slice(2)
+      .map((call) => stack.claims(call.authorization?.slice(7) ?? '')?.typ);
+    expect(sent).toEqual(['rpt', 'access', 'rpt']);
+    expect(stack.umaExchanges()).toHaveLength(2);
+    expect(stack.umaExchanges()[1]?.form).not.toHaveProperty('rpt');
+    expect(client.rptFor('res-a')).not.toBe(old);
+  });
+
+  it('asks the app for a new access token once when the API calls it expired', async () => {
+    const stack = new FakeUmaStack();
+    let calls = 0;
+    const client = new UmaClient({
+      baseUrl: API,
+      fetch: stack.fetch,
+      person: {
+        accessToken: () => {
+          calls += 1;
+          const token = stack.accessToken(JDOE);
+          if (calls === 1) {
+            stack.expired.add(token);
+          }
+          return Promise.resolve(token);
+        },
+      },
+    });
+
+    expect(await client.get('/me')).toMatchObject({ kind: 'ok', body: { subject: JDOE } });
+    expect(calls).toBe(2);
+  });
+
+  it('reads with a partner: client credentials for the token, HTTP Basic for the UMA grant', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(PARTNER_SUB, 'res-a', 'album:view');
+    const client = partner(stack);
+
+    const photo = await client.get<ArrayBuffer>('/albums/a/photos/p1/content');
+    expect(photo.kind === 'ok' && photo.body.byteLength).toBe(3);
+    expect((await client.get('/me')).kind).toBe('ok');
+
+    const tokenCalls = stack.calls.filter((call) => call.url === TOKEN_ENDPOINT);
+    expect(tokenCalls.map((call) => call.form?.['grant_type'])).toEqual([
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:uma-ticket',
+    ]);
+    expect(tokenCalls.every((call) => call.authorization?.startsWith('Basic '))).toBe(true);
+    expect(stack.calls.map((call) => call.url)).toContain(
+      `${ISSUER}/.well-known/openid-configuration`,
+    );
+  });
+
+  it("renews a partner's client-credentials token shortly before it expires, not before", async () => {
+    const stack = new FakeUmaStack();
+    const client = partner(stack);
+    const grants = (): number =>
+      stack.calls.filter((call) => call.form?.['grant_type'] === 'client_credentials').length;
+
+    await client.get('/me');
+    stack.nowSeconds += 30;
+    await client.get('/me');
+    expect(grants()).toBe(1);
+    stack.nowSeconds += 25; // 5 s before the 60 s token expires
+    await client.get('/me');
+    expect(grants()).toBe(2);
+  });
+
+  it('turns a wrong partner secret into an authorization-server problem', async () => {
+    const stack = new FakeUmaStack();
+    const client = new UmaClient({
+      baseUrl: API,
+      fetch: stack.fetch,
+      partner: { clientId: PARTNER.clientId, clientSecret: 'wrong', tokenEndpoint: TOKEN_ENDPOINT },
+    });
+
+    expect(await client.get('/me')).toMatchObject({
+      kind: 'problem',
+      status: 401,
+      source: 'authorization-server',
+      problem: { error: 'invalid_client' },
+    });
+  });
+
+  it('returns a non-UMA 401 Bearer refusal as a problem after one renewal', async () => {
+    const stack = new FakeUmaStack();
+    stack.refuseAudience = true;
+    const { client, tokens } = person(stack);
+
+    const result = await client.get('/me');
+
+    expect(result).toMatchObject({ kind: 'problem', status: 401, source: 'api' });
+    expect(result.kind === 'problem' && result.response.headers.get('www-authenticate')).toContain(
+      'audience not accepted',
+    );
+    expect(tokens()).toBe(2);
+    expect(stack.umaExchanges()).toEqual([]);
+  });
+
+  it('returns no-access, without looping, when the API still challenges a fresh RPT', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    stack.notHonoured.add('res-a');
+    const { client } = person(stack);
+
+    expect(await client.get('/albums/a')).toEqual({ kind: 'no-access', resourceId: 'res-a' });
+    expect(stack.apiCalls()).toHaveLength(2);
+    expect(stack.umaExchanges()).toHaveLength(1);
+  });
+
+  it('after a revocation asks the owner again, or answers no-access without a request', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+    await client.get('/albums/a');
+    stack.revoke(JDOE, 'res-a');
+
+    expect(await client.get('/albums/a')).toEqual({
+      kind: 'access-requested',
+      resourceId: 'res-a',
+    });
+    expect(await client.get('/albums/a', { requestAccess: false })).toEqual({
+      kind: 'no-access',
+      resourceId: 'res-a',
+    });
+  });
+
+  it('returns API problems with their body and Retry-After', async () => {
+    const stack = new FakeUmaStack();
+    const { client } = person(stack);
+
+    expect(await client.get('/albums/missing')).toMatchObject({
+      kind: 'problem',
+      status: 404,
+      problem: { title: 'Not Found', status: 404 },
+    });
+    expect(await client.get('/albums/unregistered')).toMatchObject({
+      kind: 'problem',
+      status: 403,
+      retryAfter: 5,
+    });
+  });
+
+  it('runs concurrent exchanges one after the other, so they end in one upgraded RPT', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    stack.grant(JDOE, 'res-b', 'album:view');
+    const { client } = person(stack);
+
+    const results = await Promise.all([client.get('/albums/a'), client.get('/albums/b')]);
+
+    expect(results.map((result) => result.kind)).toEqual(['ok', 'ok']);
+    expect(client.rptFor('res-a')).toBe(client.rptFor('res-b'));
+  });
+
+  it('discovers the UMA token endpoint once for many challenges', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    stack.grant(JDOE, 'res-b', 'album:view');
+    const { client } = person(stack);
+
+    await Promise.all([client.get('/albums/a'), client.get('/albums/b')]);
+
+    expect(stack.calls.filter((call) => call.url.includes('uma2-configuration'))).toHaveLength(1);
+  });
+});

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UmaClient, type UmaResult } from '@app/uma-client';
+import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
+import { ISSUER, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { call, type RunningService, startService } from './support/service-harness.ts';
+import { decodeJwt, login } from './support/tokens.ts';
+
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  randomBytes(1024),
+]);
+
+interface PermissionRequest {
+  readonly id: string;
+  readonly albumId: string;
+  readonly status: string;
+}
+
+describe('@app/uma-client against the real stack', () => {
+  let albums: RunningService;
+  let permissions: RunningService;
+  let alice: string;
+
+  beforeAll(async () => {
+    [albums, permissions] = await Promise.all([
+      startService(albumService),
+      startService(permissionService),
+    ]);
+    alice = (await login('alice')).access_token;
+  });
+  afterAll(async () => {
+    await Promise.all([albums.close(), permissions.close()]);
+  });
+
+  async function registeredAlbum(name: string): Promise<Album & { resourceId: string }> {
+    const album = await createAlbum(albums.url, alice, name);
+    return { ...album, resourceId: await registeredResourceId(albums.url, alice, album.id) };
+  }
+
+  /** jdoe through the client; his OIDC library is `login`, asked again when the client says so. */
+  function jdoeClient(): UmaClient {
+    return new UmaClient({
+      baseUrl: albums.url,
+      person: { accessToken: async () => (await login('jdoe')).access_token },
+    });
+  }
+
+  async function approvePending(albumId: string): Promise<void> {
+    const incoming = await call<{ items: PermissionRequest[] }>(
+      permissions.url,
+      'GET',
+      '/permission-requests/incoming?status=pending&limit=100',
+      { token: alice },
+    );
+    expect(incoming.status).toBe(200);
+    const request = incoming.body.items.find((entry) => entry.albumId === albumId);
+    expect(request).toBeDefined();
+    const approved = await call<PermissionRequest>(
+      permissions.url,
+      'POST',
+      `/permission-requests/${request?.id ?? ''}/approve`,
+      { token: alice },
+    );
+    expect(approved.status).toBe(200);
+  }
+
+  function expectOk<T>(result: UmaResult<T>): T {
+    expect(result.kind).toBe('ok');
+    if (result.kind !== 'ok') {
+      throw new Error(`expected ok, got ${JSON.stringify(result)}`);
+    }
+    return result.body;
+  }
+
+  describe('a person', () => {
+    const client = (() => {
+      let created: UmaClient | undefined;
+      return () => (created ??= jdoeClient());
+    })();
+    let first: Album & { resourceId: string };
+    let second: Album & { resourceId: string };
+
+    it("asks for access to a stranger's album: access-requested", async () => {
+      first = await registeredAlbum('Client 1');
+      expect(await client().get(`/albums/${first.id}`)).toEqual({
+        kind: 'access-requested',
+        resourceId: first.resourceId,
+      });
+    });
+
+    it('reads the album with the same call once alice approved', async () => {
+      await approvePending(first.id);
+      const album = expectOk(await client().get<Album>(`/albums/${first.id}`));
+      expect(album).toMatchObject({ id: first.id, name: 'Client 1', ownerUsername: 'alice' });
+      expect([...client().heldPermissions().keys()]).toEqual([first.resourceId]);
+    });
+
+    it('still gets the plain access token on a route outside @Scopes', async () => {
+      expect(await client().get('/me')).toMatchObject({
+        kind: 'ok',
+        body: { username: 'jdoe', clientId: 'photoz-cli' },
+      });
+    });
+
+    it('ends with one upgraded RPT holding both albums once a second one is shared', async () => {
+      second = await registeredAlbum('Client 2');
+      expect((await client().get(`/albums/${second.id}`)).kind).toBe('access-requested');
+      await approvePending(second.id);
+      expectOk(await client().get(`/albums/${second.id}`));
+
+      const rpt = client().rptFor(second.resourceId);
+      expect(rpt).toBeDefined();
+      expect(client().rptFor(first.resourceId)).toBe(rpt);
+      const { payload } = decodeJwt(rpt ?? '');
+      const listed = (payload['authorization'] as { permissions: { rsid: string }[] }).permissions
+        .map((permission) => permission.rsid)
+        .sort();
+      expect(listed).toEqual([first.resourceId, second.resourceId].sort());
+      // both open with the one RPT, without another exchange
+      expectOk(await client().get(`/albums/${first.id}`));
+      expectOk(await client().get(`/albums/${second.id}`));
+    });
+
+    it('is no longer let in once alice revokes', async () => {
+      const revoked = await call(permissions.url, 'DELETE', `/albums/${first.id}/shares/jdoe`, {
+        token: alice,
+      });
+      expect(revoked.status).toBe(204);
+
+      expect(await client().get(`/albums/${first.id}`, { requestAccess: false })).toEqual({
+        kind: 'no-access',
+        resourceId: first.resourceId,
+      });
+      // the default asks alice again
+      expect(await client().get(`/albums/${first.id}`)).toEqual({
+        kind: 'access-requested',
+        resourceId: first.resourceId,
+      });
+      // the other share is untouched
+      expectOk(await client().get(`/albums/${second.id}`));
+    });
+  });
+
+  it('asks the app for its access token again when the API refuses the one it had', async () => {
+    const handed: string[] = [];
+    const client = new UmaClient({
+      baseUrl: albums.url,
+      person: {
+        accessToken: async () => {
+          const token = handed.length === 0 ? 'not.a.token' : (await login('jdoe')).access_token;
+          handed.push(token);
+          return token;
+        },
+      },
+    });
+    expect(await client.get('/me')).toMatchObject({ kind: 'ok', body: { username: 'jdoe' } });
+    expect(handed).toHaveLength(2);
+  });
+
+  describe('a partner', () => {
+    it('reads a photo with nothing but its client id and secret', async () => {
+      const album = await registeredAlbum('Client print');
+      const form = new FormData();
+      form.append('file', new Blob([PNG], { type: 'image/png' }), 'print.png');
+      const uploaded = await fetch(`${albums.url}/albums/${album.id}/photos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice}` },
+        body: form,
+      });
+      expect(uploaded.status).toBe(201);
+      const photo = (await uploaded.json()) as { id: string };
+      const shared = await call(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/service-account-partner-printshop`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(shared.status).toBe(200);
+
+      const client = new UmaClient({
+        baseUrl: albums.url,
+        partner: {
+          clientId: 'partner-printshop',
+          clientSecret: PARTNER_PRINTSHOP_SECRET,
+          issuer: ISSUER,
+        },
+      });
+      const bytes = expectOk(
+        await client.get<ArrayBuffer>(`/albums/${album.id}/photos/${photo.id}/content`),
+      );
+      expect(Buffer.from(bytes).equals(PNG)).toBe(true);
+      expect(await client.get('/me')).toMatchObject({
+        kind: 'ok',
+        body: { username: 'service-account-partner-printshop', partner: true },
+      });
+    });
+  });
+});
