@@ -1,4 +1,5 @@
 export { IS_PUBLIC_KEY, Public } from '@app/common';
+export * from './api-uma-challenge.decorator.ts';
 export * from './auth.module.ts';
 export * from './auth.options.ts';
 export * from './authentication.guard.ts';

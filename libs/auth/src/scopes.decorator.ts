@@ -1,4 +1,5 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
+import { ApiUmaChallenge } from './api-uma-challenge.decorator.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
 
@@ -18,4 +19,4 @@ export const UmaResource = (
  * are the only routes that accept an RPT. Needs `@UmaResource(...)` on the route or its controller.
  */
 export const Scopes = (...scopes: string[]): MethodDecorator =>
-  applyDecorators(SetMetadata(SCOPES_KEY, scopes), UseGuards(UmaScopesGuard));
+  applyDecorators(SetMetadata(SCOPES_KEY, scopes), UseGuards(UmaScopesGuard), ApiUmaChallenge());

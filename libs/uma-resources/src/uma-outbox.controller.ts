@@ -1,7 +1,14 @@
 import { Controller, Get, HttpCode, Logger, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Roles } from '@app/auth';
-import { notFoundProblem, validationProblem } from '@app/common';
+import { ApiProblems, notFoundProblem, validationProblem } from '@app/common';
 import { UmaOutboxRepository } from './uma-outbox.repository.ts';
 import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 
@@ -48,6 +55,8 @@ export class UmaOutboxController {
 
   @Get()
   @ApiOperation({ summary: 'Outbox backlog and parked events' })
+  @ApiOkResponse({ type: OutboxStatusDto })
+  @ApiProblems(400)
   async status(@Query('limit') limit?: string): Promise<OutboxStatusDto> {
     const max = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > 500) {
@@ -73,6 +82,8 @@ export class UmaOutboxController {
 
   @Post(':eventId/retry')
   @HttpCode(204)
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
   @ApiOperation({
     summary: 'Put a parked event back in line',
     description:

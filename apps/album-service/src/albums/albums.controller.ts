@@ -17,6 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiProblems } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import {
   CurrentPrincipal,
@@ -62,6 +63,7 @@ export class AlbumsController {
   @Get()
   @ApiOperation({ summary: "The caller's own albums, newest first" })
   @ApiOkResponse({ type: AlbumPageDto })
+  @ApiProblems(400)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListAlbumsQueryDto,
@@ -112,6 +114,7 @@ export class AdminAlbumsController {
   @Get()
   @ApiOperation({ summary: 'Every album with its owner, newest first (realm role admin)' })
   @ApiOkResponse({ type: AlbumPageDto })
+  @ApiProblems(400)
   list(@Query() query: ListAlbumsQueryDto): Promise<AlbumPageDto> {
     return this.albums.page({ limit: query.limit, cursor: query.cursor });
   }

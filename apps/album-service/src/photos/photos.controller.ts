@@ -21,7 +21,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Scopes, UmaResource } from '@app/auth';
-import { ProblemException, validationProblem } from '@app/common';
+import { ApiProblems, problem, ProblemException, validationProblem } from '@app/common';
 import { ALBUM } from '../albums/album.entity.ts';
 import { PhotoResponseDto } from './photo.dto.ts';
 import { MAX_PHOTO_BYTES, PhotoService } from './photo.service.ts';
@@ -30,6 +30,9 @@ const photoIdPipe = new ParseUUIDPipe({
   exceptionFactory: () =>
     validationProblem([{ field: 'photoId', message: 'photoId is not a valid photo id' }]),
 });
+
+const photoIdMalformed = problem(400, 'validation', '`photoId` is not a valid photo id');
+const photoNotFound = problem(404, 'not-found', 'no such photo in the album');
 
 /** `inline` with an ASCII fallback name and the exact name in RFC 5987 form. */
 function contentDisposition(fileName: string): string {
@@ -71,6 +74,14 @@ export class PhotosController {
     },
   })
   @ApiCreatedResponse({ type: PhotoResponseDto })
+  @ApiProblems(
+    problem(400, 'validation', 'the field `file` is missing'),
+    problem(400, 'empty-file', 'the file is empty'),
+    problem(400, 'malformed-multipart', 'the multipart body cannot be read'),
+    problem(413, 'file-too-large', 'the file is larger than 10 MB'),
+    problem(415, 'multipart-required', 'the body is not multipart/form-data'),
+    problem(415, 'unsupported-image-type', 'the bytes are not JPEG, PNG, WebP or GIF'),
+  )
   async upload(
     @Param('id') albumId: string,
     @Req() request: FastifyRequest,
@@ -127,6 +138,16 @@ export class PhotosController {
   @Scopes('album:view')
   @ApiOperation({ summary: "A photo's bytes, with their content type" })
   @ApiProduces('image/jpeg', 'image/png', 'image/gif', 'image/webp')
+  @ApiOkResponse({
+    description: "The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: private, no-cache`",
+    content: Object.fromEntries(
+      ['image/jpeg', 'image/png', 'image/gif', 'image/webp'].map((type) => [
+        type,
+        { schema: { type: 'string', format: 'binary' } },
+      ]),
+    ),
+  })
+  @ApiProblems(photoIdMalformed, photoNotFound)
   async content(
     @Param('id') albumId: string,
     @Param('photoId', photoIdPipe) photoId: string,
@@ -148,6 +169,7 @@ export class PhotosController {
   @Scopes('album:edit')
   @ApiOperation({ summary: 'Delete a photo' })
   @ApiNoContentResponse()
+  @ApiProblems(photoIdMalformed, photoNotFound)
   remove(
     @Param('id') albumId: string,
     @Param('photoId', photoIdPipe) photoId: string,

@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@app/auth';
-import { PageQueryDto, readPage } from '@app/common';
+import { ApiProblems, PageQueryDto, problem, readPage } from '@app/common';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AUDIT_ACTIONS, type AuditEventEntity } from './audit-event.entity.ts';
 import { AuditRepository } from './audit.repository.ts';
@@ -36,6 +36,7 @@ function toDto(event: AuditEventEntity): AuditEventDto {
 }
 
 @ApiTags('audit')
+@ApiProblems(503)
 @Controller('albums/:albumId/audit')
 export class AuditController {
   constructor(
@@ -46,6 +47,10 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: "The album's access history, oldest first (owner only)" })
   @ApiOkResponse({ type: AuditPageDto })
+  @ApiProblems(
+    problem(400, 'validation', 'a malformed `albumId`, `limit` or `cursor`'),
+    problem(404, 'not-found', "no such album, or not one of the caller's"),
+  )
   async list(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,

@@ -18,8 +18,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, type Principal } from '@app/auth';
-import { DEFAULT_PAGE_SIZE } from '@app/common';
+import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
+import { ApiProblems, DEFAULT_PAGE_SIZE, problem } from '@app/common';
 import {
   ApprovePermissionRequestDto,
   CreatePermissionRequestDto,
@@ -34,7 +34,15 @@ function bearerToken(authorization: string | undefined): string {
   return (authorization ?? '').replace(/^Bearer\s+/i, '');
 }
 
+const requestNotFound = problem(
+  404,
+  'not-found',
+  'no such request, or not one the caller may see (the same answer)',
+);
+const nothingPending = problem(409, 'nothing-pending', 'the request has no pending scopes');
+
 @ApiTags('permission requests')
+@ApiProblems(503)
 @Controller('permission-requests')
 export class PermissionRequestsController {
   constructor(private readonly requests: PermissionRequestService) {}
@@ -45,6 +53,14 @@ export class PermissionRequestsController {
   })
   @ApiAcceptedResponse({ type: PermissionRequestDto })
   @ApiOkResponse({ type: PermissionRequestDto })
+  @ApiProblems(
+    problem(
+      400,
+      'validation',
+      'scopes outside the album, your own album, or a ticket Keycloak refused',
+    ),
+    problem(404, 'not-found', 'no such album'),
+  )
   async create(
     @CurrentPrincipal() caller: Principal,
     @Headers('authorization') authorization: string | undefined,
@@ -59,6 +75,7 @@ export class PermissionRequestsController {
   @Get('incoming')
   @ApiOperation({ summary: "Requests on the caller's albums, one entry per album and requester" })
   @ApiOkResponse({ type: PermissionRequestPageDto })
+  @ApiProblems(400)
   incoming(
     @CurrentPrincipal() caller: Principal,
     @Query() query: ListRequestsQueryDto,
@@ -74,6 +91,7 @@ export class PermissionRequestsController {
   @Get('outgoing')
   @ApiOperation({ summary: "The caller's own requests and their state" })
   @ApiOkResponse({ type: PermissionRequestPageDto })
+  @ApiProblems(400)
   outgoing(
     @CurrentPrincipal() caller: Principal,
     @Query() query: ListRequestsQueryDto,
@@ -85,6 +103,17 @@ export class PermissionRequestsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Approve a request, or some of its scopes (album owner only)' })
   @ApiOkResponse({ type: PermissionRequestDto })
+  @ApiProblems(
+    problem(400, 'validation', 'a scope that is not pending'),
+    requestNotFound,
+    nothingPending,
+    problem(
+      409,
+      'partner-unknown',
+      'the partner asked at Keycloak directly and is known only by its client id',
+    ),
+    ACCESS_CHANGE_IN_PROGRESS,
+  )
   approve(
     @CurrentPrincipal() caller: Principal,
     @Param('id') id: string,
@@ -97,6 +126,7 @@ export class PermissionRequestsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Deny the pending scopes of a request (album owner only)' })
   @ApiNoContentResponse()
+  @ApiProblems(requestNotFound, nothingPending)
   deny(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
     return this.requests.deny(caller, id);
   }
@@ -105,6 +135,7 @@ export class PermissionRequestsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Withdraw your own pending request' })
   @ApiNoContentResponse()
+  @ApiProblems(requestNotFound)
   withdraw(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
     return this.requests.withdraw(caller, id);
   }

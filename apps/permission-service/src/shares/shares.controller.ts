@@ -1,10 +1,26 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, type Principal } from '@app/auth';
+import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
+import { ApiProblems, problem, retryAfterHeader } from '@app/common';
 import { PutShareDto, ShareDto, SharedAlbumDto } from './share.dto.ts';
 import { ShareService } from './share.service.ts';
 
+const albumIdMalformed = problem(400, 'validation', '`albumId` is not a valid album id');
+const albumNotFound = problem(404, 'not-found', "no such album, or not one of the caller's");
+const userNotFound = problem(
+  404,
+  'not-found',
+  'no such user, or the user holds nothing on the album (the same answer)',
+);
+const revocationIncomplete = problem(
+  503,
+  'revocation-incomplete',
+  'the revocation holds, but Keycloak failed before every grant was removed; repeat the request',
+  { headers: retryAfterHeader },
+);
+
 @ApiTags('shares')
+@ApiProblems(503)
 @Controller()
 export class SharesController {
   constructor(private readonly shares: ShareService) {}
@@ -12,6 +28,7 @@ export class SharesController {
   @Get('albums/:albumId/shares')
   @ApiOperation({ summary: 'Who holds which scopes on the album (owner only)' })
   @ApiOkResponse({ type: [ShareDto] })
+  @ApiProblems(albumIdMalformed, albumNotFound)
   list(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,
@@ -25,6 +42,18 @@ export class SharesController {
       'Share the album with a person or a partner: the body is the full set of scopes to hold',
   })
   @ApiOkResponse({ type: ShareDto })
+  @ApiProblems(
+    problem(400, 'validation', 'scopes outside the album, an empty set, or sharing with yourself'),
+    albumNotFound,
+    userNotFound,
+    problem(
+      409,
+      'partner-unknown',
+      'the partner is known only by its client id: share by its service-account username',
+    ),
+    revocationIncomplete,
+    ACCESS_CHANGE_IN_PROGRESS,
+  )
   put(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,
@@ -38,6 +67,13 @@ export class SharesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke everything the user holds on the album, effective at once' })
   @ApiNoContentResponse()
+  @ApiProblems(
+    albumIdMalformed,
+    albumNotFound,
+    userNotFound,
+    revocationIncomplete,
+    ACCESS_CHANGE_IN_PROGRESS,
+  )
   remove(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,

@@ -3,9 +3,10 @@ import type { IncomingMessage } from 'node:http';
 import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
+import { createOpenApiDocument } from '../problem/openapi-document.ts';
 import { problemType, statusTitle } from '../problem/problem-details.ts';
 import { createValidationPipe } from './validation.ts';
 
@@ -80,16 +81,8 @@ export async function createHttpApp(
   });
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
+  // The same document `npm run openapi` writes to libs/api-contract (the web app's contract).
+  const document = createOpenApiDocument(app, options);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }
