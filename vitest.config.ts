@@ -20,7 +20,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'e2e',
-          include: ['test/**/*.e2e-spec.ts'],
+          // The browser story (test/browser) drives the web app in Chromium against the same stack.
+          include: ['test/**/*.e2e-spec.ts', 'test/browser/**/*.browser-spec.ts'],
           globalSetup: ['test/setup/global-setup.ts'],
           setupFiles: ['test/setup/e2e-env.ts'],
           // The suites share one Keycloak realm and one database: one file at a time.

@@ -29,6 +29,10 @@ const SERVICES = [
   { name: 'permission-service', port: process.env['PERMISSION_SERVICE_PORT'] ?? '3001' },
 ] as const;
 
+/** The web app's port: the dev realm lets `photoz-web` log in only from http://localhost:5173. */
+const WEB_PORT = 5173;
+const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+
 const supervisor = new Supervisor('stack');
 const { say } = supervisor;
 
@@ -37,6 +41,7 @@ async function waitForReady(
   url: string,
   child: ChildProcess,
   timeoutMs = 120_000,
+  path = '/health/ready',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -46,7 +51,7 @@ async function waitForReady(
       );
     }
     try {
-      if ((await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) })).ok) {
+      if ((await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2_000) })).ok) {
         return;
       }
     } catch {
@@ -113,13 +118,38 @@ async function main(): Promise<void> {
     supervisor.watch(name, child, 'stopping the stack');
     return { name, port, child };
   });
-  await Promise.all(
-    services.map(({ name, port, child }) => waitForReady(name, `http://127.0.0.1:${port}`, child)),
+  // The photo-album web app, served by Vite's dev server, talking to the services above.
+  const web = spawn(
+    process.execPath,
+    [VITE, '--config', join(ROOT, 'apps', 'web', 'vite.config.ts'), '--port', String(WEB_PORT)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        VITE_ALBUM_API: `http://localhost:${SERVICES[0].port}`,
+        VITE_PERMISSION_API: `http://localhost:${SERVICES[1].port}`,
+        VITE_KEYCLOAK_URL: endpoint.url,
+      },
+      stdio: [
+        'ignore',
+        openSync(join(LOG_DIR, 'web.log'), 'a'),
+        openSync(join(LOG_DIR, 'web.log'), 'a'),
+      ],
+      detached: true,
+    },
   );
+  supervisor.watch('web', web, 'stopping the stack');
+  await Promise.all([
+    ...services.map(({ name, port, child }) =>
+      waitForReady(name, `http://127.0.0.1:${port}`, child),
+    ),
+    waitForReady('web', `http://localhost:${WEB_PORT}`, web, 120_000, '/'),
+  ]);
 
   console.log(`
 Photoz is up (logs in .photoz/logs). Ctrl-C stops everything.
 
+  web app              http://localhost:${WEB_PORT}   (log in as alice / alice, dev-only)
   album-service        http://localhost:${SERVICES[0].port}   (OpenAPI: /docs)
   permission-service   http://localhost:${SERVICES[1].port}   (OpenAPI: /docs)
   Keycloak             ${endpoint.url}   (admin console: admin / admin, dev-only)

@@ -89,7 +89,7 @@ export interface components {
       /** @enum {string} */
       operation: 'upsert' | 'delete';
       attempts: number;
-      lastError?: Record<string, unknown> | null;
+      lastError: string | null;
       createdAt: string;
       /** @description Later events of the same entity that wait until this one is retried */
       blocking: number;
@@ -103,7 +103,7 @@ export interface components {
       blocked: number;
       /** @description Events set aside after repeated failures */
       parked: number;
-      oldestPendingAgeSeconds?: Record<string, unknown> | null;
+      oldestPendingAgeSeconds: number | null;
       parkedEvents: components['schemas']['ParkedEventDto'][];
     };
     CreateAlbumDto: {
@@ -114,24 +114,24 @@ export interface components {
       /** Format: uuid */
       id: string;
       name: string;
-      description?: Record<string, unknown> | null;
+      description: string | null;
       /** @description The owner's user id */
       ownerId: string;
       ownerUsername: string;
       createdAt: string;
       updatedAt: string;
       /** @description Its Keycloak resource; null until registered */
-      keycloakResourceId?: Record<string, unknown> | null;
+      keycloakResourceId: string | null;
     };
     AlbumPageDto: {
       items: components['schemas']['AlbumResponseDto'][];
       /** @description Pass as `cursor` for the next page; null on the last page */
-      nextCursor?: Record<string, unknown> | null;
+      nextCursor: string | null;
     };
     UpdateAlbumDto: {
       name?: string;
       /** @description null removes the description */
-      description?: Record<string, unknown> | null;
+      description?: string | null;
     };
     PhotoResponseDto: {
       /** Format: uuid */

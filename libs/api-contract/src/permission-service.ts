@@ -87,7 +87,7 @@ export interface components {
       albumId: string;
       albumName: string;
       requester: components['schemas']['PartyDto'];
-      ownerUsername?: Record<string, unknown> | null;
+      ownerUsername: string | null;
       /** @enum {string} */
       status: 'pending' | 'granted';
       pendingScopes: string[];
@@ -95,7 +95,7 @@ export interface components {
     };
     PermissionRequestPageDto: {
       items: components['schemas']['PermissionRequestDto'][];
-      nextCursor?: Record<string, unknown> | null;
+      nextCursor: string | null;
     };
     ApprovePermissionRequestDto: {
       /** @description Approve only these of the requested scopes (default: all) */
@@ -131,7 +131,7 @@ export interface components {
     };
     AuditPageDto: {
       items: components['schemas']['AuditEventDto'][];
-      nextCursor?: Record<string, unknown> | null;
+      nextCursor: string | null;
     };
     RptPermissionDto: {
       resourceId: string;

@@ -301,6 +301,52 @@ describe('UmaClient', () => {
     expect(client.rptFor('res-a')).toBe(client.rptFor('res-b'));
   });
 
+  it('authorizationFor: the access token for a URL whose resource it holds no RPT for', async () => {
+    const stack = new FakeUmaStack();
+    const { client } = person(stack);
+
+    const authorization = await client.authorizationFor('/albums/a/photos');
+
+    expect(authorization).toMatch(/^Bearer /);
+    expect(stack.claims(authorization.slice(7))).toMatchObject({ typ: 'access', sub: JDOE });
+    expect(stack.calls).toEqual([]);
+  });
+
+  it('authorizationFor: the held RPT for a URL of a resource it was challenged for', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+    await client.get('/albums/a');
+
+    expect(await client.authorizationFor(`${API}/albums/a?fresh=1`)).toBe(
+      `Bearer ${client.rptFor('res-a')}`,
+    );
+  });
+
+  it('authorizationFor: the access token, never the RPT, for a URL outside the held resource', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+    await client.get('/albums/a');
+
+    const authorization = await client.authorizationFor('/me');
+
+    expect(stack.claims(authorization.slice(7))?.typ).toBe('access');
+  });
+
+  it('authorizationFor: the access token once the held RPT has expired', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const { client } = person(stack);
+    await client.get('/albums/a');
+    stack.nowSeconds += 301;
+
+    const authorization = await client.authorizationFor('/albums/a');
+
+    expect(stack.claims(authorization.slice(7))?.typ).toBe('access');
+    expect(client.rptFor('res-a')).toBeUndefined();
+  });
+
   it('discovers the UMA token endpoint once for many challenges', async () => {
     const stack = new FakeUmaStack();
     stack.grant(JDOE, 'res-a', 'album:view');

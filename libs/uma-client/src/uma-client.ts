@@ -115,6 +115,17 @@ export class UmaClient {
     return rpt === undefined || this.expired(rpt.expiresAt) ? undefined : rpt.token;
   }
 
+  /**
+   * The `Authorization` value this client would send first to a URL, for a request it cannot send
+   * itself (e.g. an upload with `XMLHttpRequest`, for its progress): `Bearer <RPT>` when it holds an
+   * unexpired RPT for the URL's resource (learned from an earlier challenge), else `Bearer <access
+   * token>`. The caller handles a `401` itself (or repeats the call with `request`).
+   */
+  async authorizationFor(url: string): Promise<string> {
+    const sent = this.credentialFor(urlKey(this.resolve(url)));
+    return `Bearer ${sent.kind === 'rpt' ? sent.rpt.token : await this.accessToken(false)}`;
+  }
+
   /** Forgets every RPT and cached token (e.g. at logout). */
   clear(): void {
     this.resourceByUrl.clear();

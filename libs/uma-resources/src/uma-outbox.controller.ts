@@ -4,7 +4,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
-  ApiPropertyOptional,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '@app/auth';
@@ -18,7 +17,7 @@ class ParkedEventDto {
   @ApiProperty() entityId: string;
   @ApiProperty({ enum: ['upsert', 'delete'] }) operation: string;
   @ApiProperty() attempts: number;
-  @ApiPropertyOptional({ nullable: true }) lastError: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastError: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty({
     description: 'Later events of the same entity that wait until this one is retried',
@@ -37,7 +36,7 @@ export class OutboxStatusDto {
   @ApiProperty({ description: 'Pending events held back by a parked event of their entity' })
   blocked: number;
   @ApiProperty({ description: 'Events set aside after repeated failures' }) parked: number;
-  @ApiPropertyOptional({ nullable: true }) oldestPendingAgeSeconds: number | null;
+  @ApiProperty({ type: Number, nullable: true }) oldestPendingAgeSeconds: number | null;
   @ApiProperty({ type: [ParkedEventDto] }) parkedEvents: ParkedEventDto[];
 }
 

@@ -30,6 +30,7 @@ export class UpdateAlbumDto {
   name?: string;
 
   @ApiPropertyOptional({
+    type: String,
     maxLength: 2000,
     nullable: true,
     description: 'null removes the description',
@@ -46,12 +47,13 @@ export class ListAlbumsQueryDto extends PageQueryDto {}
 export class AlbumResponseDto {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
-  @ApiPropertyOptional({ nullable: true }) description: string | null;
+  @ApiProperty({ type: String, nullable: true }) description: string | null;
   @ApiProperty({ description: "The owner's user id" }) ownerId: string;
   @ApiProperty() ownerUsername: string;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
-  @ApiPropertyOptional({
+  @ApiProperty({
+    type: String,
     nullable: true,
     description: 'Its Keycloak resource; null until registered',
   })
@@ -61,7 +63,8 @@ export class AlbumResponseDto {
 /** A page of albums and the cursor to the next one. */
 export class AlbumPageDto {
   @ApiProperty({ type: [AlbumResponseDto] }) items: AlbumResponseDto[];
-  @ApiPropertyOptional({
+  @ApiProperty({
+    type: String,
     nullable: true,
     description: 'Pass as `cursor` for the next page; null on the last page',
   })

@@ -50,7 +50,7 @@ export class PermissionRequestDto {
   @ApiProperty({ format: 'uuid' }) albumId: string;
   @ApiProperty() albumName: string;
   @ApiProperty({ type: PartyDto }) requester: PartyDto;
-  @ApiPropertyOptional({ nullable: true }) ownerUsername: string | null;
+  @ApiProperty({ type: String, nullable: true }) ownerUsername: string | null;
   @ApiProperty({ enum: ['pending', 'granted'] }) status: 'pending' | 'granted';
   @ApiProperty({ type: [String] }) pendingScopes: string[];
   @ApiProperty({ type: [String] }) grantedScopes: string[];
@@ -58,5 +58,5 @@ export class PermissionRequestDto {
 
 export class PermissionRequestPageDto {
   @ApiProperty({ type: [PermissionRequestDto] }) items: PermissionRequestDto[];
-  @ApiPropertyOptional({ nullable: true }) nextCursor: string | null;
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
 }

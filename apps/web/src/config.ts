@@ -1,0 +1,30 @@
+/** Where the app finds Keycloak and the two services (Vite env, with the dev stack's defaults). */
+function trimmed(value: string | undefined, fallback: string): string {
+  return (value === undefined || value === '' ? fallback : value).replace(/\/+$/, '');
+}
+
+export const config = {
+  albumApi: trimmed(
+    import.meta.env['VITE_ALBUM_API'] as string | undefined,
+    'http://localhost:3000',
+  ),
+  permissionApi: trimmed(
+    import.meta.env['VITE_PERMISSION_API'] as string | undefined,
+    'http://localhost:3001',
+  ),
+  keycloakUrl: trimmed(
+    import.meta.env['VITE_KEYCLOAK_URL'] as string | undefined,
+    'http://localhost:8080',
+  ),
+  realm: trimmed(import.meta.env['VITE_KEYCLOAK_REALM'] as string | undefined, 'photoz'),
+  clientId: 'photoz-web',
+};
+
+export const ALBUM_SCOPES = ['album:view', 'album:edit', 'album:delete'] as const;
+export type AlbumScope = (typeof ALBUM_SCOPES)[number];
+
+export const SCOPE_LABELS: Record<string, string> = {
+  'album:view': 'view',
+  'album:edit': 'edit',
+  'album:delete': 'delete',
+};

@@ -1,0 +1,172 @@
+import { type FormEvent, useState } from 'react';
+import { ALBUM_SCOPES } from '../config.ts';
+import { api, type Share, type ApiResult } from '../photoz.ts';
+import { Link } from '../router.tsx';
+import { Failure, Loading, ScopePicker, scopeName, useLoad } from '../ui.tsx';
+
+type NotOk = Exclude<ApiResult<unknown>, { kind: 'ok' }>;
+
+function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promise<void> }) {
+  const { share } = props;
+  const [selected, setSelected] = useState<string[]>(share.scopes);
+  const [failure, setFailure] = useState<NotOk>();
+  const act = async (call: () => Promise<ApiResult<unknown>>) => {
+    const result = await call();
+    if (result.kind === 'ok') {
+      setFailure(undefined);
+      await props.onChanged();
+    } else {
+      setFailure(result);
+    }
+  };
+  return (
+    <li className="card">
+      <h3 className="card-title">
+        {share.username} <span className="muted">({share.kind})</span>
+      </h3>
+      <ScopePicker
+        legend={`Scopes ${share.username} holds`}
+        scopes={ALBUM_SCOPES}
+        selected={selected}
+        onChange={setSelected}
+        idPrefix={`share-${share.userId}`}
+      />
+      <div className="actions">
+        <button
+          type="button"
+          className="secondary"
+          disabled={selected.length === 0}
+          onClick={() => void act(() => api.share(props.albumId, share.username, selected))}
+        >
+          Save scopes<span className="visually-hidden"> for {share.username}</span>
+        </button>
+        <button
+          type="button"
+          className="danger"
+          onClick={() => void act(() => api.revoke(props.albumId, share.username))}
+        >
+          Revoke<span className="visually-hidden"> {share.username}</span>
+        </button>
+      </div>
+      <Failure result={failure} />
+    </li>
+  );
+}
+
+export function Shares(props: { albumId: string }) {
+  const [album] = useLoad(() => api.album(props.albumId), [props.albumId]);
+  const [shares, reloadShares] = useLoad(() => api.shares(props.albumId), [props.albumId]);
+  const [audit, reloadAudit] = useLoad(() => api.audit(props.albumId), [props.albumId]);
+  const [username, setUsername] = useState('');
+  const [kind, setKind] = useState<'person' | 'partner'>('person');
+  const [scopes, setScopes] = useState<string[]>(['album:view']);
+  const [failure, setFailure] = useState<NotOk>();
+
+  const reload = async () => {
+    await Promise.all([reloadShares(), reloadAudit()]);
+  };
+  const add = async (event: FormEvent) => {
+    event.preventDefault();
+    const name = kind === 'partner' ? `service-account-${username.trim()}` : username.trim();
+    const result = await api.share(props.albumId, name, scopes);
+    if (result.kind === 'ok') {
+      setUsername('');
+      setFailure(undefined);
+      await reload();
+    } else {
+      setFailure(result);
+    }
+  };
+
+  const title = album.state === 'ready' ? album.value.name : 'Album';
+  return (
+    <>
+      <h1>Shares of {title}</h1>
+      <p>
+        <Link to={`/albums/${props.albumId}`}>Back to the album</Link>
+      </p>
+      <form onSubmit={(event) => void add(event)} className="panel">
+        <h2>Share with someone</h2>
+        <fieldset className="scopes">
+          <legend>Who</legend>
+          <span className="scope">
+            <input
+              type="radio"
+              id="kind-person"
+              name="kind"
+              checked={kind === 'person'}
+              onChange={() => setKind('person')}
+            />
+            <label htmlFor="kind-person">person</label>
+          </span>
+          <span className="scope">
+            <input
+              type="radio"
+              id="kind-partner"
+              name="kind"
+              checked={kind === 'partner'}
+              onChange={() => setKind('partner')}
+            />
+            <label htmlFor="kind-partner">partner application</label>
+          </span>
+        </fieldset>
+        <p>
+          <label htmlFor="share-username">{kind === 'person' ? 'Username' : 'Client id'}</label>{' '}
+          <input
+            id="share-username"
+            value={username}
+            onChange={(event) => setUsername(event.target.value)}
+            required
+          />
+        </p>
+        <ScopePicker
+          legend="Scopes to share"
+          scopes={ALBUM_SCOPES}
+          selected={scopes}
+          onChange={setScopes}
+          idPrefix="new-share"
+        />
+        <button type="submit" disabled={scopes.length === 0}>
+          Share
+        </button>
+        <Failure result={failure} />
+      </form>
+      <h2>Who has access</h2>
+      {shares.state === 'loading' && <Loading what="the shares" />}
+      {shares.state === 'failed' && <Failure result={shares.result} />}
+      {shares.state === 'ready' &&
+        (shares.value.length === 0 ? (
+          <p className="empty">This album is not shared with anyone.</p>
+        ) : (
+          <ul className="cards" aria-label="Shares">
+            {shares.value.map((share) => (
+              <ShareRow
+                key={`${share.userId}:${share.scopes.join(',')}`}
+                albumId={props.albumId}
+                share={share}
+                onChanged={reload}
+              />
+            ))}
+          </ul>
+        ))}
+      <h2>Audit</h2>
+      {audit.state === 'loading' && <Loading what="the audit trail" />}
+      {audit.state === 'failed' && <Failure result={audit.result} />}
+      {audit.state === 'ready' &&
+        (audit.value.items.length === 0 ? (
+          <p className="empty">Nothing has happened to this album's access yet.</p>
+        ) : (
+          <ol className="timeline" aria-label="Audit trail">
+            {audit.value.items.map((event, index) => (
+              <li key={`${event.at}-${index}`}>
+                <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time>{' '}
+                <strong>{event.actor}</strong> {event.action}
+                {event.subject !== event.actor ? ` ${event.subject}` : ''}:{' '}
+                {event.scopes.map(scopeName).join(', ')}
+              </li>
+            ))}
+          </ol>
+        ))}
+    </>
+  );
+}

@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, crc32 } from 'node:zlib';
+import { AxeBuilder } from '@axe-core/playwright';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { ROOT } from '../../scripts/lib/keycloak.ts';
+import { KEYCLOAK_URL } from '../setup/test-env.ts';
+
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** The only origin the `photoz-web` client accepts as a redirect. */
+export const WEB_ORIGIN = 'http://localhost:5173';
+export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+
+export interface RunningBrowser {
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Debian's Chromium, headless, with a fresh profile; one sentence when it is missing. */
+export async function launchChromium(): Promise<RunningBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH.`,
+    );
+  }
+  // A non-persistent launch runs on a fresh profile in a temporary folder Playwright deletes.
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return {
+    browser,
+    close: () => browser.close(),
+  };
+}
+
+/** The web app served by Vite on :5173, talking to the given services. */
+export async function serveWebApp(env: {
+  albumApi: string;
+  permissionApi: string;
+}): Promise<ViteDevServer> {
+  process.env['VITE_ALBUM_API'] = env.albumApi;
+  process.env['VITE_PERMISSION_API'] = env.permissionApi;
+  process.env['VITE_KEYCLOAK_URL'] = KEYCLOAK_URL;
+  const server = await createServer({
+    configFile: join(ROOT, 'apps', 'web', 'vite.config.ts'),
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { port: 5173, strictPort: true, host: 'localhost' },
+  });
+  try {
+    await server.listen();
+  } catch (error) {
+    await server.close();
+    throw new Error(
+      `The web app cannot listen on ${WEB_ORIGIN} (${error instanceof Error ? error.message : String(error)}): stop whatever uses port 5173.`,
+      { cause: error },
+    );
+  }
+  return server;
+}
+
+/** Logs in on Keycloak's own login page, starting from the app's "Log in" button. */
+export async function logInAs(page: Page, username: string): Promise<void> {
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(username);
+  await page.locator('#kc-login').click();
+  await page.waitForURL((url) => url.origin === WEB_ORIGIN && url.pathname !== '/callback');
+}
+
+/** axe-core's violations on the page, as lines (empty when there are none). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map(
+    (violation) =>
+      `${violation.id} (${violation.impact ?? 'n/a'}): ${violation.help} — ${violation.nodes
+        .map((node) => node.target.join(' '))
+        .join(', ')}`,
+  );
+}
+
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
+}
+
+/** A valid PNG, `size`×`size` pixels of a colour gradient. */
+export function tinyPng(size = 16): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0);
+  header.writeUInt32BE(size, 4);
+  header.writeUInt8(8, 8); // bit depth
+  header.writeUInt8(2, 9); // RGB
+  const rows: Buffer[] = [];
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 3);
+    for (let x = 0; x < size; x++) {
+      row[1 + x * 3] = Math.round((x / size) * 255);
+      row[2 + x * 3] = Math.round((y / size) * 255);
+      row[3 + x * 3] = 180;
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
