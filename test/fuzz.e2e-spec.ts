@@ -8,7 +8,7 @@ import {
   PARTNER_PRINTSHOP_SECRET,
   TEST_DATABASE_URL,
 } from './setup/test-env.ts';
-import { createAlbum, registeredResourceId } from './support/albums.ts';
+import { createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { realmSigningKey } from './support/forge.ts';
 import { DatabaseTables, FixtureRows } from './support/fuzz-db.ts';
 import { closeFuzzAgent, type FuzzResponse, LeakDetector, send } from './support/fuzz-http.ts';
@@ -43,16 +43,14 @@ const PNG = Buffer.concat([
   Buffer.alloc(256, 7),
 ]);
 
-async function uploadPhoto(base: string, token: string, albumId: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([PNG], { type: 'image/png' }), 'fixture.png');
-  const response = await fetch(`${base}/albums/${albumId}/photos`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
+async function uploadFixturePhoto(base: string, token: string, albumId: string): Promise<string> {
+  const uploaded = await uploadPhoto(base, token, albumId, {
+    bytes: PNG,
+    type: 'image/png',
+    name: 'fixture.png',
   });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
+  expect(uploaded.status).toBe(201);
+  return uploaded.body.id;
 }
 
 /** Routes the README documents: the OpenAPI documents must list at least these. */
@@ -146,8 +144,8 @@ describe('bad input, fuzzed at every route of both services', () => {
       const [resource, otherResource, photo, otherPhoto] = await Promise.all([
         registeredResourceId(setupAlbums.url, alice ?? '', aliceAlbum.id),
         registeredResourceId(setupAlbums.url, bob ?? '', bobAlbum.id),
-        uploadPhoto(setupAlbums.url, alice ?? '', aliceAlbum.id),
-        uploadPhoto(setupAlbums.url, bob ?? '', bobAlbum.id),
+        uploadFixturePhoto(setupAlbums.url, alice ?? '', aliceAlbum.id),
+        uploadFixturePhoto(setupAlbums.url, bob ?? '', bobAlbum.id),
       ]);
       const asked = await call<{ id: string }>(permissions.url, 'POST', '/permission-requests', {
         token: bob,

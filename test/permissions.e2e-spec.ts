@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
-import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { clientToken, login } from './support/tokens.ts';
 import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
@@ -528,15 +528,13 @@ describe('permission requests, sharing and revocation', () => {
     it('shares an album with a partner, which reads it with an RPT until it is revoked', async () => {
       const album = await registeredAlbum('For the print shop');
       const bytes = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(4096)]);
-      const form = new FormData();
-      form.append('file', new Blob([bytes], { type: 'image/jpeg' }), 'print.jpg');
-      const uploaded = await fetch(`${albums.url}/albums/${album.id}/photos`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${alice}` },
-        body: form,
+      const uploaded = await uploadPhoto(albums.url, alice, album.id, {
+        bytes,
+        type: 'image/jpeg',
+        name: 'print.jpg',
       });
       expect(uploaded.status).toBe(201);
-      const photo = (await uploaded.json()) as { id: string };
+      const photo = uploaded.body;
 
       const shared = await call<Share>(
         permissions.url,

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { TEST_DATABASE_URL } from './setup/test-env.ts';
-import { createAlbum, registeredResourceId } from './support/albums.ts';
+import { createAlbum, type Photo, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { login } from './support/tokens.ts';
 
@@ -19,39 +19,6 @@ const WEBP = Buffer.concat([
   Buffer.from('WEBPVP8 '),
   randomBytes(100),
 ]);
-
-interface Photo {
-  readonly id: string;
-  readonly albumId: string;
-  readonly fileName: string;
-  readonly contentType: string;
-  readonly size: number;
-  readonly checksum: string;
-}
-
-async function upload(
-  base: string,
-  token: string,
-  albumId: string,
-  parts: { field?: string; name?: string; bytes?: Buffer; type?: string },
-): Promise<{ status: number; body: Photo & { detail?: string; errors?: { field: string }[] } }> {
-  const form = new FormData();
-  if (parts.bytes !== undefined) {
-    form.append(
-      parts.field ?? 'file',
-      new Blob([parts.bytes], { type: parts.type ?? 'application/octet-stream' }),
-      parts.name ?? 'photo.bin',
-    );
-  } else {
-    form.append('title', 'no file here');
-  }
-  const response = await fetch(`${base}/albums/${albumId}/photos`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  return { status: response.status, body: (await response.json()) as Photo & { detail?: string } };
-}
 
 describe('photos', () => {
   let service: RunningService;
@@ -93,7 +60,7 @@ describe('photos', () => {
       [WEBP, 'image/webp'],
     ] as const) {
       // The name and the declared type lie; the bytes decide.
-      const created = await upload(service.url, alice, album.id, {
+      const created = await uploadPhoto(service.url, alice, album.id, {
         bytes,
         name: 'holiday.txt',
         type: 'text/plain',
@@ -128,13 +95,13 @@ describe('photos', () => {
 
   it('refuses too large, wrong type, empty and missing files with a clear 4xx, and keeps nothing', async () => {
     const album = await createAlbum(service.url, alice, 'Strict');
-    const tooLarge = await upload(service.url, alice, album.id, {
+    const tooLarge = await uploadPhoto(service.url, alice, album.id, {
       bytes: Buffer.concat([PNG, Buffer.alloc(10 * 1024 * 1024)]),
     });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.body.detail).toContain('10 MB');
 
-    const text = await upload(service.url, alice, album.id, {
+    const text = await uploadPhoto(service.url, alice, album.id, {
       bytes: Buffer.from('just text, named like a jpeg'),
       name: 'x.jpg',
       type: 'image/jpeg',
@@ -142,14 +109,17 @@ describe('photos', () => {
     expect(text.status).toBe(415);
     expect(text.body.detail).toContain('JPEG, PNG, WebP and GIF');
 
-    const empty = await upload(service.url, alice, album.id, { bytes: Buffer.alloc(0) });
+    const empty = await uploadPhoto(service.url, alice, album.id, { bytes: Buffer.alloc(0) });
     expect(empty.status).toBe(400);
 
-    const missing = await upload(service.url, alice, album.id, {});
+    const missing = await uploadPhoto(service.url, alice, album.id, {});
     expect(missing.status).toBe(400);
     expect(missing.body.errors?.map((error) => error.field)).toContain('file');
 
-    const wrongField = await upload(service.url, alice, album.id, { bytes: PNG, field: 'image' });
+    const wrongField = await uploadPhoto(service.url, alice, album.id, {
+      bytes: PNG,
+      field: 'image',
+    });
     expect(wrongField.status).toBe(400);
 
     const json = await call(service.url, 'POST', `/albums/${album.id}/photos`, {
@@ -164,9 +134,9 @@ describe('photos', () => {
   it("keeps a stranger out of an album's photos and answers 404 for unknown or foreign photos", async () => {
     const album = await createAlbum(service.url, alice, 'Guarded');
     const other = await createAlbum(service.url, alice, 'Other');
-    const photo = (await upload(service.url, alice, album.id, { bytes: PNG })).body;
+    const photo = (await uploadPhoto(service.url, alice, album.id, { bytes: PNG })).body;
     await registeredResourceId(service.url, alice, album.id);
-    expect((await upload(service.url, jdoe, album.id, { bytes: PNG })).status).toBe(401);
+    expect((await uploadPhoto(service.url, jdoe, album.id, { bytes: PNG })).status).toBe(401);
     expect(
       (await call(service.url, 'GET', `/albums/${album.id}/photos`, { token: jdoe })).status,
     ).toBe(401);
@@ -196,8 +166,8 @@ describe('photos', () => {
 
   it('deletes a photo, and an album with its photos', async () => {
     const album = await createAlbum(service.url, alice, 'Temporary');
-    const first = (await upload(service.url, alice, album.id, { bytes: PNG })).body;
-    await upload(service.url, alice, album.id, { bytes: JPEG });
+    const first = (await uploadPhoto(service.url, alice, album.id, { bytes: PNG })).body;
+    await uploadPhoto(service.url, alice, album.id, { bytes: JPEG });
     expect(
       (
         await call(service.url, 'DELETE', `/albums/${album.id}/photos/${first.id}`, {

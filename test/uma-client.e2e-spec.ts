@@ -4,7 +4,7 @@ import { UmaClient, type UmaResult } from '@app/uma-client';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { ISSUER, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
-import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { decodeJwt, login } from './support/tokens.ts';
 
@@ -163,15 +163,13 @@ describe('@app/uma-client against the real stack', () => {
   describe('a partner', () => {
     it('reads a photo with nothing but its client id and secret', async () => {
       const album = await registeredAlbum('Client print');
-      const form = new FormData();
-      form.append('file', new Blob([PNG], { type: 'image/png' }), 'print.png');
-      const uploaded = await fetch(`${albums.url}/albums/${album.id}/photos`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${alice}` },
-        body: form,
+      const uploaded = await uploadPhoto(albums.url, alice, album.id, {
+        bytes: PNG,
+        type: 'image/png',
+        name: 'print.png',
       });
       expect(uploaded.status).toBe(201);
-      const photo = (await uploaded.json()) as { id: string };
+      const photo = uploaded.body;
       const shared = await call(
         permissions.url,
         'PUT',

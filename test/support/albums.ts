@@ -44,3 +44,37 @@ export async function registeredResourceId(
   }
   throw new Error(`album ${albumId} was not registered within ${timeoutMs} ms`);
 }
+
+export interface Photo {
+  readonly id: string;
+  readonly albumId: string;
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly checksum: string;
+}
+
+/** Uploads `parts.bytes` as the multipart field `file` (or `parts.field`); without bytes, a form with no file. */
+export async function uploadPhoto(
+  base: string,
+  token: string,
+  albumId: string,
+  parts: { field?: string; name?: string; bytes?: Buffer; type?: string },
+): Promise<{ status: number; body: Photo & { detail?: string; errors?: { field: string }[] } }> {
+  const form = new FormData();
+  if (parts.bytes !== undefined) {
+    form.append(
+      parts.field ?? 'file',
+      new Blob([parts.bytes], { type: parts.type ?? 'application/octet-stream' }),
+      parts.name ?? 'photo.bin',
+    );
+  } else {
+    form.append('title', 'no file here');
+  }
+  const response = await fetch(`${base}/albums/${albumId}/photos`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
+  return { status: response.status, body: (await response.json()) as Photo & { detail?: string } };
+}

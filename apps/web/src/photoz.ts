@@ -6,46 +6,18 @@ import { config } from './config.ts';
 type AlbumSchemas = AlbumService.components['schemas'];
 type PermissionSchemas = PermissionService.components['schemas'];
 
-/**
- * The contract types every `string | null` (or `number | null`) field as
- * `Record<string, unknown> | null`: @nestjs/swagger drops the type of a nullable union. Those
- * fields, and only those, are restated here with what the services send.
- */
-type Restated<T, Fields> = Omit<T, keyof Fields> & Fields;
-
 export type Me = AlbumSchemas['PrincipalResponseDto'];
-export type Album = Restated<
-  AlbumSchemas['AlbumResponseDto'],
-  { readonly description?: string | null; readonly keycloakResourceId?: string | null }
->;
-export type AlbumPage = Restated<
-  AlbumSchemas['AlbumPageDto'],
-  { readonly items: Album[]; readonly nextCursor?: string | null }
->;
+export type Album = AlbumSchemas['AlbumResponseDto'];
+export type AlbumPage = AlbumSchemas['AlbumPageDto'];
 export type Photo = AlbumSchemas['PhotoResponseDto'];
-export type ParkedEvent = Restated<
-  AlbumSchemas['ParkedEventDto'],
-  { readonly lastError?: string | null }
->;
-export type OutboxBacklog = Restated<
-  AlbumSchemas['OutboxStatusDto'],
-  { readonly oldestPendingAgeSeconds?: number | null; readonly parkedEvents: ParkedEvent[] }
->;
-export type PermissionRequest = Restated<
-  PermissionSchemas['PermissionRequestDto'],
-  { readonly ownerUsername?: string | null }
->;
-export type PermissionRequestPage = Restated<
-  PermissionSchemas['PermissionRequestPageDto'],
-  { readonly items: PermissionRequest[]; readonly nextCursor?: string | null }
->;
+export type ParkedEvent = AlbumSchemas['ParkedEventDto'];
+export type OutboxBacklog = AlbumSchemas['OutboxStatusDto'];
+export type PermissionRequest = PermissionSchemas['PermissionRequestDto'];
+export type PermissionRequestPage = PermissionSchemas['PermissionRequestPageDto'];
 export type Share = PermissionSchemas['ShareDto'];
 export type SharedAlbum = PermissionSchemas['SharedAlbumDto'];
 export type AuditEvent = PermissionSchemas['AuditEventDto'];
-export type AuditPage = Restated<
-  PermissionSchemas['AuditPageDto'],
-  { readonly nextCursor?: string | null }
->;
+export type AuditPage = PermissionSchemas['AuditPageDto'];
 
 /**
  * An error as the screens show it: the services' RFC 9457 problem details (every field optional,
