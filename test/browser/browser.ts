@@ -10,7 +10,15 @@ import { KEYCLOAK_URL } from '../setup/test-env.ts';
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The only origin the `photoz-web` client accepts as a redirect. */
 export const WEB_ORIGIN = 'http://localhost:5173';
-export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
+/**
+ * Where the story's screenshots go: `.photoz/screenshots` (not tracked) on every run, and the
+ * README's `docs/screenshots` only when asked (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a
+ * test run leaves the work tree as it found it.
+ */
+export const SCREENSHOTS =
+  process.env['UPDATE_SCREENSHOTS'] === '1'
+    ? join(ROOT, 'docs', 'screenshots')
+    : join(ROOT, '.photoz', 'screenshots');
 
 export interface RunningBrowser {
   readonly browser: Browser;
