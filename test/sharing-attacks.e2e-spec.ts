@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
@@ -433,6 +434,46 @@ describe('sharing that cannot be outwitted', () => {
         (await call(permissions.url, 'GET', `/albums/${album.id}/shares`, { token: alice })).status,
       ).toBe(200);
       expect(await partnerPolicies()).toEqual(before);
+    });
+  });
+
+  describe("7. another deployment's albums stay out of sight", () => {
+    it("lists no request on another deployment's album, and answers for it as for none", async () => {
+      // Deployments sharing a realm (the dev stack and the tests, say) tell their albums apart by
+      // the resources' deployment attribute.
+      const albumId = randomUUID();
+      const foreign = await protection.createResource({
+        name: `album-${albumId}`,
+        displayName: 'Another deployment 3e1f',
+        type: 'urn:photoz:album',
+        owner: (await call<{ subject: string }>(albums.url, 'GET', '/me', { token: alice })).body
+          .subject,
+        ownerManagedAccess: true,
+        uris: [`/albums/${albumId}`],
+        resource_scopes: ['album:view', 'album:edit', 'album:delete'],
+        attributes: { deployment: ['another-deployment'] },
+      });
+      try {
+        const { body } = await protection.request<{ ticket: string }>('POST', '/permission', [
+          { resource_id: foreign._id, resource_scopes: ['album:view'] },
+        ]);
+        const asked = await exchangeTicket(body.ticket, { bearer: jdoe });
+        expect(asked.body.error_description).toBe('request_submitted');
+
+        const incoming = await call<{ items: { albumId: string }[] }>(
+          permissions.url,
+          'GET',
+          '/permission-requests/incoming?limit=100',
+          { token: alice },
+        );
+        expect(incoming.body.items.map((item) => item.albumId)).not.toContain(albumId);
+        const shares = await call(permissions.url, 'GET', `/albums/${albumId}/shares`, {
+          token: alice,
+        });
+        expect(shares.status).toBe(404);
+      } finally {
+        await protection.deleteResource(foreign._id);
+      }
     });
   });
 

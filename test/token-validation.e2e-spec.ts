@@ -22,16 +22,17 @@ interface Problem {
   readonly detail: string;
 }
 
-const services = [
-  ['album-service', albumService],
-  ['permission-service', permissionService],
-] as const;
+// Each service started the same way: what differs between their configurations plays no part here.
+const services: readonly (readonly [string, () => Promise<RunningService>])[] = [
+  ['album-service', () => startService(albumService)],
+  ['permission-service', () => startService(permissionService)],
+];
 
-describe.each(services)('token validation on %s', (_name, definition) => {
+describe.each(services)('token validation on %s', (_name, start) => {
   let service: RunningService;
 
   beforeAll(async () => {
-    service = await startService(definition);
+    service = await start();
   });
   afterAll(async () => {
     await service.close();

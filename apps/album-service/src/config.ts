@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { databaseName, loadServiceConfig, parseEnv, type ServiceConfig } from '@app/common';
+import {
+  databaseName,
+  loadServiceConfig,
+  parseEnv,
+  type ServiceConfig,
+  umaDeployment,
+} from '@app/common';
 
 /** The album service's configuration: the common one and the UMA relay's. */
 export interface AlbumServiceConfig extends ServiceConfig {
@@ -13,10 +19,7 @@ export interface AlbumServiceConfig extends ServiceConfig {
 const albumEnv = z.object({
   UMA_RELAY_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   UMA_RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50').default(500),
-  UMA_DEPLOYMENT: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -')
-    .optional(),
+  UMA_DEPLOYMENT: umaDeployment,
 });
 
 /** Reads and validates the album service's configuration from the environment. */

@@ -1,19 +1,30 @@
 import { z } from 'zod';
-import { loadServiceConfig, parseEnv, type ServiceConfig } from '@app/common';
+import {
+  databaseName,
+  loadServiceConfig,
+  parseEnv,
+  type ServiceConfig,
+  umaDeployment,
+} from '@app/common';
 
-export type PermissionServiceConfig = ServiceConfig;
+/** The permission service's configuration: the common one and the deployment it serves. */
+export interface PermissionServiceConfig extends ServiceConfig {
+  /** Only albums whose Keycloak resources carry this `deployment` attribute are this service's. */
+  readonly deployment: string;
+}
 
 const permissionEnv = z.object({
   // Partner shares are permissions on the resource server, which the admin API names by this id.
   KEYCLOAK_CLIENT_UUID: z.uuid({
     error: 'is required (the internal id of the album-api client, a UUID)',
   }),
+  UMA_DEPLOYMENT: umaDeployment,
 });
 
 export function loadPermissionServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): PermissionServiceConfig {
   const config = loadServiceConfig(3001, env);
-  parseEnv(permissionEnv, env);
-  return config;
+  const own = parseEnv(permissionEnv, env);
+  return { ...config, deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url) };
 }

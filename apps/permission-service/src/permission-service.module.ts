@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PlatformModule } from '@app/platform';
 import { AccessPolicy } from './access-policy/access-policy.ts';
-import { AlbumDirectory } from './albums/album-directory.ts';
+import { ALBUM_DEPLOYMENT, AlbumDirectory } from './albums/album-directory.ts';
 import { AuditEventEntity } from './audit/audit-event.entity.ts';
 import { AuditController } from './audit/audit.controller.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
@@ -30,6 +30,7 @@ export class PermissionServiceModule {
       controllers: [PermissionRequestsController, SharesController, AuditController],
       providers: [
         AccessPolicy,
+        { provide: ALBUM_DEPLOYMENT, useValue: config.deployment },
         AlbumDirectory,
         AuditRepository,
         GrantDirectory,

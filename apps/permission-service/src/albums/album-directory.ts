@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   ALBUM_RESOURCE_TYPE,
   albumIdOf,
@@ -7,6 +7,10 @@ import {
   validationProblem,
 } from '@app/common';
 import { ProtectionApiClient, type RegisteredResource } from '@app/keycloak';
+import { DEPLOYMENT_ATTRIBUTE } from '@app/uma-resources';
+
+/** Injection token: the deployment whose albums this service manages (`UMA_DEPLOYMENT`). */
+export const ALBUM_DEPLOYMENT = Symbol('ALBUM_DEPLOYMENT');
 
 /** An album as Keycloak knows it: the resource registered for it by the album service. */
 export interface AlbumResource {
@@ -17,12 +21,17 @@ export interface AlbumResource {
   readonly scopes: readonly string[];
 }
 
-function toAlbum(resource: RegisteredResource): AlbumResource | undefined {
+/**
+ * The album a resource stands for, when it is one of this deployment's: deployments that share a
+ * realm (the dev stack and the tests, say) must not see each other's albums, requests or shares.
+ */
+function toAlbum(resource: RegisteredResource, deployment: string): AlbumResource | undefined {
   const albumId = albumIdOf(resource.name);
   if (
     albumId === undefined ||
     resource.type !== ALBUM_RESOURCE_TYPE ||
-    resource.ownerId === undefined
+    resource.ownerId === undefined ||
+    !(resource.attributes[DEPLOYMENT_ATTRIBUTE] ?? []).includes(deployment)
   ) {
     return undefined;
   }
@@ -42,7 +51,10 @@ function toAlbum(resource: RegisteredResource): AlbumResource | undefined {
  */
 @Injectable()
 export class AlbumDirectory {
-  constructor(private readonly protection: ProtectionApiClient) {}
+  constructor(
+    private readonly protection: ProtectionApiClient,
+    @Inject(ALBUM_DEPLOYMENT) private readonly deployment: string,
+  ) {}
 
   /**
    * The album, or `undefined` when it does not exist (or is not registered yet); a malformed id is
@@ -57,7 +69,7 @@ export class AlbumDirectory {
       exactName: true,
       type: ALBUM_RESOURCE_TYPE,
     });
-    return resource === undefined ? undefined : toAlbum(resource);
+    return resource === undefined ? undefined : toAlbum(resource, this.deployment);
   }
 
   /** Albums by resource id; resources that are gone or not albums are left out. */
@@ -66,7 +78,7 @@ export class AlbumDirectory {
     const resources = await Promise.all(unique.map((id) => this.protection.getResource(id)));
     const albums = new Map<string, AlbumResource>();
     for (const resource of resources) {
-      const album = resource === undefined ? undefined : toAlbum(resource);
+      const album = resource === undefined ? undefined : toAlbum(resource, this.deployment);
       if (album !== undefined) {
         albums.set(album.resourceId, album);
       }

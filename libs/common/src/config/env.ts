@@ -48,3 +48,13 @@ export const postgresUrl = z.url({
 });
 
 export const positiveInt = z.coerce.number().int('must be a whole number').positive('must be > 0');
+
+/**
+ * `UMA_DEPLOYMENT`: which deployment's Keycloak resources are this one's, when several share a
+ * realm (the `deployment` attribute of every resource the album service registers). Both services
+ * of a deployment must agree; by default both take the database name.
+ */
+export const umaDeployment = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . -')
+  .optional();
