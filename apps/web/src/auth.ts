@@ -45,7 +45,12 @@ async function redeemCode(): Promise<{ user: User; returnTo: string }> {
   }
   const state = user.state as Partial<LoginState> | undefined;
   const returnTo =
-    typeof state?.returnTo === 'string' && state.returnTo.startsWith('/') ? state.returnTo : '/';
+    // A path of this app only: `//host` would leave it.
+    typeof state?.returnTo === 'string' &&
+    state.returnTo.startsWith('/') &&
+    !state.returnTo.startsWith('//')
+      ? state.returnTo
+      : '/';
   return { user, returnTo };
 }
 
