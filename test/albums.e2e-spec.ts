@@ -4,7 +4,7 @@ import { permissionService } from '../apps/permission-service/src/permission-ser
 import { ISSUER } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { decodeJwt, login } from './support/tokens.ts';
+import { decodeJwt, login, accessTokens } from './support/tokens.ts';
 import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
 
 interface Page {
@@ -26,9 +26,7 @@ describe('albums as UMA resources', () => {
       startService(albumService),
       startService(permissionService),
     ]);
-    const tokens = await Promise.all(
-      ['alice', 'jdoe', 'bob', 'admin'].map(async (user) => (await login(user)).access_token),
-    );
+    const tokens = await accessTokens('alice', 'jdoe', 'bob', 'admin');
     [alice = '', jdoe = '', bob = '', admin = ''] = tokens;
   });
   afterAll(async () => {

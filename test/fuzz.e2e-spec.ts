@@ -22,7 +22,7 @@ import {
 import { documentedRoutes, type FuzzRoute, routeName } from './support/fuzz-routes.ts';
 import { type ConcreteRequest, describeRequest, materialize } from './support/fuzz-wire.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, decodeJwt, login } from './support/tokens.ts';
+import { clientToken, decodeJwt, login, accessTokens } from './support/tokens.ts';
 import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 /*
@@ -136,9 +136,7 @@ describe('bad input, fuzzed at every route of both services', () => {
     const setupAlbums = await startService(albumService);
     permissions = await startService(permissionService);
     try {
-      const [alice, jdoe, bob] = await Promise.all(
-        ['alice', 'jdoe', 'bob'].map(async (user) => (await login(user)).access_token),
-      );
+      const [alice, jdoe, bob] = await accessTokens('alice', 'jdoe', 'bob');
       const aliceAlbum = await createAlbum(setupAlbums.url, alice ?? '', 'fuzz: alice');
       const bobAlbum = await createAlbum(setupAlbums.url, bob ?? '', 'fuzz: bob');
       const [resource, otherResource, photo, otherPhoto] = await Promise.all([

@@ -6,7 +6,7 @@ import { ISSUER, KEYCLOAK_URL } from './setup/test-env.ts';
 import { createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
-import { login } from './support/tokens.ts';
+import { accessTokens } from './support/tokens.ts';
 
 /**
  * One answer for an unreachable Keycloak, on every route of both services that needs it: `503`
@@ -28,9 +28,7 @@ describe('an unreachable Keycloak', () => {
       startService(albumService, env),
       startService(permissionService, env),
     ]);
-    [alice = '', bob = ''] = await Promise.all(
-      ['alice', 'bob'].map(async (user) => (await login(user)).access_token),
-    );
+    [alice = '', bob = ''] = await accessTokens('alice', 'bob');
   });
   afterAll(async () => {
     await Promise.all([albums.close(), permissions.close()]);

@@ -9,7 +9,7 @@ import {
   type RunningService,
   startService,
 } from './support/service-harness.ts';
-import { login } from './support/tokens.ts';
+import { accessTokens } from './support/tokens.ts';
 
 interface DocumentedResponse {
   readonly headers?: Readonly<Record<string, unknown>>;
@@ -77,9 +77,7 @@ describe('the API contract against the running services', () => {
   });
 
   it('documents the UMA challenge, a 404, a validation 400 and invalid tokens as answered', async () => {
-    const [alice = '', jdoe = ''] = await Promise.all(
-      ['alice', 'jdoe'].map(async (user) => (await login(user)).access_token),
-    );
+    const [alice = '', jdoe = ''] = await accessTokens('alice', 'jdoe');
     const album = await createAlbum(albums.url, alice, 'Contract');
     await registeredResourceId(albums.url, alice, album.id);
 

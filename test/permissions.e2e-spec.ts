@@ -5,7 +5,7 @@ import { permissionService } from '../apps/permission-service/src/permission-ser
 import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, login } from './support/tokens.ts';
+import { clientToken, accessTokens } from './support/tokens.ts';
 import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
 
 interface PermissionRequest {
@@ -51,9 +51,7 @@ describe('permission requests, sharing and revocation', () => {
       startService(albumService),
       startService(permissionService),
     ]);
-    const tokens = await Promise.all(
-      ['alice', 'jdoe', 'bob'].map(async (user) => (await login(user)).access_token),
-    );
+    const tokens = await accessTokens('alice', 'jdoe', 'bob');
     [alice = '', jdoe = '', bob = ''] = tokens;
   });
   afterAll(async () => {

@@ -13,7 +13,7 @@ import { type Album, createAlbum, registeredResourceId } from './support/albums.
 import { HttpFaultProxy } from './support/http-fault-proxy.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, login } from './support/tokens.ts';
+import { clientToken, accessTokens } from './support/tokens.ts';
 import {
   exchangeTicket,
   parseUmaChallenge,
@@ -67,9 +67,7 @@ describe('sharing that cannot be outwitted', () => {
       startService(albumService),
       startService(permissionService),
     ]);
-    [alice = '', jdoe = '', bob = ''] = await Promise.all(
-      ['alice', 'jdoe', 'bob'].map(async (user) => (await login(user)).access_token),
-    );
+    [alice = '', jdoe = '', bob = ''] = await accessTokens('alice', 'jdoe', 'bob');
   });
   afterAll(async () => {
     await Promise.all([albums.close(), secondAlbums.close(), permissions.close()]);

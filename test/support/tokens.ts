@@ -46,6 +46,11 @@ export function login(
   });
 }
 
+/** The access tokens of several dev-realm users, in the order named. */
+export function accessTokens(...usernames: string[]): Promise<string[]> {
+  return Promise.all(usernames.map(async (username) => (await login(username)).access_token));
+}
+
 /** A client-credentials token, the client authenticating with HTTP Basic at the token endpoint. */
 export function clientToken(clientId: string, secret: string): Promise<TokenResponse> {
   return requestToken(
