@@ -119,15 +119,6 @@ export class CurrentGrantRepository {
     );
   }
 
-  /** What each subject holds on the resource now. */
-  async ofResource(resourceId: string): Promise<Map<string, string[]>> {
-    const rows = (await this.dataSource.query(
-      `SELECT subject, scopes FROM ${TABLE} WHERE resource_id = $1`,
-      [resourceId],
-    )) as { subject: string; scopes: string[] }[];
-    return new Map(rows.map((row) => [row.subject, [...row.scopes].sort()]));
-  }
-
   /** What `subject` holds, by resource. */
   async ofSubject(subject: string): Promise<Map<string, string[]>> {
     const rows = (await this.dataSource.query(
