@@ -30,18 +30,6 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
-      {
-        resolve: { alias },
-        test: {
-          name: 'bench',
-          include: ['bench/**/*.load.ts'],
-          globalSetup: ['test/setup/global-setup.ts'],
-          setupFiles: ['test/setup/e2e-env.ts'],
-          fileParallelism: false,
-          testTimeout: 600_000,
-          hookTimeout: 300_000,
-        },
-      },
     ],
   },
 });

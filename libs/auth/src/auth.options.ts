@@ -11,6 +11,8 @@ export interface AuthOptions {
   readonly jwksRefreshMinIntervalMs: number;
   /** The JWKS is re-read this often, so that keys removed from the realm stop being accepted. */
   readonly jwksRefreshIntervalMs: number;
+  /** How many verified tokens are remembered until they expire (0: none); see `VerifiedTokenCache`. */
+  readonly verifiedTokenCacheSize: number;
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

@@ -1,13 +1,27 @@
 import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { ExtractJwt } from 'passport-jwt';
 import { IS_PUBLIC_KEY } from '@app/common';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import { bearerChallenge, describeTokenFailure } from './invalid-token.error.ts';
+import { JwksKeyStore } from './jwks-key-store.ts';
 import { KEYCLOAK_JWT } from './keycloak-jwt.strategy.ts';
 import type { Principal } from './principal.ts';
 import { SCOPES_KEY } from './scopes.metadata.ts';
+import { VerifiedTokenCache } from './verified-token.cache.ts';
+
+/** The same extraction as the strategy's, so that the cache is keyed by the token it verified. */
+const bearerTokenOf = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/** The `kid` of a token the strategy has just verified (its header is known to parse). */
+function kidOf(token: string): string {
+  const header = JSON.parse(
+    Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString(),
+  ) as { kid?: unknown };
+  return typeof header.kid === 'string' ? header.kid : '';
+}
 
 /** Why an RPT is refused outside `@Scopes` routes; also the `error_description` of the 401. */
 export const RPT_NOT_ACCEPTED = 'an RPT is accepted only where a permission is asked for';
@@ -17,14 +31,19 @@ export const RPT_NOT_ACCEPTED = 'an RPT is accepted only where a permission is a
  * is a pass for the permissions it lists, not an identity: Keycloak puts this API in its `aud`
  * whichever client asked for it, so it would carry a client without this API's audience past the
  * audience check. It is accepted only on `@Scopes` routes, which decide by its permissions.
+ * A token verified once is not verified again until it expires ({@link VerifiedTokenCache}).
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
+  private readonly verified: VerifiedTokenCache;
+
   constructor(
     private readonly reflector: Reflector,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+    private readonly keys: JwksKeyStore,
   ) {
     super();
+    this.verified = new VerifiedTokenCache(options.verifiedTokenCacheSize);
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -33,8 +52,19 @@ export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
     if (isPublic === true) {
       return true;
     }
-    await (super.canActivate(context) as Promise<boolean>);
-    const principal = principalOf(context.switchToHttp().getRequest());
+    const request = context.switchToHttp().getRequest<{ user?: Principal }>();
+    const token = bearerTokenOf(request) ?? undefined;
+    const known =
+      token === undefined ? undefined : this.verified.get(token, (kid) => this.keys.publishes(kid));
+    if (known === undefined) {
+      await (super.canActivate(context) as Promise<boolean>);
+    } else {
+      request.user = known;
+    }
+    const principal = principalOf(request);
+    if (known === undefined && token !== undefined && principal !== undefined) {
+      this.verified.set(token, principal, kidOf(token));
+    }
     if (
       principal?.permissions !== undefined &&
       this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets) === undefined

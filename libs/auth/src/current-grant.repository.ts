@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ProblemException } from '@app/common';
-import type { DataSource, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { type PreparedStatement, ProblemException, queryPrepared } from '@app/common';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { UMA_ACCESS_SCHEMA } from './rpt-revocations.migration.ts';
 
 const TABLE = `${UMA_ACCESS_SCHEMA}.current_grants`;
@@ -36,6 +36,26 @@ export class CurrentGrant {
   }
 }
 
+/** The statement wrapped so that each row also reads what the subject (`$<n>`) holds now. */
+const withCurrentGrant = (() => {
+  const wrapped = new Map<string, PreparedStatement>();
+  return (statement: PreparedStatement, subjectParameter: number): PreparedStatement => {
+    const name = `${statement.name}+current-grant`;
+    let result = wrapped.get(name);
+    if (result === undefined) {
+      result = {
+        name,
+        text: `SELECT entity.*, (SELECT held.scopes FROM ${TABLE} held
+                 WHERE held.resource_id = entity.resource_id AND held.subject = $${subjectParameter}
+               ) AS current_grant_scopes
+               FROM (${statement.text}) entity`,
+      };
+      wrapped.set(name, result);
+    }
+    return result;
+  };
+})();
+
 function grantFromColumn(value: unknown): CurrentGrant {
   return new CurrentGrant(
     MINT,
@@ -68,29 +88,24 @@ export class CurrentGrantRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Runs a query for protected entities with, for each, what `subject` holds now on the resource
-   * whose id is `resourceIdColumn`: one round trip, no call to Keycloak.
+   * Runs `statement`, a prepared query for protected entities whose rows carry their resource id
+   * in `resource_id`, with, for each row, what `subject` holds now on that resource: one round
+   * trip, no call to Keycloak. `subject` is the statement's last parameter, after `values`.
    */
-  async loadWithCurrentGrant<T extends ObjectLiteral>(
-    query: SelectQueryBuilder<T>,
-    resourceIdColumn: string,
+  async loadWithCurrentGrant<R extends { resource_id: string | null }>(
+    statement: PreparedStatement,
+    values: readonly unknown[],
     subject: string,
-  ): Promise<{ entity: T; raw: Record<string, unknown>; grant: CurrentGrant }[]> {
-    const { entities, raw } = await query
-      .addSelect(
-        (held) =>
-          held
-            .select('held.scopes')
-            .from(TABLE, 'held')
-            .where(`held.resource_id = ${resourceIdColumn} AND held.subject = :heldSubject`),
-        'current_grant_scopes',
-      )
-      .setParameter('heldSubject', subject)
-      .getRawAndEntities<Record<string, unknown>>();
-    return entities.map((entity, index) => {
-      const row = raw[index] ?? {};
-      return { entity, raw: row, grant: grantFromColumn(row['current_grant_scopes']) };
-    });
+  ): Promise<{ row: R; grant: CurrentGrant }[]> {
+    const rows = await queryPrepared<R & { current_grant_scopes: unknown }>(
+      this.dataSource,
+      withCurrentGrant(statement, values.length + 1),
+      [...values, subject],
+    );
+    return rows.map(({ current_grant_scopes: scopes, ...row }) => ({
+      row: row as unknown as R,
+      grant: grantFromColumn(scopes),
+    }));
   }
 
   /** What `subject` holds on the resource now. */

@@ -71,6 +71,11 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return this.keys.get(kid);
   }
 
+  /** Whether the realm published `kid` at the last successful read. */
+  publishes(kid: string): boolean {
+    return this.keys.has(kid);
+  }
+
   /** Loads the keys ahead of the first request and starts the periodic refresh. */
   onApplicationBootstrap(): void {
     // A failure here is retried on demand and on schedule.

@@ -133,6 +133,7 @@ describe(UmaScopesGuard.name, () => {
       clockToleranceSeconds: 5,
       jwksRefreshMinIntervalMs: 10_000,
       jwksRefreshIntervalMs: 300_000,
+      verifiedTokenCacheSize: 0,
     });
     return { guard, missing };
   }

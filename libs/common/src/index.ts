@@ -3,6 +3,7 @@ export * from './config/service-config.ts';
 export * from './database/database.readiness.ts';
 export * from './database/migrate.ts';
 export * from './database/postgres.ts';
+export * from './database/prepared.ts';
 export * from './health/health.module.ts';
 export * from './health/readiness.ts';
 export * from './http/create-http-app.ts';

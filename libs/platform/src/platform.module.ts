@@ -44,6 +44,7 @@ export class PlatformModule {
           clockToleranceSeconds: config.auth.clockToleranceSeconds,
           jwksRefreshMinIntervalMs: config.auth.jwksRefreshMinIntervalMs,
           jwksRefreshIntervalMs: config.auth.jwksRefreshIntervalMs,
+          verifiedTokenCacheSize: config.auth.verifiedTokenCacheSize,
         }),
         HealthModule.forRoot([DatabaseReadiness, KeycloakReadiness]),
       ],

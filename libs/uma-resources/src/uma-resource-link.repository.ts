@@ -1,51 +1,38 @@
-import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { Injectable } from "@nestjs/common";
+import { InjectDataSource } from "@nestjs/typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 
-const LINK_ALIAS = 'uma_link';
-const SELECTED_RESOURCE_ID = 'uma_link_resource_id';
+const LINK_ALIAS = "uma_link";
+/** Entity aliases and types are written into the join's SQL: plain names only. */
+const SQL_NAME = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Which Keycloak resource each entity is (`uma_resource_links`): no other code of the service
  * reads or writes that table. The relay writes a link once Keycloak has registered the entity,
  * reconciliation and repairs correct it, and the entity's own queries join it
- * (`joinResourceId`). Methods that take an optional `manager` run in the caller's transaction
+ * (`joinResourceIdSql`). Methods that take an optional `manager` run in the caller's transaction
  * when given one.
  */
 @Injectable()
 export class UmaResourceLinkRepository {
-  /**
-   * The linked resource id in a query joined by {@link joinResourceId}, for conditions on the
-   * resource (e.g. what a caller holds on it, `CurrentGrantRepository.loadWithCurrentGrant`).
-   */
-  readonly resourceIdColumn = `${LINK_ALIAS}.resource_id`;
-
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Adds to a query of entities of `entityType` (alias `entityAlias`, keyed by its `id` column)
-   * the id of each one's Keycloak resource, if registered: read it from a raw row with
-   * {@link resourceIdIn}.
+   * SQL joining to a query of entities of `entityType` (alias `entityAlias`, keyed by its `id`
+   * column) the id of each one's Keycloak resource: `FROM <table> <alias> ${join}` makes
+   * `${column}` the resource id, `NULL` until the entity is registered.
    */
-  joinResourceId<T extends ObjectLiteral>(
-    query: SelectQueryBuilder<T>,
+  joinResourceIdSql(
     entityAlias: string,
     entityType: string,
-  ): SelectQueryBuilder<T> {
-    return query
-      .leftJoin(
-        'uma_resource_links',
-        LINK_ALIAS,
-        `${LINK_ALIAS}.entity_type = :umaLinkEntityType AND ${LINK_ALIAS}.entity_id = ${entityAlias}.id::text`,
-        { umaLinkEntityType: entityType },
-      )
-      .addSelect(this.resourceIdColumn, SELECTED_RESOURCE_ID);
-  }
-
-  /** The resource id a {@link joinResourceId} query read into a raw row; `undefined`: none. */
-  resourceIdIn(raw: Record<string, unknown>): string | undefined {
-    const value = raw[SELECTED_RESOURCE_ID];
-    return typeof value === 'string' ? value : undefined;
+  ): { join: string; column: string } {
+    if (!SQL_NAME.test(entityAlias) || !SQL_NAME.test(entityType)) {
+      throw new Error(`not a plain SQL name: ${entityAlias} / ${entityType}`);
+    }
+    return {
+      join: `LEFT JOIN uma_resource_links ${LINK_ALIAS} ON ${LINK_ALIAS}.entity_type = '${entityType}' AND ${LINK_ALIAS}.entity_id = ${entityAlias}.id::text`,
+      column: `${LINK_ALIAS}.resource_id`,
+    };
   }
 
   /** The Keycloak resource id of an entity, once registered. */
@@ -55,7 +42,7 @@ export class UmaResourceLinkRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<string | undefined> {
     const rows = (await manager.query(
-      'SELECT resource_id FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2',
+      "SELECT resource_id FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2",
       [entityType, entityId],
     )) as { resource_id: string }[];
     return rows[0]?.resource_id;
@@ -64,7 +51,7 @@ export class UmaResourceLinkRepository {
   /** The resource ids of every registered entity of the type, by entity id. */
   async resourceIdsOf(entityType: string): Promise<Map<string, string>> {
     const rows = (await this.dataSource.query(
-      'SELECT entity_id, resource_id FROM uma_resource_links WHERE entity_type = $1',
+      "SELECT entity_id, resource_id FROM uma_resource_links WHERE entity_type = $1",
       [entityType],
     )) as { entity_id: string; resource_id: string }[];
     return new Map(rows.map((row) => [row.entity_id, row.resource_id]));
@@ -91,7 +78,7 @@ export class UmaResourceLinkRepository {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     await manager.query(
-      'DELETE FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2',
+      "DELETE FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2",
       [entityType, entityId],
     );
   }

@@ -1,14 +1,39 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type CurrentGrant, CurrentGrantRepository } from '@app/auth';
+import { type PreparedStatement, queryPrepared } from '@app/common';
 import { UmaResourceLinkRepository } from '@app/uma-resources';
-import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
 
 /** An album with the id of its Keycloak resource (`undefined` until registered). */
 export interface AlbumRecord {
   readonly album: AlbumEntity;
   readonly resourceId: string | undefined;
+}
+
+/** An album row as the reads select it. */
+interface AlbumRow {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly owner_id: string;
+  readonly owner_username: string;
+  readonly created_at: Date;
+  readonly updated_at: Date;
+  readonly resource_id: string | null;
+}
+
+function toRecord(row: AlbumRow): AlbumRecord {
+  const album = new AlbumEntity();
+  album.id = row.id;
+  album.name = row.name;
+  album.description = row.description;
+  album.ownerId = row.owner_id;
+  album.ownerUsername = row.owner_username;
+  album.createdAt = row.created_at;
+  album.updatedAt = row.updated_at;
+  return { album, resourceId: row.resource_id ?? undefined };
 }
 
 /** Where an album stands in the order of pages: newest first, ties broken by id. */
@@ -20,15 +45,30 @@ export interface AlbumPosition {
 /**
  * The albums table: no other code of the service reads or writes it. Reads come with the album's
  * Keycloak resource id, joined from the UMA resource links, and an access check's read with what
- * the caller holds now.
+ * the caller holds now. The reads are plain SQL (the access check's a prepared statement): they
+ * run on every request, where TypeORM's query building and entity mapping would cost more than
+ * the query; the writes go through TypeORM.
  */
 @Injectable()
 export class AlbumRepository {
+  /** The reads' SQL: albums with their resource id (`resource_id`, joined from the links). */
+  private readonly statements: { readonly select: string; readonly read: PreparedStatement };
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly links: UmaResourceLinkRepository,
+    links: UmaResourceLinkRepository,
     private readonly grants: CurrentGrantRepository,
-  ) {}
+  ) {
+    const link = links.joinResourceIdSql('album', ALBUM);
+    const select = `SELECT album.id, album.name, album.description, album.owner_id,
+        album.owner_username, album.created_at, album.updated_at, ${link.column} AS resource_id
+      FROM albums album ${link.join}`;
+    this.statements = {
+      select,
+      // Every guarded album route's access check reads this: planned once per connection.
+      read: { name: 'album-read', text: `${select} WHERE album.id = $1` },
+    };
+  }
 
   /**
    * Every album, for reconciliation (`albumResourceType.loadAll`). Static, like {@link read}:
@@ -77,8 +117,8 @@ export class AlbumRepository {
   }
 
   async find(id: string): Promise<AlbumRecord | undefined> {
-    const [record] = await this.records(this.withResourceId().where('album.id = :id', { id }));
-    return record;
+    const [row] = await queryPrepared<AlbumRow>(this.dataSource, this.statements.read, [id]);
+    return row === undefined ? undefined : toRecord(row);
   }
 
   /** The album, and what `subject` holds on it now, in one query. */
@@ -86,18 +126,12 @@ export class AlbumRepository {
     id: string,
     subject: string,
   ): Promise<(AlbumRecord & { grant: CurrentGrant }) | undefined> {
-    const [row] = await this.grants.loadWithCurrentGrant(
-      this.withResourceId().where('album.id = :id', { id }),
-      this.links.resourceIdColumn,
+    const [found] = await this.grants.loadWithCurrentGrant<AlbumRow>(
+      this.statements.read,
+      [id],
       subject,
     );
-    return row === undefined
-      ? undefined
-      : {
-          album: row.entity,
-          resourceId: this.links.resourceIdIn(row.raw),
-          grant: row.grant,
-        };
+    return found === undefined ? undefined : { ...toRecord(found.row), grant: found.grant };
   }
 
   /** Up to `limit` albums after `after`, newest first; `ownerId` limits them to one owner's. */
@@ -106,36 +140,24 @@ export class AlbumRepository {
     limit: number;
     after?: AlbumPosition;
   }): Promise<AlbumRecord[]> {
-    const query = this.withResourceId()
-      .orderBy('album.created_at', 'DESC')
-      .addOrderBy('album.id', 'DESC')
-      .limit(options.limit);
+    const values: unknown[] = [];
+    const conditions: string[] = [];
     if (options.ownerId !== undefined) {
-      query.andWhere('album.owner_id = :ownerId', { ownerId: options.ownerId });
+      values.push(options.ownerId);
+      conditions.push(`album.owner_id = $${values.length}`);
     }
     if (options.after !== undefined) {
-      query.andWhere('(album.created_at, album.id) < (:createdAt, :id)', {
-        createdAt: options.after.createdAt,
-        id: options.after.id,
-      });
+      values.push(options.after.createdAt, options.after.id);
+      conditions.push(`(album.created_at, album.id) < ($${values.length - 1}, $${values.length})`);
     }
-    return this.records(query);
-  }
-
-  /** Albums with the id of their Keycloak resource. */
-  private withResourceId(): SelectQueryBuilder<AlbumEntity> {
-    return this.links.joinResourceId(
-      this.dataSource.getRepository(AlbumEntity).createQueryBuilder('album'),
-      'album',
-      ALBUM,
-    );
-  }
-
-  private async records(query: SelectQueryBuilder<AlbumEntity>): Promise<AlbumRecord[]> {
-    const { entities, raw } = await query.getRawAndEntities<Record<string, unknown>>();
-    return entities.map((album, index) => ({
-      album,
-      resourceId: this.links.resourceIdIn(raw[index] ?? {}),
-    }));
+    values.push(options.limit);
+    const rows = (await this.dataSource.query(
+      `${this.statements.select}
+        ${conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`}
+        ORDER BY album.created_at DESC, album.id DESC
+        LIMIT $${values.length}`,
+      values,
+    )) as AlbumRow[];
+    return rows.map(toRecord);
   }
 }

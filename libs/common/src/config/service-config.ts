@@ -31,6 +31,12 @@ const serviceEnv = z.object({
     .int('must be a whole number')
     .min(1_000, 'must be at least 1000')
     .default(300_000),
+  // 0 turns the cache off: every request verifies its token's signature.
+  JWT_CACHE_MAX_ENTRIES: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .default(10_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
 });
 
@@ -56,6 +62,8 @@ export interface ServiceConfig {
     readonly jwksRefreshMinIntervalMs: number;
     /** How often the JWKS is re-read, so that keys removed from the realm stop being accepted. */
     readonly jwksRefreshIntervalMs: number;
+    /** How many verified tokens are remembered until they expire (0: none). */
+    readonly verifiedTokenCacheSize: number;
   };
 }
 
@@ -83,6 +91,7 @@ export function loadServiceConfig(
       clockToleranceSeconds: parsed.JWT_CLOCK_TOLERANCE_SECONDS,
       jwksRefreshMinIntervalMs: parsed.JWKS_REFRESH_MIN_INTERVAL_MS,
       jwksRefreshIntervalMs: parsed.JWKS_REFRESH_INTERVAL_MS,
+      verifiedTokenCacheSize: parsed.JWT_CACHE_MAX_ENTRIES,
     },
   };
 }

@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { stopProcess } from '../../scripts/lib/keycloak.ts';
+
+/** A server the benchmark started as a child process of its own. */
+export interface BenchProcess {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Resident set size now, in MB (Linux `/proc`). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        resolve(typeof address === 'object' && address !== null ? address.port : 0);
+      });
+    });
+  });
+}
+
+/** Resident set size of a process in MB, from `/proc/<pid>/status`. */
+export function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
+}
+
+/** Waits until `url` answers 2xx, or the process exits, or `timeoutMs` passes. */
+export async function waitUntilServing(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`${name} exited with code ${child.exitCode} while starting`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // Not up yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Starts `node [nodeArgs] script` with `env` on a free port (`PORT`), logging to `logFile`, and
+ * waits until `readyPath` answers.
+ */
+export async function startNodeServer(options: {
+  name: string;
+  script: string;
+  env: Record<string, string | undefined>;
+  logFile: string;
+  readyPath: string;
+  nodeArgs?: readonly string[];
+  cwd?: string;
+}): Promise<BenchProcess> {
+  const port = await freePort();
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+    cwd: options.cwd,
+    env: { ...options.env, PORT: String(port) },
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilServing(`${url}${options.readyPath}`, child, options.name);
+  const pid = child.pid ?? 0;
+  return {
+    name: options.name,
+    url,
+    pid,
+    child,
+    rssMb: () => rssMb(pid),
+    stop: () => stopProcess(child),
+  };
+}

@@ -1,0 +1,352 @@
+/**
+ * `npm run bench`: the cost of protecting `GET /albums/:id`, side by side in one process tree,
+ * against the real Keycloak and PostgreSQL. Every server is a child process of this one, and so is
+ * the load generator (autocannon, one route at a time, in interleaved rounds; each route's median
+ * round is reported):
+ *
+ * - bare:       Fastify + `pg`, one prepared statement, no auth (what the machine allows);
+ * - public:     our `GET /albums/:id` marked `@Public()` (the same Nest app and pipeline);
+ * - owner:      the real route with the owner's access token;
+ * - RPT:        the real route with another user's RPT (adds the current-grant check);
+ * - challenge:  the real route with an access token but no RPT: 401 + UMA ticket;
+ * - nkc:        nest-keycloak-connect with its defaults, reading the same row (bench/peers).
+ *
+ * Then: a revocation raced against reads on two instances (P5), 10,000 album registrations and a
+ * reconciliation over them (P4), and each service's resident memory at the end. Prints a table,
+ * and as its last line the `bench:` summary; writes the figures to bench/results/latest.json.
+ * `BENCH_QUICK=1`: shorter rounds (the same line, in under 5 minutes).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEV_ALBUM_API_UUID, ROOT } from '../scripts/lib/keycloak.ts';
+import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
+import { migrateAll, resetSchemas } from '../scripts/lib/database.ts';
+import { login } from '../test/support/tokens.ts';
+import { requestRpt } from '../test/support/uma.ts';
+import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
+import { ensureKeycloak } from './lib/keycloak.ts';
+import { load, type LoadResult, median } from './lib/load.ts';
+import { type BenchProcess, startNodeServer } from './lib/processes.ts';
+import { revocationRace } from './lib/revocation-race.ts';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const SECONDS = Number(process.env['BENCH_DURATION_SECONDS'] ?? (QUICK ? 3 : 5));
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (QUICK ? 3 : 5));
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
+const REGISTRATIONS = Number(process.env['BENCH_REGISTRATIONS'] ?? 10_000);
+/** Parts to leave out while working on another (`reads,nkc,race,registrations`). */
+const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
+/** Read routes to measure (`bare,public,owner,rpt,challenge,nkc,nkcPublic`); default all. */
+const ONLY = new Set((process.env['BENCH_ROUTES'] ?? '').split(',').filter((key) => key !== ''));
+const DATABASE_URL =
+  process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz_bench';
+const LOG_DIR = join(ROOT, '.photoz', 'logs');
+/** The dev realm's demo secret (docker/keycloak/README.md); dev-only. */
+const SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
+
+function say(line: string): void {
+  console.log(`[bench] ${line}`);
+}
+
+const started: BenchProcess[] = [];
+async function stopAll(): Promise<void> {
+  await Promise.allSettled(started.splice(0).map((server) => server.stop()));
+}
+
+async function main(): Promise<void> {
+  const keycloak = await ensureKeycloak(say);
+  try {
+    await run(keycloak.url);
+  } finally {
+    await stopAll();
+    await keycloak.stop();
+  }
+}
+
+async function run(keycloakUrl: string): Promise<void> {
+  say('building the services ...');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    throw new Error('the build failed');
+  }
+  say(`database ${DATABASE_URL}: fresh schemas`);
+  await ensureDatabase(DATABASE_URL);
+  await resetSchemas(DATABASE_URL);
+  await migrateAll(DATABASE_URL);
+
+  const env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    DATABASE_URL,
+    KEYCLOAK_URL: keycloakUrl,
+    KEYCLOAK_CLIENT_SECRET: SECRET,
+    KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+    // Each run its own deployment: resources an earlier run left in Keycloak are not this one's.
+    UMA_DEPLOYMENT: `bench-${Date.now().toString(36)}`,
+  };
+  const dist = join(ROOT, 'dist');
+  const profile =
+    process.env['BENCH_CPU_PROF'] === '1'
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.photoz', 'profiles')}`]
+      : [];
+  const server = async (
+    name: string,
+    script: string,
+    readyPath: string,
+    nodeArgs: readonly string[] = [],
+  ): Promise<BenchProcess> => {
+    const child = await startNodeServer({
+      name,
+      script,
+      env,
+      readyPath,
+      nodeArgs,
+      logFile: join(LOG_DIR, `bench-${name}.log`),
+    });
+    started.push(child);
+    return child;
+  };
+  say('starting the servers ...');
+  const [albumA, albumB, permissions, bare] = await Promise.all([
+    server(
+      'album-service-a',
+      join(dist, 'bench/servers/album-service-bench.js'),
+      '/health/ready',
+      profile,
+    ),
+    server('album-service-b', join(dist, 'apps/album-service/src/main.js'), '/health/ready'),
+    server(
+      'permission-service',
+      join(dist, 'apps/permission-service/src/main.js'),
+      '/health/ready',
+    ),
+    server('bare', join(ROOT, 'bench/servers/bare.ts'), '/health/live'),
+  ]);
+  const figures: Record<string, number> = {};
+  const table: Record<string, string | number>[] = [];
+
+  let alice = (await login('alice')).access_token;
+  let jdoe = (await login('jdoe')).access_token;
+  const rptFor = async (resourceId: string): Promise<string> => {
+    const exchange = await requestRpt(jdoe, [`${resourceId}#album:view`]);
+    if (exchange.body.access_token === undefined) {
+      throw new Error(`no RPT: ${exchange.status}`);
+    }
+    return exchange.body.access_token;
+  };
+
+  if (!SKIP.has('reads')) {
+    const album = await registeredAlbum(albumA.url, alice, 'Benchmark');
+    expectStatus(
+      'share',
+      await callJson(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+        token: alice,
+        body: { scopes: ['album:view'] },
+      }),
+      200,
+    );
+    let nkc: BenchProcess | undefined;
+    if (!SKIP.has('nkc')) {
+      say('starting the nest-keycloak-connect peer ...');
+      const { startNkcPeer } = await import('./lib/nkc-peer.ts');
+      nkc = await startNkcPeer({
+        databaseUrl: DATABASE_URL,
+        keycloakUrl,
+        secret: SECRET,
+        log: say,
+      });
+      started.push(nkc);
+    }
+    let rpt = await rptFor(album.resourceId);
+    interface Route {
+      readonly key: string;
+      readonly name: string;
+      readonly url: string;
+      readonly token: () => string | undefined;
+      readonly status: number;
+    }
+    const routes: Route[] = [
+      {
+        key: 'bare',
+        name: 'bare Fastify + pg, prepared statement',
+        url: `${bare.url}/albums/${album.id}`,
+        token: () => undefined,
+        status: 200,
+      },
+      {
+        key: 'public',
+        name: 'GET /albums/:id as @Public()',
+        url: `${albumA.url}/bench/public/albums/${album.id}`,
+        token: () => undefined,
+        status: 200,
+      },
+      {
+        key: 'owner',
+        name: "GET /albums/:id, owner's token",
+        url: `${albumA.url}/albums/${album.id}`,
+        token: () => alice,
+        status: 200,
+      },
+      {
+        key: 'rpt',
+        name: 'GET /albums/:id, RPT',
+        url: `${albumA.url}/albums/${album.id}`,
+        token: () => rpt,
+        status: 200,
+      },
+      {
+        key: 'challenge',
+        name: 'GET /albums/:id, no RPT: UMA challenge',
+        url: `${albumA.url}/albums/${album.id}`,
+        token: () => jdoe,
+        status: 401,
+      },
+      ...(nkc === undefined
+        ? []
+        : [
+            {
+              key: 'nkc',
+              name: 'nest-keycloak-connect, owner (its defaults)',
+              url: `${nkc.url}/albums/${album.id}`,
+              token: () => alice,
+              status: 200,
+            },
+            {
+              key: 'nkcPublic',
+              name: 'nest-keycloak-connect, @Public()',
+              url: `${nkc.url}/public/albums/${album.id}`,
+              token: () => undefined,
+              status: 200,
+            },
+          ]),
+    ].filter((route) => ONLY.size === 0 || ONLY.has(route.key));
+    say(
+      `reads: ${routes.length} routes, ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
+    );
+    for (const route of routes) {
+      await load({ url: route.url, token: route.token(), seconds: 1, connections: CONNECTIONS });
+    }
+    const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      // Access tokens and RPTs live 5 minutes in the dev realm: fresh ones each round.
+      alice = (await login('alice')).access_token;
+      jdoe = (await login('jdoe')).access_token;
+      rpt = await rptFor(album.resourceId);
+      for (const route of routes) {
+        const result = await load({
+          url: route.url,
+          token: route.token(),
+          seconds: SECONDS,
+          connections: CONNECTIONS,
+        });
+        const unexpected = Object.entries(result.statusCodes).filter(
+          ([code]) => Number(code) !== route.status,
+        );
+        if (unexpected.length > 0 || result.errors > 0 || result.timeouts > 0) {
+          throw new Error(
+            `${route.name}: expected only ${route.status}, got ${JSON.stringify(result)}`,
+          );
+        }
+        rounds.get(route.key)?.push(result);
+      }
+    }
+    const results = new Map(
+      routes.map((route) => [route.key, median(rounds.get(route.key) ?? [])]),
+    );
+    const rate = (key: string): number => results.get(key)?.requestsPerSecond ?? Number.NaN;
+    for (const route of routes) {
+      const result = results.get(route.key);
+      table.push({
+        route: route.name,
+        'req/s': Math.round(result?.requestsPerSecond ?? 0),
+        'p50 ms': result?.p50Ms ?? 0,
+        'p99 ms': result?.p99Ms ?? 0,
+        'vs @Public()': (rate(route.key) / rate('public')).toFixed(2),
+      });
+    }
+    figures['publicVsBare'] = rate('public') / rate('bare');
+    figures['owner'] = rate('owner') / rate('public');
+    figures['rpt'] = rate('rpt') / rate('public');
+    figures['challenge'] = rate('challenge') / rate('owner');
+    figures['vsNkc'] = Math.min(rate('owner'), rate('rpt')) / rate('nkc');
+    for (const route of routes) {
+      figures[`${route.key}RequestsPerSecond`] = Math.round(rate(route.key));
+    }
+  }
+
+  if (!SKIP.has('race')) {
+    say('P5: revocation raced against RPT reads on two instances ...');
+    const race = await revocationRace({
+      albumUrls: [albumA.url, albumB.url],
+      permissionUrl: permissions.url,
+      ownerToken: alice,
+      requesterToken: jdoe,
+      rptFor,
+      workers: CONNECTIONS,
+      beforeMs: 2_000,
+      afterMs: 2_000,
+    });
+    say(
+      `P5: ${race.requests} reads, ${race.startedAfterRevocation} started after the DELETE returned ` +
+        `(${race.revocationMs.toFixed(0)} ms), ${race.servedAfterRevocation} of them served`,
+    );
+    figures['revokedServed'] = race.servedAfterRevocation;
+    figures['revokedRequests'] = race.startedAfterRevocation;
+  }
+
+  if (!SKIP.has('registrations')) {
+    say(`P4: ${REGISTRATIONS} albums created over two instances, until all are registered ...`);
+    const { cleanupRegistrations, measureReconcile, measureRegistrations } =
+      await import('./lib/registrations.ts');
+    alice = (await login('alice')).access_token;
+    const registrations = await measureRegistrations({
+      albumUrls: [albumA.url, albumB.url],
+      token: alice,
+      databaseUrl: DATABASE_URL,
+      count: REGISTRATIONS,
+      log: say,
+    });
+    figures['registrationsSeconds'] = registrations.registeredSeconds;
+    figures['createSeconds'] = registrations.createSeconds;
+    const reconcile = await measureReconcile({
+      databaseUrl: DATABASE_URL,
+      keycloakUrl,
+      env,
+      log: say,
+    });
+    figures['reconcileSeconds'] = reconcile.seconds;
+    figures['rssAlbumMb'] = Math.max(albumA.rssMb(), albumB.rssMb());
+    figures['rssPermissionMb'] = permissions.rssMb();
+    await cleanupRegistrations({ databaseUrl: DATABASE_URL, keycloakUrl, env, log: say });
+  }
+  figures['rssAlbumMb'] ??= Math.max(albumA.rssMb(), albumB.rssMb());
+  figures['rssPermissionMb'] ??= permissions.rssMb();
+
+  if (table.length > 0) {
+    console.table(table);
+  }
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'latest.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, table, figures }, null, 2)}\n`,
+  );
+  const fixed = (key: string, digits: number): string =>
+    (figures[key] ?? Number.NaN).toFixed(digits);
+  console.log(
+    `bench: public-vs-bare=${fixed('publicVsBare', 2)} owner=${fixed('owner', 2)} rpt=${fixed('rpt', 2)} ` +
+      `challenge=${fixed('challenge', 2)} vs-nkc=${fixed('vsNkc', 1)}x ` +
+      `registrations-10k-s=${fixed('registrationsSeconds', 0)} reconcile-10k-s=${fixed('reconcileSeconds', 0)} ` +
+      `rss-album-mb=${fixed('rssAlbumMb', 0)} rss-permission-mb=${fixed('rssPermissionMb', 0)}`,
+  );
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exitCode = 1;
+}
