@@ -16,18 +16,23 @@
  * and as its last line the `bench:` summary; writes the figures to bench/results/latest.json.
  * `BENCH_QUICK=1`: shorter rounds (the same line, in under 5 minutes).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEV_ALBUM_API_UUID, ROOT } from '../scripts/lib/keycloak.ts';
-import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
-import { migrateAll, resetSchemas } from '../scripts/lib/database.ts';
+import { ROOT } from '../scripts/lib/keycloak.ts';
 import { login } from '../test/support/tokens.ts';
 import { requestRpt } from '../test/support/uma.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { load, type LoadResult, median } from './lib/load.ts';
 import { type BenchProcess, startNodeServer } from './lib/processes.ts';
+import {
+  buildServices,
+  CLIENT_SECRET,
+  freshDatabase,
+  LOG_DIR,
+  serviceEnv,
+  startServices,
+} from './lib/stack.ts';
 import { revocationRace } from './lib/revocation-race.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -39,11 +44,6 @@ const REGISTRATIONS = Number(process.env['BENCH_REGISTRATIONS'] ?? 10_000);
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
 /** Read routes to measure (`bare,public,owner,rpt,challenge,nkc,nkcPublic`); default all. */
 const ONLY = new Set((process.env['BENCH_ROUTES'] ?? '').split(',').filter((key) => key !== ''));
-const DATABASE_URL =
-  process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz_bench';
-const LOG_DIR = join(ROOT, '.photoz', 'logs');
-/** The dev realm's demo secret (docker/keycloak/README.md); dev-only. */
-const SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
 
 function say(line: string): void {
   console.log(`[bench] ${line}`);
@@ -65,63 +65,26 @@ async function main(): Promise<void> {
 }
 
 async function run(keycloakUrl: string): Promise<void> {
-  say('building the services ...');
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (build.status !== 0) {
-    throw new Error('the build failed');
-  }
-  say(`database ${DATABASE_URL}: fresh schemas`);
-  await ensureDatabase(DATABASE_URL);
-  await resetSchemas(DATABASE_URL);
-  await migrateAll(DATABASE_URL);
-
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL,
-    KEYCLOAK_URL: keycloakUrl,
-    KEYCLOAK_CLIENT_SECRET: SECRET,
-    KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
-    // Each run its own deployment: resources an earlier run left in Keycloak are not this one's.
-    UMA_DEPLOYMENT: `bench-${Date.now().toString(36)}`,
-  };
-  const dist = join(ROOT, 'dist');
+  buildServices(say);
+  const databaseUrl = await freshDatabase(say);
+  const env = serviceEnv(keycloakUrl, databaseUrl);
   const profile =
     process.env['BENCH_CPU_PROF'] === '1'
       ? ['--cpu-prof', `--cpu-prof-dir=${join(ROOT, '.photoz', 'profiles')}`]
       : [];
-  const server = async (
-    name: string,
-    script: string,
-    readyPath: string,
-    nodeArgs: readonly string[] = [],
-  ): Promise<BenchProcess> => {
-    const child = await startNodeServer({
-      name,
-      script,
-      env,
-      readyPath,
-      nodeArgs,
-      logFile: join(LOG_DIR, `bench-${name}.log`),
-    });
-    started.push(child);
-    return child;
-  };
   say('starting the servers ...');
-  const [albumA, albumB, permissions, bare] = await Promise.all([
-    server(
-      'album-service-a',
-      join(dist, 'bench/servers/album-service-bench.js'),
-      '/health/ready',
-      profile,
-    ),
-    server('album-service-b', join(dist, 'apps/album-service/src/main.js'), '/health/ready'),
-    server(
-      'permission-service',
-      join(dist, 'apps/permission-service/src/main.js'),
-      '/health/ready',
-    ),
-    server('bare', join(ROOT, 'bench/servers/bare.ts'), '/health/live'),
+  const [{ albumA, albumB, permissions }, bare] = await Promise.all([
+    startServices(env, started, profile),
+    startNodeServer({
+      name: 'bare',
+      script: join(ROOT, 'bench/servers/bare.ts'),
+      env,
+      readyPath: '/health/live',
+      logFile: join(LOG_DIR, 'bench-bare.log'),
+    }).then((server) => {
+      started.push(server);
+      return server;
+    }),
   ]);
   const figures: Record<string, number> = {};
   const table: Record<string, string | number>[] = [];
@@ -151,9 +114,9 @@ async function run(keycloakUrl: string): Promise<void> {
       say('starting the nest-keycloak-connect peer ...');
       const { startNkcPeer } = await import('./lib/nkc-peer.ts');
       nkc = await startNkcPeer({
-        databaseUrl: DATABASE_URL,
+        databaseUrl,
         keycloakUrl,
-        secret: SECRET,
+        secret: CLIENT_SECRET,
         log: say,
       });
       started.push(nkc);
@@ -303,14 +266,14 @@ async function run(keycloakUrl: string): Promise<void> {
     const registrations = await measureRegistrations({
       albumUrls: [albumA.url, albumB.url],
       token: alice,
-      databaseUrl: DATABASE_URL,
+      databaseUrl,
       count: REGISTRATIONS,
       log: say,
     });
     figures['registrationsSeconds'] = registrations.registeredSeconds;
     figures['createSeconds'] = registrations.createSeconds;
     const reconcile = await measureReconcile({
-      databaseUrl: DATABASE_URL,
+      databaseUrl,
       keycloakUrl,
       env,
       log: say,
@@ -318,7 +281,7 @@ async function run(keycloakUrl: string): Promise<void> {
     figures['reconcileSeconds'] = reconcile.seconds;
     figures['rssAlbumMb'] = Math.max(albumA.rssMb(), albumB.rssMb());
     figures['rssPermissionMb'] = permissions.rssMb();
-    await cleanupRegistrations({ databaseUrl: DATABASE_URL, keycloakUrl, env, log: say });
+    await cleanupRegistrations({ databaseUrl, keycloakUrl, env, log: say });
   }
   figures['rssAlbumMb'] ??= Math.max(albumA.rssMb(), albumB.rssMb());
   figures['rssPermissionMb'] ??= permissions.rssMb();

@@ -20,6 +20,7 @@ import {
   waitForKeycloak,
 } from './lib/keycloak.ts';
 import { Supervisor } from './lib/supervisor.ts';
+import { SERVICE_NODE_FLAGS } from './lib/service-runtime.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
 const LOG_DIR = join(ROOT, '.photoz', 'logs');
@@ -100,21 +101,25 @@ async function main(): Promise<void> {
 
   const services = SERVICES.map(({ name, port }) => {
     const log = openSync(join(LOG_DIR, `${name}.log`), 'a');
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', name, 'src', 'main.js')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: port,
-        DATABASE_URL,
-        KEYCLOAK_URL: endpoint.url,
-        // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
-        KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
-        // The album-api client's internal id in the dev realm export.
-        KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+    const child = spawn(
+      process.execPath,
+      [...SERVICE_NODE_FLAGS, join(ROOT, 'dist', 'apps', name, 'src', 'main.js')],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          PORT: port,
+          DATABASE_URL,
+          KEYCLOAK_URL: endpoint.url,
+          // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
+          KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
+          // The album-api client's internal id in the dev realm export.
+          KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+        },
+        stdio: ['ignore', log, log],
+        detached: true,
       },
-      stdio: ['ignore', log, log],
-      detached: true,
-    });
+    );
     supervisor.watch(name, child, 'stopping the stack');
     return { name, port, child };
   });

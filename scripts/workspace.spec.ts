@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { SERVICE_NODE_FLAGS } from './lib/service-runtime.ts';
 import { parseJsonc, pathAliases, readJsonc } from './lib/workspace.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -81,5 +82,14 @@ describe(parseJsonc.name, () => {
   it('keeps what only looks like a comment or a trailing comma inside strings', () => {
     const value = { url: 'http://host/*x*/', text: 'a, }', quote: 'say "// hi"', slash: 'a\\' };
     expect(parseJsonc(JSON.stringify(value))).toEqual(value);
+  });
+});
+
+describe('the services’ V8 heap limits', () => {
+  it('are the same in the container image as in scripts/lib/service-runtime.ts', () => {
+    const dockerfile = readFileSync(join(ROOT, 'docker', 'Dockerfile'), 'utf8');
+    expect(/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)?.[1]).toBe(
+      SERVICE_NODE_FLAGS.join(' '),
+    );
   });
 });

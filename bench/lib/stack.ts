@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDatabase } from '../../libs/common/src/database/postgres.ts';
+import { migrateAll, resetSchemas } from '../../scripts/lib/database.ts';
+import { DEV_ALBUM_API_UUID, ROOT } from '../../scripts/lib/keycloak.ts';
+import { SERVICE_NODE_FLAGS } from '../../scripts/lib/service-runtime.ts';
+import { type BenchProcess, startNodeServer } from './processes.ts';
+
+export const LOG_DIR = join(ROOT, '.photoz', 'logs');
+/** The dev realm's demo secret (docker/keycloak/README.md); dev-only. */
+export const CLIENT_SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
+const DIST = join(ROOT, 'dist');
+
+/** Builds the services and the benchmark's album service (`npm run build`). */
+export function buildServices(say: (line: string) => void): void {
+  say('building the services ...');
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    throw new Error('the build failed');
+  }
+}
+
+/** The benchmark's database (BENCH_DATABASE_URL), with fresh schemas; returns its URL. */
+export async function freshDatabase(say: (line: string) => void): Promise<string> {
+  const url =
+    process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/photoz_bench';
+  say(`database ${url}: fresh schemas`);
+  await ensureDatabase(url);
+  await resetSchemas(url);
+  await migrateAll(url);
+  return url;
+}
+
+/** The services' environment: production mode, and a deployment of this run's own. */
+export function serviceEnv(keycloakUrl: string, databaseUrl: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    KEYCLOAK_URL: keycloakUrl,
+    KEYCLOAK_CLIENT_SECRET: CLIENT_SECRET,
+    KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+    // Each run its own deployment: resources an earlier run left in Keycloak are not this one's.
+    UMA_DEPLOYMENT: `bench-${Date.now().toString(36)}`,
+  };
+}
+
+export interface BenchStack {
+  /** The album service with the `@Public()` twin route (bench/servers/album-service-bench.ts). */
+  readonly albumA: BenchProcess;
+  /** A second album-service instance, as deployed (`dist/apps/album-service/src/main.js`). */
+  readonly albumB: BenchProcess;
+  readonly permissions: BenchProcess;
+}
+
+/**
+ * Starts two album-service instances and the permission service from the build, as `npm start`
+ * runs them; each is pushed onto `started` as soon as it answers, for the caller to stop.
+ */
+export async function startServices(
+  env: Record<string, string>,
+  started: BenchProcess[],
+  albumANodeArgs: readonly string[] = [],
+): Promise<BenchStack> {
+  const start = async (
+    name: string,
+    script: string,
+    nodeArgs: readonly string[] = [],
+  ): Promise<BenchProcess> => {
+    const child = await startNodeServer({
+      name,
+      script: join(DIST, script),
+      env,
+      readyPath: '/health/ready',
+      nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+      logFile: join(LOG_DIR, `bench-${name}.log`),
+    });
+    started.push(child);
+    return child;
+  };
+  const [albumA, albumB, permissions] = await Promise.all([
+    start('album-service-a', 'bench/servers/album-service-bench.js', albumANodeArgs),
+    start('album-service-b', 'apps/album-service/src/main.js'),
+    start('permission-service', 'apps/permission-service/src/main.js'),
+  ]);
+  return { albumA, albumB, permissions };
+}
