@@ -38,10 +38,10 @@ interface Tokens {
 class Tally {
   readonly byStatus = new Map<number, number>();
   readonly serverErrors: string[] = [];
-  count(what: string, status: number): void {
-    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
-    if (status >= 500) {
-      this.serverErrors.push(`${what}: ${status}`);
+  count(what: string, code: number): void {
+    this.byStatus.set(code, (this.byStatus.get(code) ?? 0) + 1);
+    if (code >= 500) {
+      this.serverErrors.push(`${what}: ${code}`);
     }
   }
   get total(): number {
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
       `soak: minutes=${MINUTES} requests=${tally.total} 5xx=${tally.serverErrors.length} ` +
         `rss-album-mb=${warm.album.toFixed(0)}->${last.album.toFixed(0)} (${percent(drift('album'))}) ` +
         `rss-permission-mb=${warm.permission.toFixed(0)}->${last.permission.toFixed(0)} (${percent(drift('permission'))}) ` +
-        `${flat && tally.serverErrors.length === 0 ? 'PASS' : 'FAIL'}`,
+        (flat && tally.serverErrors.length === 0 ? 'PASS' : 'FAIL'),
     );
     if (!flat || tally.serverErrors.length > 0) {
       process.exitCode = 1;

@@ -56,6 +56,9 @@ const withCurrentGrant = (() => {
   };
 })();
 
+/** What a caller without an RPT is held to: nothing. */
+const NO_GRANT = new CurrentGrant(MINT, []);
+
 function grantFromColumn(value: unknown): CurrentGrant {
   return new CurrentGrant(
     MINT,
@@ -90,13 +93,19 @@ export class CurrentGrantRepository {
   /**
    * Runs `statement`, a prepared query for protected entities whose rows carry their resource id
    * in `resource_id`, with, for each row, what `subject` holds now on that resource: one round
-   * trip, no call to Keycloak. `subject` is the statement's last parameter, after `values`.
+   * trip, no call to Keycloak. `subject` is the statement's last parameter, after `values`;
+   * without a subject (a caller who holds no RPT) the statement runs as it is and every grant
+   * covers nothing.
    */
   async loadWithCurrentGrant<R extends { resource_id: string | null }>(
     statement: PreparedStatement,
     values: readonly unknown[],
-    subject: string,
+    subject: string | undefined,
   ): Promise<{ row: R; grant: CurrentGrant }[]> {
+    if (subject === undefined) {
+      const rows = await queryPrepared<R>(this.dataSource, statement, values);
+      return rows.map((row) => ({ row, grant: NO_GRANT }));
+    }
     const rows = await queryPrepared<R & { current_grant_scopes: unknown }>(
       this.dataSource,
       withCurrentGrant(statement, values.length + 1),

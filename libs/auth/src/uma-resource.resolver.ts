@@ -19,8 +19,11 @@ export interface ProtectedResource<T = unknown> {
 export interface UmaResourceResolver {
   /** Whether `id` is well-formed; a malformed id is a 400, not a 404. */
   isValidId(id: string): boolean;
-  /** The entity and what `subject` holds on it now. */
-  resolve(id: string, subject: string): Promise<ProtectedResource | undefined>;
+  /**
+   * The entity and what `rptHolder` holds on it now. `undefined`: the caller's token is not an
+   * RPT, so only ownership decides, and no grant is read (the grant covers nothing).
+   */
+  resolve(id: string, rptHolder: string | undefined): Promise<ProtectedResource | undefined>;
   /**
    * Keycloak no longer knows the entity's resource (deleted behind the service's back): register
    * it again. Called on the challenge path, so it must be cheap and safe to call often.

@@ -103,11 +103,13 @@ describe(UmaScopesGuard.name, () => {
     ticket?: () => Promise<string>;
   }) {
     const missing: string[] = [];
+    const grantsRead: (string | undefined)[] = [];
     const resolvers = new UmaResourceResolvers();
     resolvers.register('album', {
       isValidId: (id) => id === ALBUM_ID,
-      resolve: (id) =>
-        Promise.resolve(
+      resolve: (id, rptHolder) => {
+        grantsRead.push(rptHolder);
+        return Promise.resolve(
           id === ALBUM_ID && options.resource !== undefined
             ? {
                 ownerId: OWNER,
@@ -117,7 +119,8 @@ describe(UmaScopesGuard.name, () => {
                 ...options.resource,
               }
             : undefined,
-        ),
+        );
+      },
       resourceMissing: (id) => {
         missing.push(id);
         return Promise.resolve();
@@ -135,14 +138,15 @@ describe(UmaScopesGuard.name, () => {
       jwksRefreshIntervalMs: 300_000,
       verifiedTokenCacheSize: 0,
     });
-    return { guard, missing };
+    return { guard, missing, grantsRead };
   }
 
-  function context(id: string, subject: string): ExecutionContext {
-    const request = {
-      params: { id },
-      user: { ...accessToken(subject), username: subject, realmRoles: [] },
-    };
+  function context(
+    id: string,
+    subject: string,
+    user: unknown = { ...accessToken(subject), username: subject, realmRoles: [] },
+  ): ExecutionContext {
+    const request = { params: { id }, user };
     return {
       getHandler: () => AlbumsController.prototype.get,
       getClass: () => AlbumsController,
@@ -172,6 +176,15 @@ describe(UmaScopesGuard.name, () => {
   it('lets the owner in', async () => {
     const { guard } = guardWith({ resource: {} });
     await expect(guard.canActivate(context(ALBUM_ID, OWNER))).resolves.toBe(true);
+  });
+
+  it("reads the current grant for an RPT's holder, and none for an access token", async () => {
+    const { guard, grantsRead } = guardWith({ resource: {} });
+    await guard.canActivate(context(ALBUM_ID, OWNER));
+    const token = rpt(CALLER, { resourceId: RESOURCE, scopes: ['album:view'] });
+    // Let in or challenged, the guard read what the RPT's holder holds now.
+    await guard.canActivate(context(ALBUM_ID, CALLER, token)).catch(() => false);
+    expect(grantsRead).toEqual([undefined, CALLER]);
   });
 
   it('challenges anyone else with the ticket in WWW-Authenticate', async () => {

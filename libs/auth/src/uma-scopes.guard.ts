@@ -133,7 +133,11 @@ export class UmaScopesGuard implements CanActivate {
         { field: target.param, message: `${target.param} is not a valid ${target.kind} id` },
       ]);
     }
-    const resource = await resolver.resolve(id, principal.subject);
+    // Only an RPT is held to a grant: an access token's caller is let in as the owner or not at all.
+    const resource = await resolver.resolve(
+      id,
+      principal.permissions === undefined ? undefined : principal.subject,
+    );
     if (resource === undefined) {
       throw notFoundProblem(`No ${target.kind} ${id}`);
     }

@@ -22,8 +22,11 @@ export class AlbumResourceResolver implements UmaResourceResolver, OnModuleInit 
     return isUuid(id);
   }
 
-  async resolve(id: string, subject: string): Promise<ProtectedResource<AlbumRecord> | undefined> {
-    const record = await this.albums.findForAccess(id, subject);
+  async resolve(
+    id: string,
+    rptHolder: string | undefined,
+  ): Promise<ProtectedResource<AlbumRecord> | undefined> {
+    const record = await this.albums.findForAccess(id, rptHolder);
     return record === undefined
       ? undefined
       : {

@@ -121,15 +121,15 @@ export class AlbumRepository {
     return row === undefined ? undefined : toRecord(row);
   }
 
-  /** The album, and what `subject` holds on it now, in one query. */
+  /** The album, and what `rptHolder` holds on it now (nothing when `undefined`), in one query. */
   async findForAccess(
     id: string,
-    subject: string,
+    rptHolder: string | undefined,
   ): Promise<(AlbumRecord & { grant: CurrentGrant }) | undefined> {
     const [found] = await this.grants.loadWithCurrentGrant<AlbumRow>(
       this.statements.read,
       [id],
-      subject,
+      rptHolder,
     );
     return found === undefined ? undefined : { ...toRecord(found.row), grant: found.grant };
   }
