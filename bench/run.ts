@@ -112,7 +112,9 @@ async function run(keycloakUrl: string): Promise<void> {
     let nkc: BenchProcess | undefined;
     if (!SKIP.has('nkc')) {
       say('starting the nest-keycloak-connect peer ...');
-      const { startNkcPeer } = await import('./lib/nkc-peer.ts');
+      const { grantOwnerView, startNkcPeer } = await import('./lib/nkc-peer.ts');
+      // Keycloak grants the peer's owner only what a ticket grants (see the peer's README).
+      await grantOwnerView({ keycloakUrl, secret: CLIENT_SECRET, resourceId: album.resourceId });
       nkc = await startNkcPeer({
         databaseUrl,
         keycloakUrl,
