@@ -26,8 +26,16 @@ const DATABASE_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
 const LOG_DIR = join(ROOT, '.photoz', 'logs');
 
 const SERVICES = [
-  { name: 'album-service', port: process.env['ALBUM_SERVICE_PORT'] ?? '3000' },
-  { name: 'permission-service', port: process.env['PERMISSION_SERVICE_PORT'] ?? '3001' },
+  {
+    name: 'album-service',
+    port: process.env['ALBUM_SERVICE_PORT'] ?? '3000',
+    metricsPort: process.env['ALBUM_SERVICE_METRICS_PORT'] ?? '9101',
+  },
+  {
+    name: 'permission-service',
+    port: process.env['PERMISSION_SERVICE_PORT'] ?? '3001',
+    metricsPort: process.env['PERMISSION_SERVICE_METRICS_PORT'] ?? '9102',
+  },
 ] as const;
 
 /** The web app's port: the dev realm lets `photoz-web` log in only from http://localhost:5173. */
@@ -99,7 +107,7 @@ async function main(): Promise<void> {
     throw new Error('the build failed');
   }
 
-  const services = SERVICES.map(({ name, port }) => {
+  const services = SERVICES.map(({ name, port, metricsPort }) => {
     const log = openSync(join(LOG_DIR, `${name}.log`), 'a');
     const child = spawn(
       process.execPath,
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
         env: {
           ...process.env,
           PORT: port,
+          METRICS_PORT: metricsPort,
           DATABASE_URL,
           KEYCLOAK_URL: endpoint.url,
           // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
@@ -157,6 +166,7 @@ Photoz is up (logs in .photoz/logs). Ctrl-C stops everything.
   web app              http://localhost:${WEB_PORT}   (log in as alice / alice, dev-only)
   album-service        http://localhost:${SERVICES[0].port}   (OpenAPI: /docs)
   permission-service   http://localhost:${SERVICES[1].port}   (OpenAPI: /docs)
+  metrics (Prometheus) http://127.0.0.1:${SERVICES[0].metricsPort}/metrics   http://127.0.0.1:${SERVICES[1].metricsPort}/metrics
   Keycloak             ${endpoint.url}   (admin console: admin / admin, dev-only)
   realm                ${endpoint.url}/realms/photoz
 

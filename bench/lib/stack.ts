@@ -36,6 +36,8 @@ export function serviceEnv(keycloakUrl: string, databaseUrl: string): Record<str
   return {
     ...(process.env as Record<string, string>),
     NODE_ENV: 'production',
+    // Several instances on one machine: each management port picked free.
+    METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     KEYCLOAK_URL: keycloakUrl,
     KEYCLOAK_CLIENT_SECRET: CLIENT_SECRET,

@@ -26,7 +26,7 @@ const albumEnv = z.object({
 export function loadAlbumServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): AlbumServiceConfig {
-  const base = loadServiceConfig(3000, env);
+  const base = loadServiceConfig(3000, env, 9101);
   const own = parseEnv(albumEnv, env);
   return {
     ...base,

@@ -24,7 +24,7 @@ const permissionEnv = z.object({
 export function loadPermissionServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): PermissionServiceConfig {
-  const config = loadServiceConfig(3001, env);
+  const config = loadServiceConfig(3001, env, 9102);
   const own = parseEnv(permissionEnv, env);
   return { ...config, deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url) };
 }

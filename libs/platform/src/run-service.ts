@@ -1,6 +1,7 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
+import { ManagementServer } from '@app/observability';
 import { KeycloakUnavailableFilter } from './keycloak-unavailable.filter.ts';
 
 export interface ServiceDefinition<C extends ServiceConfig> {
@@ -56,5 +57,8 @@ export async function runService<C extends ServiceConfig>(
   }
   const app = await createServiceApp(definition, config);
   await app.listen(config.http.port, config.http.host);
-  new Logger(definition.name).log(`Listening on ${await app.getUrl()}`);
+  const logger = new Logger(definition.name);
+  logger.log(`Listening on ${await app.getUrl()}`);
+  const management = new ManagementServer(config.management);
+  logger.log(`Metrics on ${await management.start()}/metrics`);
 }

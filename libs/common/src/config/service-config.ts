@@ -38,11 +38,15 @@ const serviceEnv = z.object({
     .min(0, 'must be 0 or more')
     .default(10_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
+  // The management port (`/metrics`) listens on loopback unless told otherwise: never public by accident.
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 /** Configuration shared by every service of the project. */
 export interface ServiceConfig {
   readonly http: { readonly host: string; readonly port: number; readonly corsOrigins: string[] };
+  /** The management port: `/metrics` and `/health/live`; port 0 picks a free one. */
+  readonly management: { readonly host: string; readonly port: number };
   readonly database: { readonly url: string; readonly poolSize: number };
   readonly keycloak: {
     /** Base URL the service uses to reach Keycloak (the back channel). */
@@ -67,15 +71,28 @@ export interface ServiceConfig {
   };
 }
 
-/** Reads the shared service configuration; `defaultPort` differs per service. */
+/** Reads the shared service configuration; the default ports differ per service. */
 export function loadServiceConfig(
   defaultPort: number,
   env: Record<string, string | undefined> = process.env,
+  defaultMetricsPort = 9101,
 ): ServiceConfig {
-  const parsed = parseEnv(serviceEnv.extend({ PORT: port.default(defaultPort) }), env);
+  const parsed = parseEnv(
+    serviceEnv.extend({
+      PORT: port.default(defaultPort),
+      METRICS_PORT: z.coerce
+        .number({ error: 'must be a port number' })
+        .int('must be a port number')
+        .min(0, 'must be a port number')
+        .max(65_535, 'must be a port number')
+        .default(defaultMetricsPort),
+    }),
+    env,
+  );
   const issuer = parsed.KEYCLOAK_ISSUER ?? `${parsed.KEYCLOAK_URL}/realms/${parsed.KEYCLOAK_REALM}`;
   return {
     http: { host: parsed.HOST, port: parsed.PORT, corsOrigins: parsed.CORS_ORIGINS },
+    management: { host: parsed.METRICS_HOST, port: parsed.METRICS_PORT },
     database: { url: parsed.DATABASE_URL, poolSize: parsed.DATABASE_POOL_SIZE },
     keycloak: {
       url: parsed.KEYCLOAK_URL,

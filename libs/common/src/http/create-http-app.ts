@@ -4,6 +4,7 @@ import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
+import { log, metrics, NestPinoLogger } from '@app/observability';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
 import { createOpenApiDocument } from '../problem/openapi-document.ts';
@@ -15,7 +16,15 @@ export interface HttpAppOptions {
   readonly description: string;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes?: number;
+  /** Nest's own messages at these levels only (tests); the log level is `LOG_LEVEL`'s. */
   readonly logLevels?: LogLevel[];
+}
+
+const requestLog = log.child({ component: 'http' });
+
+/** Who called, as the authentication guard left it on the request; never the token. */
+interface CallerOnRequest {
+  readonly user?: { readonly subject?: string; readonly clientId?: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -59,7 +68,7 @@ export async function createHttpApp(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-    logger: options.logLevels ?? ['log', 'warn', 'error', 'fatal'],
+    logger: new NestPinoLogger(),
     bufferLogs: false,
     // A failed start throws (and the service exits with a message) instead of aborting the process.
     abortOnError: false,
@@ -67,6 +76,30 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
+  });
+  // One line and one histogram sample per request: the route pattern, never the URL (ids, query
+  // strings), and the caller's subject and client, never a header.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route, status: String(status) },
+      reply.elapsedTime / 1000,
+    );
+    const caller = (request as CallerOnRequest).user;
+    requestLog.info(
+      {
+        method: request.method,
+        route,
+        status,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        requestId: request.id,
+        subject: caller?.subject,
+        clientId: caller?.clientId,
+      },
+      'request',
+    );
     done();
   });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,0 +1,3 @@
+export * from './logger.ts';
+export * from './management.server.ts';
+export * from './metrics.ts';
