@@ -1,8 +1,8 @@
 import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
 
 // The services the suites start in-process log their JSON lines here, not among the test output;
-// test/logs.e2e-spec.ts reads them back.
-process.env['LOG_FILE'] ??= new URL(
-  '../../.photoz/logs/e2e-services.log',
-  import.meta.url,
-).pathname;
+// test/logs.e2e-spec.ts and the global teardown read them back.
+process.env['LOG_FILE'] ??= fileURLToPath(
+  new URL('../../.photoz/logs/e2e-services.log', import.meta.url),
+);

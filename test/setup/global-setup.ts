@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { assertTestDatabase, ensureDatabase } from '../../libs/common/src/database/postgres.ts';
 import {
   ROOT,
@@ -11,7 +12,16 @@ import {
   waitForKeycloak,
 } from '../../scripts/lib/keycloak.ts';
 import { migrateAll, resetSchemas } from '../../scripts/lib/database.ts';
-import { KEYCLOAK_URL, TEST_DATABASE_URL } from './test-env.ts';
+import { scanLogFile } from '../support/log-scan.ts';
+import {
+  ALBUM_API_SECRET,
+  KEYCLOAK_URL,
+  PARTNER_PRINTSHOP_SECRET,
+  TEST_DATABASE_URL,
+} from './test-env.ts';
+
+/** Where the in-process services of the suites log (test/setup/e2e-env.ts sets LOG_FILE to it). */
+const SERVICES_LOG = join(ROOT, '.photoz', 'logs', 'e2e-services.log');
 
 let keycloak: ChildProcess | undefined;
 
@@ -20,6 +30,9 @@ let keycloak: ChildProcess | undefined;
  * and Keycloak with the dev realm — reused when one is already running, else started here.
  */
 export async function setup(): Promise<void> {
+  // Each run scans only its own lines.
+  mkdirSync(dirname(SERVICES_LOG), { recursive: true });
+  writeFileSync(SERVICES_LOG, '');
   assertTestDatabase(TEST_DATABASE_URL);
   await ensureDatabase(TEST_DATABASE_URL);
   await resetSchemas(TEST_DATABASE_URL);
@@ -41,6 +54,16 @@ export async function setup(): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  // Every line every suite's services wrote is JSON and holds no credential.
+  const { lines, problems } = scanLogFile(SERVICES_LOG, [
+    ALBUM_API_SECRET,
+    PARTNER_PRINTSHOP_SECRET,
+  ]);
+  if (problems.length > 0) {
+    throw new Error(
+      `${problems.length} of ${lines} service log lines are not acceptable:\n${problems.slice(0, 20).join('\n')}`,
+    );
+  }
   if (keycloak !== undefined) {
     await stopProcess(keycloak);
   }
