@@ -13,7 +13,15 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          // test/support: the suites' own helpers that are worth a unit test (the metrics parser).
+          include: [
+            'apps/**/*.spec.ts',
+            'libs/**/*.spec.ts',
+            'scripts/**/*.spec.ts',
+            'test/support/**/*.spec.ts',
+          ],
+          // Code under test logs through pino; unit runs keep their output to the results.
+          env: { LOG_LEVEL: 'silent' },
         },
       },
       {

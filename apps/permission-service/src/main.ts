@@ -1,5 +1,10 @@
 import 'reflect-metadata';
-import { runService } from '@app/platform';
-import { permissionService } from './permission-service.definition.ts';
+import { startTracing } from '@app/observability';
 
-await runService(permissionService);
+// Tracing (off unless OTEL_EXPORTER_OTLP_ENDPOINT is set) patches http and pg as they load, so
+// the service's modules are loaded only once it runs.
+const stopTracing = await startTracing('permission-service');
+const { runService } = await import('@app/platform');
+const { permissionService } = await import('./permission-service.definition.ts');
+
+await runService(permissionService, { onShutdown: stopTracing });

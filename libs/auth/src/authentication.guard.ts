@@ -2,7 +2,8 @@ import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ExtractJwt } from 'passport-jwt';
-import { IS_PUBLIC_KEY } from '@app/common';
+import { IS_PUBLIC_KEY, type ProblemException } from '@app/common';
+import { metrics } from '@app/observability';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import { bearerChallenge, describeTokenFailure } from './invalid-token.error.ts';
@@ -25,6 +26,15 @@ function kidOf(token: string): string {
 
 /** Why an RPT is refused outside `@Scopes` routes; also the `error_description` of the 401. */
 export const RPT_NOT_ACCEPTED = 'an RPT is accepted only where a permission is asked for';
+
+/**
+ * The 401 for a refused token, counted in `photoz_token_refusals_total` by the reason the
+ * challenge gives (one of a fixed set, never anything of the token), `missing` without credentials.
+ */
+function refuse(realm: string, reason: string | undefined): ProblemException {
+  metrics.tokenRefusals.inc({ reason: reason ?? 'missing' });
+  return bearerChallenge(realm, reason);
+}
 
 /**
  * Global, deny by default: every route needs a valid access token unless it is `@Public()`. An RPT
@@ -69,7 +79,7 @@ export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
       principal?.permissions !== undefined &&
       this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, targets) === undefined
     ) {
-      throw bearerChallenge(this.options.realm, RPT_NOT_ACCEPTED);
+      throw refuse(this.options.realm, RPT_NOT_ACCEPTED);
     }
     return true;
   }
@@ -78,6 +88,6 @@ export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
     if (error === null && user !== false && user !== undefined && user !== null) {
       return user as TUser;
     }
-    throw bearerChallenge(this.options.realm, describeTokenFailure(error ?? info));
+    throw refuse(this.options.realm, describeTokenFailure(error ?? info));
   }
 }

@@ -1,11 +1,17 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { metrics } from '@app/observability';
 import { JwksKeyStore, type JwksKeyStoreOptions } from './jwks-key-store.ts';
 
 const REFRESH_INTERVAL_MS = 300_000;
+
+/** The value of `photoz_jwks_refreshes_total{result}` now. */
+async function refreshes(result: 'success' | 'failure'): Promise<number> {
+  const { values } = await metrics.jwksRefreshes.get();
+  return values.find((value) => value.labels.result === result)?.value ?? 0;
+}
 
 function jwkOf(kid: string): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -139,13 +145,13 @@ describe(JwksKeyStore.name, () => {
     keyStore.onApplicationShutdown();
   });
 
-  it('keeps the known keys and logs a warning when a scheduled refresh fails', async () => {
-    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  it('keeps the known keys and counts the failure when a scheduled refresh fails', async () => {
     const keyStore = await scheduledStore();
+    const before = { success: await refreshes('success'), failure: await refreshes('failure') };
     jwksUri = 'http://127.0.0.1:9/certs';
     vi.advanceTimersByTime(REFRESH_INTERVAL_MS);
-    await vi.waitFor(() => expect(warn).toHaveBeenCalledOnce());
-    expect(warn.mock.calls[0]?.[0]).toMatch(/^JWKS refresh failed, keeping the 1 known keys: /);
+    await vi.waitFor(async () => expect(await refreshes('failure')).toBe(before.failure + 1));
+    expect(await refreshes('success')).toBe(before.success);
     expect(await keyStore.find('k1')).toBeDefined();
     keyStore.onApplicationShutdown();
   });

@@ -1,6 +1,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
+import { log, metrics } from '@app/observability';
+
+const jwksLog = log.child({ component: 'jwks' });
 
 const FAILED_REFRESH_PAUSE_MS = 1_000;
 
@@ -33,7 +36,6 @@ export interface JwksKeyStoreOptions {
  * and a key rotation works without waiting for the schedule.
  */
 export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(JwksKeyStore.name);
   private keys = new Map<string, VerificationKey>();
   /** When an unknown `kid` last caused a read; scheduled reads leave it alone (see `find`). */
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
@@ -104,7 +106,11 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
     return this.inflight;
   }
 
-  /** Replaces the known keys with exactly the published ones; on failure they stay in use. */
+  /**
+   * Replaces the known keys with exactly the published ones; on failure they stay in use. Each read
+   * is counted in `photoz_jwks_refreshes_total{result}` and logged with the number of keys (never
+   * key material).
+   */
   private async load(): Promise<void> {
     try {
       const client = new JwksClient({
@@ -121,10 +127,29 @@ export class JwksKeyStore implements OnApplicationBootstrap, OnApplicationShutdo
           alg: typeof signingKey.alg === 'string' ? signingKey.alg : undefined,
         });
       }
+      const before = this.keys;
       this.keys = keys;
+      metrics.jwksRefreshes.inc({ result: 'success' });
+      jwksLog.info(
+        {
+          event: 'jwks.refresh',
+          result: 'success',
+          keys: keys.size,
+          added: [...keys.keys()].filter((kid) => !before.has(kid)).length,
+          removed: [...before.keys()].filter((kid) => !keys.has(kid)).length,
+        },
+        'JWKS read',
+      );
     } catch (error) {
-      this.logger.warn(
-        `JWKS refresh failed, keeping the ${this.keys.size} known keys: ${error instanceof Error ? error.message : String(error)}`,
+      metrics.jwksRefreshes.inc({ result: 'failure' });
+      jwksLog.warn(
+        {
+          event: 'jwks.refresh',
+          result: 'failure',
+          keys: this.keys.size,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'JWKS refresh failed, keeping the known keys',
       );
       throw error;
     }

@@ -3,11 +3,17 @@ import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import { ProblemException } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+import { metrics } from '@app/observability';
 import type { CurrentGrant } from './current-grant.repository.ts';
 import type { Principal } from './principal.ts';
 import { Scopes, UmaResource } from './scopes.decorator.ts';
 import { type ProtectedResource, UmaResourceResolvers } from './uma-resource.resolver.ts';
-import { decideAccess, UmaScopesGuard } from './uma-scopes.guard.ts';
+import {
+  type AccessOutcome,
+  challengeOutcome,
+  decideAccess,
+  UmaScopesGuard,
+} from './uma-scopes.guard.ts';
 import type { UmaTicketCache } from './uma-ticket.cache.ts';
 
 const OWNER = 'owner-id';
@@ -86,6 +92,27 @@ describe(decideAccess.name, () => {
     expect(decideAccess(token, album(), ['album:view'])).toBe('challenge');
   });
 });
+
+describe(challengeOutcome.name, () => {
+  it('tells an RPT refused only by the current grant (revoked since issued)', () => {
+    const token = rpt(CALLER, { resourceId: RESOURCE, scopes: ['album:view', 'album:edit'] });
+    expect(challengeOutcome(token, album(held('album:view')), ['album:edit'])).toBe('rpt_revoked');
+  });
+
+  it('is a plain challenge for an access token, an RPT lacking a scope, or another resource', () => {
+    expect(challengeOutcome(accessToken(CALLER), album(), ['album:view'])).toBe('challenge');
+    const lacking = rpt(CALLER, { resourceId: RESOURCE, scopes: ['album:view'] });
+    expect(challengeOutcome(lacking, album(), ['album:edit'])).toBe('challenge');
+    const other = rpt(CALLER, { resourceId: 'resource-2', scopes: ['album:view'] });
+    expect(challengeOutcome(other, album(), ['album:view'])).toBe('challenge');
+  });
+});
+
+/** The value of `photoz_access_decisions_total{outcome}` now. */
+async function decisions(outcome: AccessOutcome): Promise<number> {
+  const { values } = await metrics.accessDecisions.get();
+  return values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
+}
 
 describe(UmaScopesGuard.name, () => {
   const ALBUM_ID = '3f9c1c2e-1111-4222-8333-444455556666';
@@ -216,5 +243,53 @@ describe(UmaScopesGuard.name, () => {
     const unavailable = new KeycloakUnavailableError('create permission ticket', new Error('down'));
     const { guard } = guardWith({ resource: {}, ticket: () => Promise.reject(unavailable) });
     await expect(guard.canActivate(context(ALBUM_ID, CALLER))).rejects.toBe(unavailable);
+  });
+  describe('counts each decision in photoz_access_decisions_total', () => {
+    async function expectCounted(
+      outcome: AccessOutcome,
+      decide: () => Promise<unknown>,
+    ): Promise<void> {
+      const before = await decisions(outcome);
+      await decide().catch(() => undefined);
+      expect(await decisions(outcome)).toBe(before + 1);
+    }
+
+    it('owner, rpt and challenge', async () => {
+      const { guard } = guardWith({
+        resource: { grant: held('album:view') as unknown as CurrentGrant },
+      });
+      await expectCounted('owner', () => guard.canActivate(context(ALBUM_ID, OWNER)));
+      const token = rpt(CALLER, { resourceId: RESOURCE, scopes: ['album:view'] });
+      await expectCounted('rpt', () => guard.canActivate(context(ALBUM_ID, CALLER, token)));
+      await expectCounted('challenge', () => guard.canActivate(context(ALBUM_ID, CALLER)));
+    });
+
+    it('rpt_revoked: the RPT lists the scope, the current grant no longer has it', async () => {
+      const { guard } = guardWith({ resource: {} });
+      const token = rpt(CALLER, { resourceId: RESOURCE, scopes: ['album:view'] });
+      const before = await decisions('challenge');
+      await expectCounted('rpt_revoked', () => guard.canActivate(context(ALBUM_ID, CALLER, token)));
+      expect(await decisions('challenge')).toBe(before);
+    });
+
+    it('not_shareable_yet, unregistered or unknown to Keycloak, and not_found', async () => {
+      const unregistered = guardWith({ resource: { resourceId: undefined } }).guard;
+      await expectCounted('not_shareable_yet', () =>
+        unregistered.canActivate(context(ALBUM_ID, CALLER)),
+      );
+      const forgotten = guardWith({
+        resource: {},
+        ticket: () =>
+          Promise.reject(
+            new KeycloakError('create permission ticket', 400, 'invalid_resource_id', undefined),
+          ),
+      }).guard;
+      await expectCounted('not_shareable_yet', () =>
+        forgotten.canActivate(context(ALBUM_ID, CALLER)),
+      );
+      await expectCounted('not_found', () =>
+        guardWith({}).guard.canActivate(context(ALBUM_ID, OWNER)),
+      );
+    });
   });
 });

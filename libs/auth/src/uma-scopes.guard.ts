@@ -9,6 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import { KeycloakError } from '@app/keycloak';
+import { metrics } from '@app/observability';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import type { CurrentGrant } from './current-grant.repository.ts';
 import { principalOf } from './current-principal.decorator.ts';
@@ -37,6 +38,40 @@ export function rptGrants(
 
 /** How a `@Scopes` route lets a caller in, or that it does not. */
 export type AccessDecision = 'owner' | 'rpt' | 'challenge';
+
+/**
+ * What `photoz_access_decisions_total` counts: the decision, with a challenge told apart when the
+ * caller's RPT lists every scope on the resource but the current grant no longer covers them
+ * (`rpt_revoked`), when the entity is not registered at Keycloak (`not_shareable_yet`), and an
+ * unknown entity (`not_found`).
+ */
+export type AccessOutcome =
+  'owner' | 'rpt' | 'challenge' | 'rpt_revoked' | 'not_shareable_yet' | 'not_found';
+
+/**
+ * Why {@link decideAccess} challenged: `rpt_revoked` when the caller's RPT lists the resource with
+ * every scope, so that only the current grant refused it (a revocation, or a narrowed share, since
+ * the RPT was issued); `challenge` otherwise.
+ */
+export function challengeOutcome(
+  principal: Pick<Principal, 'permissions'>,
+  resource: {
+    readonly resourceId: string | undefined;
+    readonly grant: Pick<CurrentGrant, 'covers'>;
+  },
+  scopes: readonly string[],
+): 'challenge' | 'rpt_revoked' {
+  return principal.permissions !== undefined &&
+    resource.resourceId !== undefined &&
+    rptGrants(principal, resource.resourceId, scopes) &&
+    !resource.grant.covers(scopes)
+    ? 'rpt_revoked'
+    : 'challenge';
+}
+
+function count(outcome: AccessOutcome): void {
+  metrics.accessDecisions.inc({ outcome });
+}
 
 /**
  * The decision order of `@Scopes`, without any I/O:
@@ -139,13 +174,23 @@ export class UmaScopesGuard implements CanActivate {
       principal.permissions === undefined ? undefined : principal.subject,
     );
     if (resource === undefined) {
+      count('not_found');
       throw notFoundProblem(`No ${target.kind} ${id}`);
     }
     request.protectedResource = resource;
-    if (decideAccess(principal, resource, scopes) !== 'challenge') {
+    const decision = decideAccess(principal, resource, scopes);
+    if (decision !== 'challenge') {
+      count(decision);
       return true;
     }
-    throw await this.challenge(target.kind, id, resolver, resource, scopes);
+    throw await this.challenge(
+      target.kind,
+      id,
+      resolver,
+      resource,
+      scopes,
+      challengeOutcome(principal, resource, scopes),
+    );
   }
 
   private async challenge(
@@ -154,18 +199,22 @@ export class UmaScopesGuard implements CanActivate {
     resolver: UmaResourceResolver,
     resource: ProtectedResource,
     scopes: readonly string[],
+    outcome: 'challenge' | 'rpt_revoked',
   ): Promise<ProblemException> {
     if (resource.resourceId === undefined) {
+      count('not_shareable_yet');
       return notShareableYet(kind);
     }
     try {
       const ticket = await this.tickets.ticketFor(resource.resourceId, scopes);
+      count(outcome);
       return umaChallenge(this.options.realm, this.options.issuer, ticket, scopes);
     } catch (error) {
       if (
         error instanceof KeycloakError &&
         (error.error === 'invalid_resource_id' || error.error === 'invalid_scope')
       ) {
+        count('not_shareable_yet');
         // Keycloak no longer knows the resource, or its scopes (changed behind our back): until it
         // is registered again, the entity is as unshareable as one never registered.
         Promise.resolve()
@@ -179,6 +228,8 @@ export class UmaScopesGuard implements CanActivate {
           });
         return notShareableYet(kind);
       }
+      // The decision stands; the answer is Keycloak's failure (counted with its calls).
+      count(outcome);
       if (error instanceof KeycloakError) {
         this.logger.error(`permission ticket refused: ${error.message}`);
         return authorizationServerUnavailable(

@@ -1,3 +1,8 @@
+import { performance } from 'node:perf_hooks';
+import { log, metrics } from '@app/observability';
+
+const keycloakLog = log.child({ component: 'keycloak' });
+
 /** Keycloak answered with an error status; `error`/`description` are Keycloak's own fields. */
 export class KeycloakError extends Error {
   override readonly name = 'KeycloakError';
@@ -63,9 +68,72 @@ function errorFields(body: unknown): { error?: string; description?: string } {
   };
 }
 
+/** The {@link KeycloakError} for an answer its caller does not accept, with Keycloak's own fields. */
+export function keycloakErrorOf(operation: string, response: KeycloakResponse): KeycloakError {
+  const { error, description } = errorFields(response.body);
+  return new KeycloakError(operation, response.status, error, description);
+}
+
+/** What a failed exchange says about itself in the log: names and codes, never a URL or a body. */
+function failureFields(error: unknown): Record<string, unknown> {
+  if (error instanceof KeycloakError) {
+    return { error: error.error };
+  }
+  const cause = error instanceof Error ? error.cause : undefined;
+  return {
+    error: error instanceof Error ? error.name : typeof error,
+    cause:
+      typeof cause === 'object' && cause !== null && 'code' in cause
+        ? String(cause.code)
+        : undefined,
+  };
+}
+
+/**
+ * Counts, times and logs one exchange: `photoz_keycloak_requests_total{operation,status}` (status
+ * 0 when Keycloak could not be reached or did not answer in time),
+ * `photoz_keycloak_request_duration_seconds{operation}`, and one line per call: `info` for an
+ * expected answer, `warn` for anything else. `operation` is one of the clients' fixed names, never
+ * an id; the line has the method and path, never the query, headers or body.
+ */
+function record(
+  operation: string,
+  method: string,
+  url: string,
+  startedAt: number,
+  status: number,
+  failure?: unknown,
+): void {
+  const seconds = (performance.now() - startedAt) / 1000;
+  metrics.keycloakRequests.inc({ operation, status: String(status) });
+  metrics.keycloakDuration.observe({ operation }, seconds);
+  const fields = {
+    event: 'keycloak.call',
+    operation,
+    method,
+    path: pathOf(url),
+    status,
+    durationMs: Math.round(seconds * 100_000) / 100,
+  };
+  if (failure === undefined) {
+    keycloakLog.info(fields, 'keycloak call');
+  } else {
+    keycloakLog.warn({ ...fields, ...failureFields(failure) }, 'keycloak call failed');
+  }
+}
+
+function pathOf(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One HTTP exchange with Keycloak. Network failures, timeouts and 5xx become
  * {@link KeycloakUnavailableError}; statuses outside `expected` become {@link KeycloakError}.
+ * Every call to Keycloak goes through here, and is counted, timed and logged ({@link record}).
  */
 export async function keycloakFetch(
   operation: string,
@@ -73,13 +141,17 @@ export async function keycloakFetch(
   init: RequestInit & { timeoutMs: number; expected: readonly number[] },
 ): Promise<KeycloakResponse> {
   const { timeoutMs, expected, ...requestInit } = init;
+  const method = (requestInit.method ?? 'GET').toUpperCase();
+  const startedAt = performance.now();
   let response: Response;
   let text: string;
   try {
     response = await fetch(url, { ...requestInit, signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (error) {
-    throw new KeycloakUnavailableError(operation, error);
+    const unavailable = new KeycloakUnavailableError(operation, error);
+    record(operation, method, url, startedAt, 0, error);
+    throw unavailable;
   }
   let body: unknown = undefined;
   if (text !== '') {
@@ -90,16 +162,24 @@ export async function keycloakFetch(
     }
   }
   if (response.status >= 500) {
-    throw new KeycloakUnavailableError(
+    const unavailable = new KeycloakUnavailableError(
       operation,
       new Error(`HTTP ${response.status}`),
       response.status,
     );
+    record(operation, method, url, startedAt, response.status, unavailable);
+    throw unavailable;
   }
   if (!expected.includes(response.status)) {
-    const { error, description } = errorFields(body);
-    throw new KeycloakError(operation, response.status, error, description);
+    const refused = keycloakErrorOf(operation, {
+      status: response.status,
+      body,
+      headers: response.headers,
+    });
+    record(operation, method, url, startedAt, response.status, refused);
+    throw refused;
   }
+  record(operation, method, url, startedAt, response.status);
   return { status: response.status, body, headers: response.headers };
 }
 

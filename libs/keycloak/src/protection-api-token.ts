@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { basicAuth, keycloakFetch } from './keycloak-http.ts';
+import { log, metrics } from '@app/observability';
+import { basicAuth, KeycloakError, keycloakFetch } from './keycloak-http.ts';
 import { KeycloakDiscovery } from './keycloak-discovery.ts';
 import type { KeycloakOptions } from './keycloak.options.ts';
 
@@ -7,6 +8,8 @@ const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
   expires_in: z.number().positive(),
 });
+
+const patLog = log.child({ component: 'keycloak' });
 
 interface CachedToken {
   readonly value: string;
@@ -49,7 +52,37 @@ export class ProtectionApiToken {
     this.cached = undefined;
   }
 
+  /** Obtains a PAT, counted in `photoz_keycloak_pat_refreshes_total` and logged (never the token). */
   private async fetch(): Promise<CachedToken> {
+    try {
+      const token = await this.obtain();
+      metrics.patRefreshes.inc({ result: 'success' });
+      patLog.info(
+        {
+          event: 'keycloak.pat_refresh',
+          result: 'success',
+          expiresInSeconds: Math.round((token.expiresAt - token.obtainedAt) / 1000),
+        },
+        'protection API token obtained',
+      );
+      return token;
+    } catch (error) {
+      metrics.patRefreshes.inc({ result: 'failure' });
+      patLog.warn(
+        {
+          event: 'keycloak.pat_refresh',
+          result: 'failure',
+          error: error instanceof Error ? error.name : typeof error,
+          status: error instanceof KeycloakError ? error.status : undefined,
+          keycloakError: error instanceof KeycloakError ? error.error : undefined,
+        },
+        'protection API token not obtained',
+      );
+      throw error;
+    }
+  }
+
+  private async obtain(): Promise<CachedToken> {
     const { token_endpoint: tokenEndpoint } = await this.discovery.get();
     const obtainedAt = this.now();
     const response = await keycloakFetch('protection API token', tokenEndpoint, {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { KeycloakError, keycloakFetch } from './keycloak-http.ts';
+import { keycloakErrorOf, keycloakFetch } from './keycloak-http.ts';
 import { KeycloakDiscovery } from './keycloak-discovery.ts';
 import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
 
@@ -24,31 +24,29 @@ export class UmaGrantClient {
    */
   async submitRequest(ticket: string, requesterToken: string): Promise<PermissionRequestOutcome> {
     const { token_endpoint: tokenEndpoint } = await this.discovery.get();
-    try {
-      await keycloakFetch('submit permission request', tokenEndpoint, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${requesterToken}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({
-          grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',
-          ticket,
-          submit_request: 'true',
-        }),
-        timeoutMs: this.options.timeoutMs,
-        expected: [200],
-      });
+    const operation = 'submit permission request';
+    // Keycloak's 403 `request_submitted` is the answer this call usually gets: an expected status.
+    const response = await keycloakFetch(operation, tokenEndpoint, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${requesterToken}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:uma-ticket',
+        ticket,
+        submit_request: 'true',
+      }),
+      timeoutMs: this.options.timeoutMs,
+      expected: [200, 403],
+    });
+    if (response.status === 200) {
       return 'granted';
-    } catch (error) {
-      if (
-        error instanceof KeycloakError &&
-        error.status === 403 &&
-        error.description === 'request_submitted'
-      ) {
-        return 'pending';
-      }
-      throw error;
     }
+    const refused = keycloakErrorOf(operation, response);
+    if (refused.description === 'request_submitted') {
+      return 'pending';
+    }
+    throw refused;
   }
 }

@@ -4,6 +4,7 @@ import type { MixedList } from 'typeorm';
 import { AuthModule, MeController } from '@app/auth';
 import { DatabaseReadiness, HealthModule, postgresOptions, type ServiceConfig } from '@app/common';
 import { KeycloakModule, KeycloakReadiness } from '@app/keycloak';
+import { DatabasePoolMetrics } from './database-pool.metrics.ts';
 
 export interface PlatformOptions {
   /** The service's own PostgreSQL schema. */
@@ -15,7 +16,8 @@ export interface PlatformOptions {
 
 /**
  * What every service of the project stands on: its database (TypeORM, no `synchronize`), Keycloak
- * discovery and PAT, token validation with the global guards, `GET /me` and the health routes.
+ * discovery and PAT, token validation with the global guards, `GET /me` and the health routes,
+ * and the database pool's gauge on `/metrics`.
  */
 @Module({})
 export class PlatformModule {
@@ -49,6 +51,7 @@ export class PlatformModule {
         HealthModule.forRoot([DatabaseReadiness, KeycloakReadiness]),
       ],
       controllers: [MeController],
+      providers: [DatabasePoolMetrics],
       exports: [KeycloakModule, AuthModule],
     };
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
-import { ManagementServer } from '@app/observability';
+import { log, ManagementServer } from '@app/observability';
 import { KeycloakUnavailableFilter } from './keycloak-unavailable.filter.ts';
 
 export interface ServiceDefinition<C extends ServiceConfig> {
@@ -38,24 +38,41 @@ export async function createServiceApp<C extends ServiceConfig>(
   return app;
 }
 
+/** What a service's `main` adds to {@link runService}. */
+export interface RunServiceOptions {
+  /**
+   * Runs once on SIGTERM/SIGINT, after the HTTP server has answered its last request and before
+   * the process ends (flushing traces: `startTracing` of `@app/observability`); it must not throw.
+   */
+  readonly onShutdown?: () => Promise<void>;
+}
+
 /**
  * The `main` of a service: validates configuration (a bad variable ends the process with one
  * clear line), builds the application and listens until SIGTERM or SIGINT.
  */
 export async function runService<C extends ServiceConfig>(
   definition: ServiceDefinition<C>,
+  options: RunServiceOptions = {},
 ): Promise<void> {
   let config: C;
   try {
     config = definition.loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`${definition.name}: ${error.message}`);
+      // pino writes what it still holds before the process exits.
+      log.fatal({ event: 'config.invalid', service: definition.name }, error.message);
       process.exit(1);
     }
     throw error;
   }
   const app = await createServiceApp(definition, config);
+  const { onShutdown } = options;
+  if (onShutdown !== undefined) {
+    // Fastify runs its onClose hooks within Nest's shutdown, once in-flight requests are done.
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onClose', () => onShutdown());
+  }
   await app.listen(config.http.port, config.http.host);
   const logger = new Logger(definition.name);
   logger.log(`Listening on ${await app.getUrl()}`);

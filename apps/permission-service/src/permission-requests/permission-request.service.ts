@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CurrentGrantRepository, type Principal } from '@app/auth';
 import { pageOf } from '@app/common';
 import { ProtectionApiClient } from '@app/keycloak';
+import { metrics } from '@app/observability';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
 import { recordRequestSeenFirst } from '../audit/audit-order.ts';
@@ -21,7 +22,11 @@ import type {
   PermissionRequestPageDto,
 } from './permission-request.dto.ts';
 import { toPermissionRequestDto } from './permission-request.mapper.ts';
-import { answeredTickets, parseCreateRequest } from './permission-request.parser.ts';
+import {
+  answeredTickets,
+  type CreateRequest,
+  parseCreateRequest,
+} from './permission-request.parser.ts';
 import { PermissionRequestSubmitter } from './permission-request.submitter.ts';
 import { invalidTicket, unverifiedTicketPermission } from './permission-ticket.ts';
 
@@ -49,9 +54,20 @@ export class PermissionRequestService {
     input: CreatePermissionRequestDto,
   ): Promise<PermissionRequestDto> {
     const asked = parseCreateRequest(input);
-    if (asked.kind === 'ticket') {
-      return this.requestByTicket(requester, requesterToken, asked.ticket);
-    }
+    const answer =
+      asked.kind === 'ticket'
+        ? await this.requestByTicket(requester, requesterToken, asked.ticket)
+        : await this.requestScopes(requester, requesterToken, asked);
+    metrics.permissionFlows.inc({ action: 'request' });
+    return answer;
+  }
+
+  /** A request naming the album and the scopes. */
+  private async requestScopes(
+    requester: Principal,
+    requesterToken: string,
+    asked: Extract<CreateRequest, { kind: 'album' }>,
+  ): Promise<PermissionRequestDto> {
     const album = await this.access.requireAccess(requester, Permission.PermissionRequestCreate, {
       albumId: asked.albumId,
     });
@@ -196,6 +212,7 @@ export class PermissionRequestService {
       subject: entry.requester,
       scopes: scopeNames(chosen),
     });
+    metrics.permissionFlows.inc({ action: 'approve' });
     return this.toDto(
       (await this.grantDirectory.entry(album.resourceId, entry.requester)) ?? entry,
       album,
@@ -215,6 +232,7 @@ export class PermissionRequestService {
       subject: entry.requester,
       scopes: scopeNames(pending),
     });
+    metrics.permissionFlows.inc({ action: 'deny' });
   }
 
   /**
@@ -259,6 +277,7 @@ export class PermissionRequestService {
         scopes: scopeNames(entry.pending),
       });
     }
+    metrics.permissionFlows.inc({ action: 'withdraw' });
   }
 
   private async toDto(entry: GrantEntry, album: AlbumResource): Promise<PermissionRequestDto> {

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrantRepository, type GrantWriter, type Principal } from '@app/auth';
+import {
+  CurrentGrantRepository,
+  type GrantWriter,
+  type Principal,
+  SERVICE_ACCOUNT_PREFIX,
+} from '@app/auth';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError, ProtectionApiClient } from '@app/keycloak';
+import { log, metrics } from '@app/observability';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
 import { GrantDirectory, type LookupMode } from '../grants/grant-directory.ts';
@@ -18,6 +24,38 @@ import { AuditRepository } from '../audit/audit.repository.ts';
 import type { ShareDto, SharedAlbumDto } from './share.dto.ts';
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
+
+const flowLog = log.child({ component: 'permission-flows' });
+
+/**
+ * A revocation that took effect, counted in `photoz_permission_flows_total{action="revoke"}` and
+ * logged once: the album, who lost access (a person's subject, a partner's client id) and the
+ * scopes, never a token.
+ */
+function recordRevocation(
+  owner: Principal,
+  albumId: string,
+  party: Party,
+  scopes: readonly string[],
+  kind: 'removed' | 'narrowed',
+): void {
+  metrics.permissionFlows.inc({ action: 'revoke' });
+  flowLog.info(
+    {
+      event: 'permission.revoke',
+      kind,
+      albumId,
+      ownerSubject: owner.subject,
+      subject: party.subject,
+      partnerClientId:
+        party.partner && party.username.startsWith(SERVICE_ACCOUNT_PREFIX)
+          ? party.username.slice(SERVICE_ACCOUNT_PREFIX.length)
+          : undefined,
+      scopes,
+    },
+    'access revoked',
+  );
+}
 
 function toShare(entry: GrantEntry): ShareDto {
   return {
@@ -145,6 +183,10 @@ export class ShareService {
         scopes: revoked,
       });
     }
+    metrics.permissionFlows.inc({ action: 'share' });
+    if (revoked.length > 0) {
+      recordRevocation(owner, album.albumId, party, revoked, 'narrowed');
+    }
     const after = await this.grantDirectory.entry(album.resourceId, party);
     return toShare(after ?? emptyEntry(album, party));
   }
@@ -185,6 +227,7 @@ export class ShareService {
       subject: party,
       scopes,
     });
+    recordRevocation(owner, album.albumId, party, scopes, 'removed');
   }
 
   /** Albums shared with the caller, with the scopes held. */

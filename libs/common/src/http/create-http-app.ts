@@ -4,7 +4,7 @@ import type { DynamicModule, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { log, metrics, NestPinoLogger } from '@app/observability';
+import { annotateRequestSpan, log, metrics, NestPinoLogger } from '@app/observability';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
 import { createOpenApiDocument } from '../problem/openapi-document.ts';
@@ -76,6 +76,11 @@ export async function createHttpApp(
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    annotateRequestSpan({
+      method: request.method,
+      route: request.routeOptions.url,
+      requestId: request.id,
+    });
     done();
   });
   // One line and one histogram sample per request: the route pattern, never the URL (ids, query
