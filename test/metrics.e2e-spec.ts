@@ -83,6 +83,16 @@ describe('metrics', () => {
     expect(sampleValue(metrics, 'photoz_db_pool_connections', { state: 'total' })).toBeGreaterThan(
       0,
     );
+    // The outbox backlog, read at the scrape.
+    expect(
+      sampleValue(metrics, 'photoz_uma_outbox_events', { status: 'pending' }),
+    ).toBeGreaterThanOrEqual(0);
+    expect(
+      sampleValue(metrics, 'photoz_uma_outbox_events', { status: 'parked' }),
+    ).toBeGreaterThanOrEqual(0);
+    expect(sampleValue(metrics, 'photoz_uma_outbox_oldest_age_seconds', {})).toBeGreaterThanOrEqual(
+      0,
+    );
     expect(metrics.families.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
     expect(metrics.families.get('nodejs_eventloop_lag_seconds')?.samples).toHaveLength(1);
     expect(metrics.families.get('http_request_duration_seconds')?.type).toBe('histogram');

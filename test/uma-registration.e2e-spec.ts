@@ -6,7 +6,13 @@ import type { EntityManager } from 'typeorm';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { albumResourceType } from '../apps/album-service/src/albums/album-resource.type.ts';
 import { AlbumEntity } from '../apps/album-service/src/albums/album.entity.ts';
-import { UmaOutboxRelay, UmaOutboxWriter, UmaReconciler } from '@app/uma-resources';
+import type { ResourceDescription } from '@app/keycloak';
+import {
+  UmaOutboxRelay,
+  UmaOutboxWriter,
+  UmaReconciler,
+  UmaResourceSync,
+} from '@app/uma-resources';
 import { ROOT } from '../scripts/lib/keycloak.ts';
 import { ISSUER, KEYCLOAK_URL, serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
@@ -200,6 +206,59 @@ describe('reconciliation with Keycloak', () => {
 
     const again = await reconciler.reconcile('album', { dryRun: false });
     expect(again.findings.filter((finding) => finding.entityId === album.id)).toEqual([]);
+  });
+
+  it('repairs many albums in one run: gone, drifted and unlinked resources', async () => {
+    const albums = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => createAlbum(service.url, alice, `Batch ${index}`)),
+    );
+    const resourceIds = await Promise.all(
+      albums.map((album) => registeredResourceId(service.url, alice, album.id)),
+    );
+    const gone = albums.slice(0, 4);
+    const drifted = albums.slice(4, 8);
+    const unlinked = albums.slice(8);
+    const deleted = await Promise.all(
+      resourceIds.slice(0, 4).map((resourceId) => protection.deleteResource(resourceId)),
+    );
+    const renamed = await Promise.all(
+      resourceIds.slice(4, 8).map(async (resourceId) => {
+        const current = await protection.resource(resourceId);
+        const answer = await protection.request('PUT', `/resource_set/${resourceId}`, {
+          ...current,
+          displayName: 'Renamed behind its back',
+        });
+        return answer.status;
+      }),
+    );
+    expect([...deleted, ...renamed]).toEqual(Array.from({ length: 8 }, () => 204));
+    await Promise.all(unlinked.map((album) => outbox.removeLink(album.id)));
+
+    const report = await service.app
+      .get(UmaReconciler)
+      .reconcile('album', { dryRun: false, concurrency: 4 });
+    const mine = report.findings.filter((finding) =>
+      albums.some((album) => album.id === finding.entityId),
+    );
+    expect(mine.map((finding) => `${finding.kind} ${finding.entityId ?? ''}`).sort()).toEqual(
+      [
+        ...gone.map((album) => `missing ${album.id}`),
+        ...drifted.map((album) => `drifted ${album.id}`),
+      ].sort(),
+    );
+    for (const album of albums) {
+      const [registered, ...more] = await protection.resourcesNamed([`album-${album.id}`]);
+      expect(more).toEqual([]);
+      expect({ displayName: registered?.displayName, owner: registered?.owner?.id }).toEqual({
+        displayName: album.name,
+        owner: album.ownerId,
+      });
+      expect(await outbox.linkOf(album.id)).toBe(registered?._id);
+    }
+    const again = await service.app.get(UmaReconciler).reconcile('album', { dryRun: false });
+    expect(
+      again.findings.filter((finding) => albums.some((album) => album.id === finding.entityId)),
+    ).toEqual([]);
   });
 
   /** The command as a user runs it, against the test database and Keycloak. */
@@ -591,5 +650,212 @@ describe('repair on request, with a running relay', () => {
     const registered = await protection.resource(current);
     expect(registered?.name).toBe(`album-${album.id}`);
     expect(registered?.owner?.id).toBe(album.ownerId);
+  });
+});
+
+/** One delivery to Keycloak as the relay's `UmaResourceSync` saw it. */
+interface Delivered {
+  readonly instance: string;
+  readonly name: string;
+  readonly displayName: string;
+  readonly operation: 'upsert' | 'delete';
+  readonly started: number;
+  ended: number | undefined;
+}
+
+/**
+ * Makes an instance's relay write each delivery down in `journal` (a logical clock, shared by the
+ * instances of this process), after a random wait of up to `jitterMs` that widens every window in
+ * which a delivery could overtake another.
+ */
+function recordDeliveries(
+  instance: string,
+  service: RunningService,
+  journal: Delivered[],
+  clock: { now: number },
+  jitterMs: number,
+): void {
+  const sync = service.app.get(UmaResourceSync);
+  const upsert = sync.upsert.bind(sync);
+  const remove = sync.remove.bind(sync);
+  const record = async <T>(
+    operation: 'upsert' | 'delete',
+    desired: ResourceDescription,
+    deliver: () => Promise<T>,
+  ): Promise<T> => {
+    const entry: Delivered = {
+      instance,
+      name: desired.name,
+      displayName: desired.displayName,
+      operation,
+      started: clock.now++,
+      ended: undefined,
+    };
+    journal.push(entry);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * jitterMs));
+      return await deliver();
+    } finally {
+      entry.ended = clock.now++;
+    }
+  };
+  sync.upsert = (desired, knownId) => record('upsert', desired, () => upsert(desired, knownId));
+  sync.remove = (desired, knownId) => record('delete', desired, () => remove(desired, knownId));
+}
+
+describe('relays with several workers on two instances', () => {
+  const protection = new ProtectionApi();
+  const outbox = new OutboxTables();
+  const journal: Delivered[] = [];
+  const clock = { now: 0 };
+  let first: RunningService;
+  let second: RunningService;
+  let alice: string;
+
+  beforeAll(async () => {
+    const env = {
+      UMA_RELAY_WORKERS: '4',
+      UMA_RELAY_BATCH_SIZE: '3',
+      UMA_RELAY_POLL_INTERVAL_MS: '50',
+    };
+    [first, second] = await Promise.all([
+      startService(albumService, env),
+      startService(albumService, env),
+    ]);
+    recordDeliveries('first', first, journal, clock, 15);
+    recordDeliveries('second', second, journal, clock, 15);
+    alice = (await login('alice')).access_token;
+    await outbox.connect();
+  });
+  afterAll(async () => {
+    await outbox.end();
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it("delivers each album's create, renames and delete in order, never two of them at once", async () => {
+    // Every album's changes go alternately through both instances, each change right after the
+    // one before, while the other albums change at the same time.
+    const albums = await Promise.all(
+      Array.from({ length: 12 }, async (_, index) => {
+        const via = (step: number) => ((index + step) % 2 === 0 ? first : second).url;
+        const album = await createAlbum(via(0), alice, `Ordered ${index} v0`);
+        for (const step of [1, 2]) {
+          const renamed = await call(via(step), 'PATCH', `/albums/${album.id}`, {
+            token: alice,
+            body: { name: `Ordered ${index} v${step}` },
+          });
+          expect(renamed.status).toBe(200);
+        }
+        const deleted = index % 2 === 0;
+        const deletion = deleted
+          ? (await call(via(3), 'DELETE', `/albums/${album.id}`, { token: alice })).status
+          : undefined;
+        return { album, index, deleted, deletion };
+      }),
+    );
+    expect(albums.filter(({ deleted }) => deleted).map(({ deletion }) => deletion)).toEqual(
+      Array.from({ length: 6 }, () => 204),
+    );
+    await Promise.all(albums.map(({ album }) => outbox.delivered(album.id, 60_000)));
+
+    for (const { album, index, deleted } of albums) {
+      const own = journal.filter((entry) => entry.name === `album-${album.id}`);
+      const upserts = [0, 1, 2].map((step) => `upsert Ordered ${index} v${step}`);
+      expect(own.map((entry) => `${entry.operation} ${entry.displayName}`)).toEqual(
+        deleted ? [...upserts, `delete Ordered ${index} v2`] : upserts,
+      );
+      // Each delivery of the album started after the one before had ended.
+      const overtaking = own.filter(
+        (entry, position) => position > 0 && entry.started < (own[position - 1]?.ended ?? Infinity),
+      );
+      expect(overtaking).toEqual([]);
+      const registered = await protection.resourcesNamed([`album-${album.id}`]);
+      const link = await outbox.linkOf(album.id);
+      expect({
+        resources: registered.map((resource) => ({
+          displayName: resource.displayName,
+          owner: resource.owner?.id,
+          linked: resource._id === link,
+        })),
+        link: link === undefined ? 'none' : 'some',
+      }).toEqual(
+        deleted
+          ? { resources: [], link: 'none' }
+          : {
+              resources: [
+                { displayName: `Ordered ${index} v2`, owner: album.ownerId, linked: true },
+              ],
+              link: 'some',
+            },
+      );
+    }
+    // The relays did run concurrently: both instances delivered, and deliveries overlapped.
+    expect(new Set(journal.map((entry) => entry.instance))).toEqual(new Set(['first', 'second']));
+    const overlapping = journal.some((entry) =>
+      journal.some(
+        (other) =>
+          other !== entry && other.started > entry.started && other.started < (entry.ended ?? 0),
+      ),
+    );
+    expect(overlapping).toBe(true);
+  });
+});
+
+describe('a relay whose workers all wait on Keycloak', () => {
+  const outbox = new OutboxTables();
+  let service: RunningService;
+  let alice: string;
+  const gate = { waiting: 0, release: (): void => undefined };
+
+  beforeAll(async () => {
+    // Two connections for requests; each of the three workers holds one more while it delivers.
+    service = await startService(albumService, {
+      DATABASE_POOL_SIZE: '2',
+      UMA_RELAY_WORKERS: '3',
+      UMA_RELAY_BATCH_SIZE: '1',
+      UMA_RELAY_POLL_INTERVAL_MS: '50',
+    });
+    const sync = service.app.get(UmaResourceSync);
+    const upsert = sync.upsert.bind(sync);
+    const opened = new Promise<void>((resolve) => (gate.release = resolve));
+    sync.upsert = async (desired, knownId) => {
+      gate.waiting += 1;
+      await opened;
+      return upsert(desired, knownId);
+    };
+    alice = (await login('alice')).access_token;
+    await outbox.connect();
+  });
+  afterAll(async () => {
+    gate.release();
+    await outbox.end();
+    await service.close();
+  });
+
+  it('keeps serving requests with the connections the relay does not hold', async () => {
+    const albums: Album[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      albums.push(await createAlbum(service.url, alice, `Waiting ${index}`));
+    }
+    const deadline = Date.now() + 10_000;
+    while (gate.waiting < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Each worker now holds a connection in the transaction of its claim.
+    expect(gate.waiting).toBe(3);
+
+    const started = Date.now();
+    const reads = await Promise.all(
+      albums.flatMap((album) =>
+        [1, 2, 3].map(() => call(service.url, 'GET', `/albums/${album.id}`, { token: alice })),
+      ),
+    );
+    const created = await createAlbum(service.url, alice, 'Created while the relay waits');
+    expect(reads.map((read) => read.status)).toEqual(reads.map(() => 200));
+    // Far below the pool's 5 s wait for a free connection.
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    gate.release();
+    await Promise.all([...albums, created].map((album) => outbox.delivered(album.id, 30_000)));
   });
 });

@@ -27,6 +27,8 @@ export class AlbumServiceModule {
           relay: {
             enabled: config.uma.relayEnabled,
             pollIntervalMs: config.uma.relayPollIntervalMs,
+            workers: config.uma.relayWorkers,
+            batchSize: config.uma.relayBatchSize,
           },
         }),
         AlbumsModule,

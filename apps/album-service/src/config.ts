@@ -6,12 +6,15 @@ import {
   type ServiceConfig,
   umaDeployment,
 } from '@app/common';
+import { DEFAULT_RELAY_OPTIONS } from '@app/uma-resources';
 
 /** The album service's configuration: the common one and the UMA relay's. */
 export interface AlbumServiceConfig extends ServiceConfig {
   readonly uma: {
     readonly relayEnabled: boolean;
     readonly relayPollIntervalMs: number;
+    readonly relayWorkers: number;
+    readonly relayBatchSize: number;
     readonly deployment: string;
   };
 }
@@ -19,6 +22,18 @@ export interface AlbumServiceConfig extends ServiceConfig {
 const albumEnv = z.object({
   UMA_RELAY_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   UMA_RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50').default(500),
+  UMA_RELAY_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be 1 to 32')
+    .max(32, 'must be 1 to 32')
+    .default(DEFAULT_RELAY_OPTIONS.workers),
+  UMA_RELAY_BATCH_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be 1 to 100')
+    .max(100, 'must be 1 to 100')
+    .default(DEFAULT_RELAY_OPTIONS.batchSize),
   UMA_DEPLOYMENT: umaDeployment,
 });
 
@@ -28,11 +43,20 @@ export function loadAlbumServiceConfig(
 ): AlbumServiceConfig {
   const base = loadServiceConfig(3000, env, 9101);
   const own = parseEnv(albumEnv, env);
+  const relayEnabled = own.UMA_RELAY_ENABLED === 'true';
   return {
     ...base,
+    // Each relay worker holds a connection while its batch is in flight: the pool has those on
+    // top of DATABASE_POOL_SIZE, which stay for the requests.
+    database: {
+      ...base.database,
+      poolSize: base.database.poolSize + (relayEnabled ? own.UMA_RELAY_WORKERS : 0),
+    },
     uma: {
-      relayEnabled: own.UMA_RELAY_ENABLED === 'true',
+      relayEnabled,
       relayPollIntervalMs: own.UMA_RELAY_POLL_INTERVAL_MS,
+      relayWorkers: own.UMA_RELAY_WORKERS,
+      relayBatchSize: own.UMA_RELAY_BATCH_SIZE,
       deployment: own.UMA_DEPLOYMENT ?? databaseName(base.database.url),
     },
   };

@@ -1,16 +1,21 @@
 import {
+  type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KeycloakUnavailableError } from '@app/keycloak';
+import { log, metrics } from '@app/observability';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type OutboxEvent, UmaOutboxRepository } from './uma-outbox.repository.ts';
 import { UmaOutboxWriter } from './uma-outbox.writer.ts';
-import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
+import {
+  type EntityKey,
+  entityKey,
+  UmaResourceLinkRepository,
+} from './uma-resource-link.repository.ts';
 import { UmaResourceSync } from './uma-resource-sync.ts';
 import { UMA_RELAY_OPTIONS, type UmaRelayOptions } from './uma-resources.options.ts';
 
@@ -24,24 +29,43 @@ export function backoffMs(
   return base * (0.8 + 0.4 * random());
 }
 
+const relayLog = log.child({ component: 'uma-relay' });
+
+/** What became of one claimed event's delivery. */
+type Delivery =
+  | { readonly event: OutboxEvent; readonly resourceId: string | undefined }
+  | { readonly event: OutboxEvent; readonly error: unknown };
+
 /**
- * Delivers outbox events to Keycloak. Each event is handled inside a transaction that holds its
- * row lock (`FOR UPDATE SKIP LOCKED`), so several instances can run relays at once without
- * handling one event twice, and an entity's events are delivered strictly in order. While
- * Keycloak is unreachable events are retried with backoff and wait without limit; Keycloak's
- * refusals park an event after `maxAttempts`, its server errors after `maxServerErrorAttempts`.
- * A parked event stays visible and holds back the later events of its entity until someone
- * retries it (or a repair request replaces it with the entity's current state); a retried event
- * that a later one supersedes is dropped (see `UmaOutboxRepository.retry`).
+ * Delivers outbox events to Keycloak with `workers` workers per instance. A worker claims a batch
+ * of up to `batchSize` due events in a transaction that holds their row locks
+ * (`FOR UPDATE SKIP LOCKED`, see `UmaOutboxRepository.claimDue`), delivers them to Keycloak
+ * concurrently, settles each one (delivered: the event goes and the link is written; failed: it
+ * waits with backoff or is parked) and commits. So several workers and several instances run at
+ * once without handling one event twice, and an entity's events are delivered strictly in order:
+ * an event is claimed only once no earlier event of its entity exists, in flight, pending or
+ * parked. A worker holds one database connection while its batch is in flight, and the Keycloak
+ * calls of a batch go out together: per event, one claim, one link read and one settlement are
+ * shared with the rest of the batch.
+ *
+ * While Keycloak is unreachable events are retried with backoff and wait without limit;
+ * Keycloak's refusals park an event after `maxAttempts`, its server errors after
+ * `maxServerErrorAttempts`. A parked event stays visible and holds back the later events of its
+ * entity until someone retries it (or a repair request replaces it with the entity's current
+ * state); a retried event that a later one supersedes is dropped (see `UmaOutboxRepository.retry`).
  */
 @Injectable()
-export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(UmaOutboxRelay.name);
   private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  /** A commit announced while the loop was busy, so that its next wait ends at once. */
-  private woken = false;
+  private loops: Promise<void>[] = [];
+  /** The wake-ups of idle workers, the longest idle first. */
+  private readonly idle: (() => void)[] = [];
+  /**
+   * Counts the commits the writer announced, so that a worker whose claim came too early for one
+   * claims again instead of waiting for the next poll.
+   */
+  private announced = 0;
   private unsubscribe: (() => void) | undefined;
   private lastLoggedOutage = 0;
 
@@ -60,73 +84,96 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
     }
     this.running = true;
     this.unsubscribe = this.writer.onCommitted(() => {
-      // The loop may be between a claim that came too early for this commit and its wait: a
-      // wake-up lost there would leave the event to the next poll.
-      this.woken = true;
-      this.wake?.();
+      this.announced += 1;
+      this.wakeOne();
     });
-    this.loop = this.run();
+    this.loops = Array.from({ length: Math.max(1, this.options.workers) }, () => this.run());
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops the workers once their batches are settled: before the application's shutdown hooks,
+   * among them the one closing the database pool that those batches still use.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
-    this.wake?.();
-    await this.loop;
+    for (const wake of this.idle.splice(0)) {
+      wake();
+    }
+    await Promise.all(this.loops);
   }
 
-  /** Delivers every due event now (the tests use it); returns how many. */
+  /** Delivers every due event now, one batch after the other (the tests use it); returns how many. */
   async drain(): Promise<number> {
     let delivered = 0;
-    while (await this.processNext()) {
-      delivered += 1;
+    for (;;) {
+      const handled = await this.processBatch();
+      if (handled === 0) {
+        return delivered;
+      }
+      delivered += handled;
     }
-    return delivered;
   }
 
+  /** Wakes one idle worker, if any: one commit's event needs one worker. */
+  private wakeOne(): void {
+    this.idle.shift()?.();
+  }
+
+  /** One worker: claims and delivers batches while there are due events, else waits. */
   private async run(): Promise<void> {
     while (this.running) {
-      this.woken = false;
-      let worked = false;
+      const announced = this.announced;
+      let handled = 0;
       try {
-        worked = await this.processNext();
+        handled = await this.processBatch();
       } catch (error) {
         this.logger.warn(`Outbox relay: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if (!worked && this.running && !this.woken) {
+      // A commit announced while this worker was claiming may not have been visible to its
+      // claim: then it claims again at once rather than leaving the event to the next poll.
+      if (handled === 0 && this.running && this.announced === announced) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollIntervalMs);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(timer);
+            const index = this.idle.indexOf(wake);
+            if (index >= 0) {
+              this.idle.splice(index, 1);
+            }
             resolve();
           };
+          const timer = setTimeout(wake, this.options.pollIntervalMs);
+          this.idle.push(wake);
         });
-        this.wake = undefined;
       }
     }
   }
 
-  /** Claims, delivers and settles one due event; `false` when none is due. */
-  async processNext(): Promise<boolean> {
-    // One connection and transaction for the claim, the delivery and the settlement: the event's
-    // row lock is held until it is settled, and a failed delivery still commits its settlement.
+  /** Claims, delivers and settles a batch of due events; returns how many (0: none was due). */
+  async processBatch(): Promise<number> {
+    // One connection and transaction for the claim, the deliveries and the settlements: the
+    // events' row locks are held until they are settled, and failed deliveries still commit
+    // their settlement.
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const event = await this.outbox.claimNext(runner.manager);
-      if (event === undefined) {
-        await runner.commitTransaction();
-        return false;
+      const events = await this.outbox.claimDue(runner.manager, this.options.batchSize);
+      if (events.length === this.options.batchSize) {
+        // A full batch: more events are probably due, for another worker.
+        this.wakeOne();
       }
-      try {
-        await this.deliver(runner.manager, event);
-        await this.outbox.complete(runner.manager, event.id);
-      } catch (error) {
-        await this.settleFailure(runner.manager, event, error);
+      if (events.length > 0) {
+        const known = await this.links.resourceIdsFor(events, runner.manager);
+        const deliveries = await Promise.all(
+          events.map((event) =>
+            this.deliver(event, known.get(entityKey(event.entityType, event.entityId))),
+          ),
+        );
+        await this.settle(runner.manager, deliveries);
       }
       await runner.commitTransaction();
-      return true;
+      return events.length;
     } catch (error) {
       if (runner.isTransactionActive) {
         await runner.rollbackTransaction();
@@ -137,20 +184,57 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async deliver(manager: EntityManager, event: OutboxEvent): Promise<void> {
-    const knownId = await this.links.resourceIdOf(event.entityType, event.entityId, manager);
-    switch (event.operation) {
-      case 'upsert': {
-        const resourceId = await this.sync.upsert(event.resource, knownId);
-        await this.links.save(event.entityType, event.entityId, resourceId, manager);
-        return;
-      }
-      case 'delete': {
+  /** Makes Keycloak match one event; never throws (a failure is part of the outcome). */
+  private async deliver(event: OutboxEvent, knownId: string | undefined): Promise<Delivery> {
+    try {
+      if (event.operation === 'delete') {
         await this.sync.remove(event.resource, knownId);
-        await this.links.remove(event.entityType, event.entityId, manager);
-        return;
+        return { event, resourceId: undefined };
+      }
+      return { event, resourceId: await this.sync.upsert(event.resource, knownId) };
+    } catch (error) {
+      return { event, error };
+    }
+  }
+
+  /** Writes what the deliveries did, in the claiming transaction. */
+  private async settle(manager: EntityManager, deliveries: readonly Delivery[]): Promise<void> {
+    const linked: (EntityKey & { resourceId: string })[] = [];
+    const unlinked: EntityKey[] = [];
+    const done: string[] = [];
+    for (const delivery of deliveries) {
+      const { event } = delivery;
+      if ('error' in delivery) {
+        await this.settleFailure(manager, event, delivery.error);
+        continue;
+      }
+      done.push(event.id);
+      metrics.relayDeliveries.inc({ operation: event.operation, result: 'delivered' });
+      relayLog.info(
+        {
+          event: 'uma.outbox.delivered',
+          outboxEvent: event.id,
+          operation: event.operation,
+          entityType: event.entityType,
+          entityId: event.entityId,
+          resourceId: delivery.resourceId,
+          attempts: event.attempts + 1,
+        },
+        'outbox event delivered',
+      );
+      if (delivery.resourceId === undefined) {
+        unlinked.push(event);
+      } else {
+        linked.push({
+          entityType: event.entityType,
+          entityId: event.entityId,
+          resourceId: delivery.resourceId,
+        });
       }
     }
+    await this.links.saveAll(linked, manager);
+    await this.links.removeAll(unlinked, manager);
+    await this.outbox.complete(manager, done);
   }
 
   private async settleFailure(
@@ -172,9 +256,22 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, OnApplicationShut
       error: message,
       park,
     });
+    metrics.relayDeliveries.inc({
+      operation: event.operation,
+      result: park ? 'parked' : 'retried',
+    });
     if (park) {
-      this.logger.error(
-        `Parked outbox event ${event.id} (${event.operation} ${event.entityType} ${event.entityId}): ${message}`,
+      relayLog.error(
+        {
+          event: 'uma.outbox.parked',
+          outboxEvent: event.id,
+          operation: event.operation,
+          entityType: event.entityType,
+          entityId: event.entityId,
+          attempts,
+          error: message,
+        },
+        'outbox event parked',
       );
     } else if (!unavailable) {
       this.logger.warn(`Outbox event ${event.id} failed (attempt ${attempts}): ${message}`);

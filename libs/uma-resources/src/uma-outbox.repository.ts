@@ -109,14 +109,22 @@ export class UmaOutboxRepository {
   }
 
   /**
-   * Locks the oldest due event whose entity has no earlier event at all, skipping events other
-   * relays hold: events of one entity are delivered in order, different entities in parallel.
+   * Locks up to `limit` due events, oldest first, each the oldest event of its entity, skipping
+   * events other workers or instances hold (`FOR UPDATE SKIP LOCKED`): an entity's events are
+   * delivered one after the other, in order, different entities in parallel. An event is
+   * claimable only while no earlier event of its entity exists at all, so the events claimed
+   * together belong to different entities, and an entity's next event waits while the one before
+   * is in flight (its row, locked by its claimer, still exists until the claimer's transaction
+   * deletes it and commits) or pending. Events of one entity are written one transaction after
+   * the other under the entity's lock (`lockEntity`), in the order of their ids, so a snapshot
+   * that sees an event also sees every earlier one of its entity.
+   *
    * A parked event counts as earlier too: its later events wait until it is retried or
    * superseded, or they would overtake it (and a retry would then replay an older snapshot over
-   * a newer one, e.g. bring back the resource of a deleted entity). The lock lasts as long as the
-   * caller's transaction, which settles the event.
+   * a newer one, e.g. bring back the resource of a deleted entity). The locks last as long as the
+   * caller's transaction, which settles the events.
    */
-  async claimNext(manager: EntityManager): Promise<OutboxEvent | undefined> {
+  async claimDue(manager: EntityManager, limit: number): Promise<OutboxEvent[]> {
     const rows = (await manager.query(
       `SELECT o.* FROM uma_outbox o
         WHERE o.status = 'pending' AND o.next_attempt_at <= now()
@@ -125,11 +133,11 @@ export class UmaOutboxRepository {
              WHERE earlier.entity_type = o.entity_type AND earlier.entity_id = o.entity_id
                AND earlier.id < o.id)
         ORDER BY o.id
-        LIMIT 1
+        LIMIT $1
         FOR UPDATE SKIP LOCKED`,
+      [limit],
     )) as OutboxRow[];
-    const row = rows[0];
-    return row === undefined ? undefined : toEvent(row);
+    return rows.map(toEvent);
   }
 
   /** An entity's events, oldest first; in the caller's transaction when given its `manager`. */
@@ -161,9 +169,11 @@ export class UmaOutboxRepository {
     return rows.map(toEvent);
   }
 
-  /** The event was delivered: it goes, in the transaction that claimed it. */
-  async complete(manager: EntityManager, id: string): Promise<void> {
-    await manager.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
+  /** The events were delivered: they go, in the transaction that claimed them. */
+  async complete(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) {
+      await manager.query('DELETE FROM uma_outbox WHERE id = ANY($1::bigint[])', [ids]);
+    }
   }
 
   /** The delivery failed: the event waits `delayMs`, or is parked; in the claiming transaction. */

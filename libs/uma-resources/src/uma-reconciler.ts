@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ProtectionApiClient, type ResourceDescription } from '@app/keycloak';
+import {
+  ProtectionApiClient,
+  type RegisteredResource,
+  type ResourceDescription,
+} from '@app/keycloak';
+import { log, metrics } from '@app/observability';
 import type { DataSource } from 'typeorm';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { driftOf, UmaResourceSync } from './uma-resource-sync.ts';
@@ -12,6 +17,8 @@ import {
   UMA_RESOURCE_TYPES,
   type UmaResourceType,
 } from './uma-resources.options.ts';
+
+const reconcileLog = log.child({ component: 'uma-reconcile' });
 
 /** One difference between the database and Keycloak, and what was done about it. */
 export interface ReconcileFinding {
@@ -35,6 +42,8 @@ export interface ReconcileReport {
 /** How `UmaReconciler.reconcile` runs. */
 export interface ReconcileOptions {
   readonly dryRun: boolean;
+  /** Keycloak calls in flight at once for lookups and repairs (default 8). */
+  readonly concurrency?: number;
   /**
    * For tests only: awaited after each listing (Keycloak's resources, then the links, then the
    * entities), so that a test can create or delete an entity between them, as a user or the
@@ -43,17 +52,52 @@ export interface ReconcileOptions {
   readonly afterListing?: (listed: 'resources' | 'links' | 'entities') => Promise<void>;
 }
 
+/** Resources per page of Keycloak's listing: 10,000 resources in 10 requests. */
+const RESOURCE_PAGE_SIZE = 1_000;
+const DEFAULT_CONCURRENCY = 8;
+
+/** An entity and what Keycloak holds for it. */
+interface Check {
+  readonly entityId: string;
+  readonly desired: ResourceDescription;
+  readonly linked: string | undefined;
+  /** Its resource, from the listing, or else looked up by the linked id. */
+  actual: RegisteredResource | undefined;
+}
+
 /** A resource this run created or updated for an entity, to check once the run is over. */
 interface Repaired {
   readonly entityId: string;
   readonly desired: ResourceDescription;
   readonly resourceId: string;
+  /** Its finding's place in the entities' findings. */
   readonly finding: number;
+}
+
+/** Runs `work` on every item, at most `concurrency` at once. */
+async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      await work(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /**
  * Compares the database with Keycloak's resources of one type and repairs what is missing,
  * orphaned or drifted (owner, name, display name, scopes, URIs, owner-managed access).
+ *
+ * It reads in bulk: Keycloak's resources of the type in pages of 1,000, the links and the
+ * entities in one query each. When everything matches it asks Keycloak nothing more; lookups and
+ * repairs run `concurrency` at a time.
  *
  * It runs beside the relay and beside users, so entities and resources change under it:
  * - Keycloak is listed before the database. A resource exists only once its entity was committed
@@ -82,7 +126,11 @@ export class UmaReconciler {
   /** Compares and repairs the entities of `entityType` (see the class). */
   async reconcile(entityType: string, options: ReconcileOptions): Promise<ReconcileReport> {
     const type = resourceTypeOf(this.types, entityType);
-    const resources = await this.protection.findResources({ type: type.resourceType });
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    const resources = await this.protection.findResources(
+      { type: type.resourceType },
+      RESOURCE_PAGE_SIZE,
+    );
     await options.afterListing?.('resources');
     const links = await this.links.resourceIdsOf(entityType);
     await options.afterListing?.('links');
@@ -90,77 +138,85 @@ export class UmaReconciler {
     await options.afterListing?.('entities');
     const byId = new Map(resources.map((resource) => [resource.id, resource]));
     const byName = new Map(resources.map((resource) => [resource.name, resource]));
-    const claimed = new Set<string>();
-    const findings: ReconcileFinding[] = [];
-    const repaired: Repaired[] = [];
 
-    for (const entity of entities) {
-      const entityId = type.id(entity);
+    const checks: Check[] = entities.map((entity) => {
       const desired = describeResource(type, entity, this.deployment);
-      const linked = links.get(entityId);
-      let actual =
-        (linked === undefined ? undefined : byId.get(linked)) ?? byName.get(desired.name);
-      if (actual === undefined && linked !== undefined) {
-        // Registered by the relay after the resources were listed, or gone.
-        actual = await this.protection.getResource(linked);
+      const linked = links.get(type.id(entity));
+      return {
+        entityId: type.id(entity),
+        desired,
+        linked,
+        actual: (linked === undefined ? undefined : byId.get(linked)) ?? byName.get(desired.name),
+      };
+    });
+    // Registered by the relay after the resources were listed, or gone.
+    await inParallel(
+      checks.filter((check) => check.actual === undefined && check.linked !== undefined),
+      concurrency,
+      async (check) => {
+        check.actual = await this.protection.getResource(check.linked ?? '');
+      },
+    );
+
+    const claimed = new Set<string>();
+    for (const check of checks) {
+      if (check.actual !== undefined) {
+        claimed.add(check.actual.id);
       }
+    }
+    const entityFindings: (ReconcileFinding | undefined)[] = checks.map(() => undefined);
+    const repaired: Repaired[] = [];
+    const relinked: { entityType: string; entityId: string; resourceId: string }[] = [];
+    await inParallel(checks, concurrency, async (check, index) => {
+      const { entityId, desired, linked, actual } = check;
       if (actual === undefined) {
         const created = options.dryRun
           ? undefined
           : await this.repair(entityType, entityId, desired, undefined);
-        findings.push({
+        entityFindings[index] = {
           kind: 'missing',
           entityId,
           resourceId: undefined,
           name: desired.name,
           detail: linked === undefined ? 'never registered' : `linked resource ${linked} is gone`,
           action: created === undefined ? undefined : `created ${created}`,
-        });
+        };
         if (created !== undefined) {
-          repaired.push({ entityId, desired, resourceId: created, finding: findings.length - 1 });
+          repaired.push({ entityId, desired, resourceId: created, finding: index });
         }
-        continue;
+        return;
       }
-      claimed.add(actual.id);
       const drift = driftOf(actual, desired);
       if (drift.length > 0) {
         const updated = options.dryRun
           ? undefined
           : await this.repair(entityType, entityId, desired, actual.id);
-        findings.push({
+        entityFindings[index] = {
           kind: 'drifted',
           entityId,
           resourceId: actual.id,
           name: desired.name,
           detail: drift.join(', '),
           action: updated === undefined ? undefined : `repaired as ${updated}`,
-        });
+        };
         if (updated !== undefined) {
-          repaired.push({ entityId, desired, resourceId: updated, finding: findings.length - 1 });
+          repaired.push({ entityId, desired, resourceId: updated, finding: index });
         }
       } else if (linked !== actual.id && !options.dryRun) {
-        await this.links.save(entityType, entityId, actual.id);
+        relinked.push({ entityType, entityId, resourceId: actual.id });
       }
-    }
+    });
+    await this.links.saveAll(relinked);
 
-    for (const resource of resources) {
-      // Resources of other deployments sharing the realm are theirs to reconcile.
-      if (
-        claimed.has(resource.id) ||
-        !resource.attributes[DEPLOYMENT_ATTRIBUTE]?.includes(this.deployment)
-      ) {
-        continue;
-      }
-      if (!options.dryRun) {
+    // Resources of other deployments sharing the realm are theirs to reconcile.
+    const orphans = resources.filter(
+      (resource) =>
+        !claimed.has(resource.id) &&
+        resource.attributes[DEPLOYMENT_ATTRIBUTE]?.includes(this.deployment) === true,
+    );
+    if (!options.dryRun) {
+      await inParallel(orphans, concurrency, async (resource) => {
         await this.protection.deleteResource(resource.id);
-      }
-      findings.push({
-        kind: 'orphaned',
-        entityId: undefined,
-        resourceId: resource.id,
-        name: resource.name,
-        detail: 'no entity in the database',
-        action: options.dryRun ? undefined : 'deleted',
       });
     }
 
@@ -168,21 +224,48 @@ export class UmaReconciler {
       const remaining = new Set(
         (await type.loadAll(this.dataSource)).map((entity) => type.id(entity)),
       );
-      for (const done of repaired) {
-        if (remaining.has(done.entityId)) {
-          continue;
-        }
-        await this.sync.remove(done.desired, done.resourceId);
-        await this.links.remove(entityType, done.entityId);
-        const finding = findings[done.finding];
-        if (finding !== undefined) {
-          findings[done.finding] = {
-            ...finding,
-            action: `${finding.action ?? ''}, then deleted: the ${entityType} was deleted meanwhile`,
-          };
-        }
-      }
+      await inParallel(
+        repaired.filter((done) => !remaining.has(done.entityId)),
+        concurrency,
+        async (done) => {
+          await this.sync.remove(done.desired, done.resourceId);
+          await this.links.remove(entityType, done.entityId);
+          const finding = entityFindings[done.finding];
+          if (finding !== undefined) {
+            entityFindings[done.finding] = {
+              ...finding,
+              action: `${finding.action ?? ''}, then deleted: the ${entityType} was deleted meanwhile`,
+            };
+          }
+        },
+      );
     }
+    const findings: ReconcileFinding[] = [
+      ...entityFindings.filter((finding) => finding !== undefined),
+      ...orphans.map((resource) => ({
+        kind: 'orphaned' as const,
+        entityId: undefined,
+        resourceId: resource.id,
+        name: resource.name,
+        detail: 'no entity in the database',
+        action: options.dryRun ? undefined : 'deleted',
+      })),
+    ];
+    for (const finding of findings) {
+      metrics.reconcileFindings.inc({ kind: finding.kind });
+    }
+    metrics.reconcileRuns.inc({ result: findings.length === 0 ? 'in_sync' : 'repaired' });
+    reconcileLog.info(
+      {
+        event: 'uma.reconcile',
+        entityType,
+        entities: entities.length,
+        resources: resources.length,
+        findings: findings.length,
+        dryRun: options.dryRun,
+      },
+      'reconciliation done',
+    );
     return { entityType, entities: entities.length, resources: resources.length, findings };
   }
 

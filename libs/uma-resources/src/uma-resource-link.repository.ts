@@ -1,10 +1,26 @@
-import { Injectable } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
-import type { DataSource, EntityManager } from "typeorm";
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
-const LINK_ALIAS = "uma_link";
+const LINK_ALIAS = 'uma_link';
 /** Entity aliases and types are written into the join's SQL: plain names only. */
 const SQL_NAME = /^[a-z][a-z0-9_]*$/;
+
+/** An entity, as the outbox and the links know it. */
+export interface EntityKey {
+  readonly entityType: string;
+  readonly entityId: string;
+}
+
+/** A map key for an entity (see `resourceIdsFor`). */
+export function entityKey(entityType: string, entityId: string): string {
+  return `${entityType}/${entityId}`;
+}
+
+/** The entity types and ids as two arrays, for `unnest`. */
+function columns(entities: readonly EntityKey[]): [string[], string[]] {
+  return [entities.map((entity) => entity.entityType), entities.map((entity) => entity.entityId)];
+}
 
 /**
  * Which Keycloak resource each entity is (`uma_resource_links`): no other code of the service
@@ -22,10 +38,7 @@ export class UmaResourceLinkRepository {
    * column) the id of each one's Keycloak resource: `FROM <table> <alias> ${join}` makes
    * `${column}` the resource id, `NULL` until the entity is registered.
    */
-  joinResourceIdSql(
-    entityAlias: string,
-    entityType: string,
-  ): { join: string; column: string } {
+  joinResourceIdSql(entityAlias: string, entityType: string): { join: string; column: string } {
     if (!SQL_NAME.test(entityAlias) || !SQL_NAME.test(entityType)) {
       throw new Error(`not a plain SQL name: ${entityAlias} / ${entityType}`);
     }
@@ -35,51 +48,86 @@ export class UmaResourceLinkRepository {
     };
   }
 
-  /** The Keycloak resource id of an entity, once registered. */
-  async resourceIdOf(
-    entityType: string,
-    entityId: string,
+  /** The resource ids of those of `entities` that are registered, by {@link entityKey}. */
+  async resourceIdsFor(
+    entities: readonly EntityKey[],
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<string | undefined> {
+  ): Promise<Map<string, string>> {
+    if (entities.length === 0) {
+      return new Map();
+    }
     const rows = (await manager.query(
-      "SELECT resource_id FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2",
-      [entityType, entityId],
-    )) as { resource_id: string }[];
-    return rows[0]?.resource_id;
+      `SELECT l.entity_type, l.entity_id, l.resource_id
+         FROM uma_resource_links l
+         JOIN unnest($1::text[], $2::text[]) AS k (entity_type, entity_id)
+           ON l.entity_type = k.entity_type AND l.entity_id = k.entity_id`,
+      columns(entities),
+    )) as { entity_type: string; entity_id: string; resource_id: string }[];
+    return new Map(rows.map((row) => [entityKey(row.entity_type, row.entity_id), row.resource_id]));
   }
 
   /** The resource ids of every registered entity of the type, by entity id. */
   async resourceIdsOf(entityType: string): Promise<Map<string, string>> {
     const rows = (await this.dataSource.query(
-      "SELECT entity_id, resource_id FROM uma_resource_links WHERE entity_type = $1",
+      'SELECT entity_id, resource_id FROM uma_resource_links WHERE entity_type = $1',
       [entityType],
     )) as { entity_id: string; resource_id: string }[];
     return new Map(rows.map((row) => [row.entity_id, row.resource_id]));
   }
 
   /** Links the entity to its resource (replacing an earlier link). */
-  async save(
+  save(
     entityType: string,
     entityId: string,
     resourceId: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
+    return this.saveAll([{ entityType, entityId, resourceId }], manager);
+  }
+
+  /**
+   * Links each entity to its resource (replacing earlier links); at most one link per entity.
+   * Rows are written in key order, so two of these never wait for each other's rows in a cycle.
+   * `registered_at` is the time of the write (after Keycloak answered), not of the transaction.
+   */
+  async saveAll(
+    links: readonly (EntityKey & { readonly resourceId: string })[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    if (links.length === 0) {
+      return;
+    }
     await manager.query(
-      `INSERT INTO uma_resource_links (entity_type, entity_id, resource_id) VALUES ($1, $2, $3)
-       ON CONFLICT (entity_type, entity_id) DO UPDATE SET resource_id = EXCLUDED.resource_id, registered_at = now()`,
-      [entityType, entityId, resourceId],
+      `INSERT INTO uma_resource_links (entity_type, entity_id, resource_id, registered_at)
+       SELECT *, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1, 2
+       ON CONFLICT (entity_type, entity_id)
+       DO UPDATE SET resource_id = EXCLUDED.resource_id, registered_at = EXCLUDED.registered_at`,
+      [...columns(links), links.map((link) => link.resourceId)],
     );
   }
 
   /** Forgets the entity's resource: it counts as not registered. */
-  async remove(
+  remove(
     entityType: string,
     entityId: string,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
+    return this.removeAll([{ entityType, entityId }], manager);
+  }
+
+  /** Forgets the entities' resources. */
+  async removeAll(
+    entities: readonly EntityKey[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    if (entities.length === 0) {
+      return;
+    }
     await manager.query(
-      "DELETE FROM uma_resource_links WHERE entity_type = $1 AND entity_id = $2",
-      [entityType, entityId],
+      `DELETE FROM uma_resource_links l
+        USING unnest($1::text[], $2::text[]) AS k (entity_type, entity_id)
+        WHERE l.entity_type = k.entity_type AND l.entity_id = k.entity_id`,
+      columns(entities),
     );
   }
 }

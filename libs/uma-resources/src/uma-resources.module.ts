@@ -6,6 +6,7 @@ import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 import { UmaReconciler } from './uma-reconciler.ts';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { UmaResourceSync } from './uma-resource-sync.ts';
+import { UmaOutboxMetrics } from './uma-outbox.metrics.ts';
 import {
   DEFAULT_RELAY_OPTIONS,
   UMA_DEPLOYMENT,
@@ -44,6 +45,7 @@ export class UmaResourcesModule {
         UmaOutboxWriter,
         UmaResourceSync,
         UmaOutboxRelay,
+        UmaOutboxMetrics,
         UmaReconciler,
       ],
       exports: [UmaOutboxWriter, UmaResourceLinkRepository, UmaOutboxRelay, UmaReconciler],

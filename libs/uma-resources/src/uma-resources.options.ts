@@ -38,6 +38,17 @@ export interface UmaRelayOptions {
    */
   readonly maxServerErrorAttempts: number;
   readonly maxBackoffMs: number;
+  /**
+   * Workers of this instance's relay. Each claims a batch of events in a transaction of its own,
+   * so it holds one database connection while its batch is in flight: the service's pool needs
+   * this many connections on top of those its requests use.
+   */
+  readonly workers: number;
+  /**
+   * Events a worker claims at once (each the oldest event of a different entity) and delivers
+   * concurrently: at most `workers × batchSize` Keycloak deliveries are in flight per instance.
+   */
+  readonly batchSize: number;
 }
 
 /** The relay options `UmaResourcesModule.forRoot` starts from. */
@@ -47,6 +58,8 @@ export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
   maxAttempts: 5,
   maxServerErrorAttempts: 20,
   maxBackoffMs: 30_000,
+  workers: 2,
+  batchSize: 8,
 };
 
 /** Injection token: the `UmaResourceType`s the module was given. */

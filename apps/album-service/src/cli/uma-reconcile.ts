@@ -2,6 +2,7 @@
  * `npm run uma:reconcile -- [--dry-run]`: compares the albums in the database with Keycloak's
  * resources of type urn:photoz:album and repairs what is missing, orphaned or drifted.
  */
+import './quiet-logs.ts';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@app/common';
