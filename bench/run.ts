@@ -57,14 +57,15 @@ async function stopAll(): Promise<void> {
 async function main(): Promise<void> {
   const keycloak = await ensureKeycloak(say);
   try {
-    await run(keycloak.url);
+    await run(keycloak.url, keycloak.started);
   } finally {
     await stopAll();
     await keycloak.stop();
   }
 }
 
-async function run(keycloakUrl: string): Promise<void> {
+/** `ownKeycloak`: started here, in memory, and discarded at the end: nothing to clean up in it. */
+async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   buildServices(say);
   const databaseUrl = await freshDatabase(say);
   const env = serviceEnv(keycloakUrl, databaseUrl);
@@ -283,7 +284,9 @@ async function run(keycloakUrl: string): Promise<void> {
     figures['reconcileSeconds'] = reconcile.seconds;
     figures['rssAlbumMb'] = Math.max(albumA.rssMb(), albumB.rssMb());
     figures['rssPermissionMb'] = permissions.rssMb();
-    await cleanupRegistrations({ databaseUrl, keycloakUrl, env, log: say });
+    if (!ownKeycloak) {
+      await cleanupRegistrations({ databaseUrl, keycloakUrl, env, log: say });
+    }
   }
   figures['rssAlbumMb'] ??= Math.max(albumA.rssMb(), albumB.rssMb());
   figures['rssPermissionMb'] ??= permissions.rssMb();

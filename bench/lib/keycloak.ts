@@ -12,11 +12,11 @@ import {
 /** The Keycloak at KEYCLOAK_URL when it serves the dev realm, else an in-memory one started here. */
 export async function ensureKeycloak(
   say: (line: string) => void,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; started: boolean; stop(): Promise<void> }> {
   const endpoint = keycloakEndpoint();
   if (await realmIsServed(endpoint)) {
     say(`using the Keycloak at ${endpoint.url}`);
-    return { url: endpoint.url, stop: () => Promise.resolve() };
+    return { url: endpoint.url, started: false, stop: () => Promise.resolve() };
   }
   const logFile = join(ROOT, '.photoz', 'logs', 'keycloak-bench.log');
   say(`starting an in-memory Keycloak at ${endpoint.url} (log: ${logFile}) ...`);
@@ -27,5 +27,5 @@ export async function ensureKeycloak(
     logFile,
   });
   await waitForKeycloak(endpoint, child);
-  return { url: endpoint.url, stop: () => stopProcess(child) };
+  return { url: endpoint.url, started: true, stop: () => stopProcess(child) };
 }
