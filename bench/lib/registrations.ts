@@ -14,6 +14,7 @@
  * - `cleanupRegistrations` removes the benchmark's albums (by their name prefix) from the
  *   database and their resources from Keycloak, so that repeated runs do not pile them up.
  */
+import { inParallel } from '../../libs/common/src/concurrency.ts';
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,25 +61,6 @@ function seconds(since: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-}
-
-/** Runs `work` over `items` with at most `concurrency` at once. */
-async function inParallel<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker),
-  );
 }
 
 async function createAlbum(base: string, token: string, name: string): Promise<string> {

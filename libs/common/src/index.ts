@@ -19,3 +19,4 @@ export * from './problem/problem-details.dto.ts';
 export * from './problem/problem-details.ts';
 export * from './albums/album-resource.ts';
 export * from './validation/uuid.ts';
+export * from './concurrency.ts';

@@ -5,6 +5,7 @@ import {
   type RegisteredResource,
   type ResourceDescription,
 } from '@app/keycloak';
+import { inParallel } from '@app/common';
 import { log, metrics } from '@app/observability';
 import type { DataSource } from 'typeorm';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
@@ -72,23 +73,6 @@ interface Repaired {
   readonly resourceId: string;
   /** Its finding's place in the entities' findings. */
   readonly finding: number;
-}
-
-/** Runs `work` on every item, at most `concurrency` at once. */
-async function inParallel<T>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next;
-      next += 1;
-      await work(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 /**
