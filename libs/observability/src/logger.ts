@@ -1,4 +1,4 @@
-import { type LoggerService } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import pino, { type Logger, type LoggerOptions } from 'pino';
 
 /** Levels `LOG_LEVEL` accepts. */
@@ -63,29 +63,37 @@ function createRootLogger(env: NodeJS.ProcessEnv = process.env): Logger {
 /** The process's logger; `log.child({ component })` for a part of it. */
 export const log: Logger = createRootLogger();
 
-/** Nest's own messages (`new Logger(context)`) as JSON lines of {@link log}. */
+/**
+ * Nest's own messages (`new Logger(context)`) as JSON lines of {@link log}; `levels`, when given,
+ * keeps only Nest's messages of those levels (tests quiet the framework's start-up lines).
+ */
 export class NestPinoLogger implements LoggerService {
+  constructor(private readonly levels?: readonly LogLevel[]) {}
+
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    this.write('log', 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
-    this.write('error', message, rest);
+    this.write('error', 'error', message, rest);
   }
   warn(message: unknown, ...rest: unknown[]): void {
-    this.write('warn', message, rest);
+    this.write('warn', 'warn', message, rest);
   }
   debug(message: unknown, ...rest: unknown[]): void {
-    this.write('debug', message, rest);
+    this.write('debug', 'debug', message, rest);
   }
   verbose(message: unknown, ...rest: unknown[]): void {
-    this.write('trace', message, rest);
+    this.write('verbose', 'trace', message, rest);
   }
   fatal(message: unknown, ...rest: unknown[]): void {
-    this.write('fatal', message, rest);
+    this.write('fatal', 'fatal', message, rest);
   }
 
   /** Nest passes `(message, context)` or `(message, stack, context)` for errors. */
-  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+  private write(nestLevel: LogLevel, level: pino.Level, message: unknown, rest: unknown[]): void {
+    if (this.levels !== undefined && !this.levels.includes(nestLevel)) {
+      return;
+    }
     const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
     const fields: Record<string, unknown> = { context };

@@ -68,7 +68,7 @@ export async function createHttpApp(
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
-    logger: new NestPinoLogger(),
+    logger: new NestPinoLogger(options.logLevels),
     bufferLogs: false,
     // A failed start throws (and the service exits with a message) instead of aborting the process.
     abortOnError: false,
