@@ -11,7 +11,9 @@
  * - challenge:  the real route with an access token but no RPT: 401 + UMA ticket;
  * - nkc:        nest-keycloak-connect with its defaults, reading the same row (bench/peers).
  *
- * Then: a revocation raced against reads on two instances (P5), 10,000 album registrations and a
+ * Then: the owner's read at a fixed rate, alone and while a client with a valid token sends nested
+ * bodies, slow bodies and a request flood to the same instance (hostile), a revocation raced
+ * against reads on two instances (P5), 10,000 album registrations and a
  * reconciliation over them (P4), and each service's resident memory at the end. Prints a table,
  * and as its last line the `bench:` summary; writes the figures to bench/results/latest.json.
  * `BENCH_QUICK=1`: shorter rounds (the same line, in under 5 minutes).
@@ -34,13 +36,14 @@ import {
   startServices,
 } from './lib/stack.ts';
 import { revocationRace } from './lib/revocation-race.ts';
+import { hostileScenario } from './lib/hostile.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const SECONDS = Number(process.env['BENCH_DURATION_SECONDS'] ?? (QUICK ? 3 : 5));
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (QUICK ? 3 : 5));
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const REGISTRATIONS = Number(process.env['BENCH_REGISTRATIONS'] ?? 10_000);
-/** Parts to leave out while working on another (`reads,nkc,race,registrations`). */
+/** Parts to leave out while working on another (`reads,nkc,hostile,race,registrations`). */
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
 /** Read routes to measure (`bare,public,owner,rpt,challenge,nkc,nkcPublic`); default all. */
 const ONLY = new Set((process.env['BENCH_ROUTES'] ?? '').split(',').filter((key) => key !== ''));
@@ -241,6 +244,47 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     }
   }
 
+  if (!SKIP.has('hostile')) {
+    say(
+      'hostile: the owner reads at a fixed rate, alone and while bob attacks the same instance ...',
+    );
+    alice = (await login('alice')).access_token;
+    const bob = (await login('bob')).access_token;
+    const album = await registeredAlbum(albumB.url, alice, 'Under attack');
+    const hostile = await hostileScenario({
+      albumUrl: albumB.url,
+      permissionUrl: permissions.url,
+      albumId: album.id,
+      ownerToken: alice,
+      attackerToken: bob,
+      seconds: QUICK ? 10 : 20,
+      ownerRate: 100,
+      ownerConnections: 4,
+      nestedBytes: 1024 * 1024,
+      nestedWorkers: 2,
+      slowSockets: 64,
+      floodWorkers: 16,
+    });
+    const statuses = (tally: Readonly<Record<string, number>>): string =>
+      Object.entries(tally)
+        .map(([status, n]) => `${status}: ${n}`)
+        .join(', ');
+    say(
+      `hostile: owner p99 ${hostile.quiet.p99Ms} ms quiet, ${hostile.hostile.p99Ms} ms under attack ` +
+        `(p50 ${hostile.quiet.p50Ms} -> ${hostile.hostile.p50Ms} ms, ` +
+        `${Math.round(hostile.hostile.requestsPerSecond)} of ${100} req/s served, ` +
+        `statuses ${statuses(hostile.hostile.statusCodes)})`,
+    );
+    say(
+      `hostile: nested bodies ${hostile.traffic.nestedSent} (${statuses(hostile.traffic.nestedStatuses)}); ` +
+        `flood ${hostile.traffic.floodSent} (${statuses(hostile.traffic.floodStatuses)}); ` +
+        `slow bodies: ${hostile.traffic.slowOpened} connections, ${hostile.traffic.slowClosedByServer} closed by the server`,
+    );
+    figures['hostileP99Ratio'] = hostile.p99Ratio;
+    figures['hostileQuietP99Ms'] = hostile.quiet.p99Ms;
+    figures['hostileP99Ms'] = hostile.hostile.p99Ms;
+  }
+
   if (!SKIP.has('race')) {
     say('P5: revocation raced against RPT reads on two instances ...');
     const race = await revocationRace({
@@ -305,6 +349,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   console.log(
     `bench: public-vs-bare=${fixed('publicVsBare', 2)} owner=${fixed('owner', 2)} rpt=${fixed('rpt', 2)} ` +
       `challenge=${fixed('challenge', 2)} vs-nkc=${fixed('vsNkc', 1)}x ` +
+      `hostile-p99-ratio=${fixed('hostileP99Ratio', 2)} ` +
       `registrations-10k-s=${fixed('registrationsSeconds', 0)} reconcile-10k-s=${fixed('reconcileSeconds', 0)} ` +
       `rss-album-mb=${fixed('rssAlbumMb', 0)} rss-permission-mb=${fixed('rssPermissionMb', 0)}`,
   );

@@ -22,8 +22,13 @@ export function load(options: {
   token?: string | undefined;
   seconds: number;
   connections: number;
+  /** Requests per second from all connections together; as fast as answers come when absent. */
+  rate?: number;
 }): Promise<LoadResult> {
   const args = [AUTOCANNON, '-j', '-c', String(options.connections), '-d', String(options.seconds)];
+  if (options.rate !== undefined) {
+    args.push('-R', String(options.rate));
+  }
   if (options.token !== undefined) {
     args.push('-H', `authorization=Bearer ${options.token}`);
   }
