@@ -272,7 +272,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     say(
       `hostile: owner p99 ${hostile.quiet.p99Ms} ms quiet, ${hostile.hostile.p99Ms} ms under attack ` +
         `(p50 ${hostile.quiet.p50Ms} -> ${hostile.hostile.p50Ms} ms, ` +
-        `${Math.round(hostile.hostile.requestsPerSecond)} of ${100} req/s served, ` +
+        `${Math.round(hostile.hostile.requestsPerSecond)} of 100 req/s served, ` +
         `statuses ${statuses(hostile.hostile.statusCodes)})`,
     );
     say(

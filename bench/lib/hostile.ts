@@ -67,7 +67,8 @@ export async function hostileScenario(options: {
     });
   const quiet = await measure();
 
-  let stop = false;
+  // Shared with the workers' loops, which end when the measurement does.
+  const attack = { running: true };
   const nestedStatuses: Record<string, number> = {};
   const floodStatuses: Record<string, number> = {};
   let nestedSent = 0;
@@ -92,7 +93,7 @@ export async function hostileScenario(options: {
   };
 
   const nestedWorker = async (): Promise<void> => {
-    while (!stop) {
+    while (attack.running) {
       nestedSent += 1;
       await send(
         `${options.albumUrl}/albums`,
@@ -116,7 +117,7 @@ export async function hostileScenario(options: {
   ];
   const floodWorker = async (index: number): Promise<void> => {
     let turn = index;
-    while (!stop) {
+    while (attack.running) {
       const [url, init] = floodTargets[turn % floodTargets.length] ?? floodTargets[0]!;
       turn += 1;
       floodSent += 1;
@@ -127,7 +128,7 @@ export async function hostileScenario(options: {
   const target = new URL(options.albumUrl);
   const sockets = new Set<Socket>();
   const slowWorker = async (): Promise<void> => {
-    while (!stop) {
+    while (attack.running) {
       slowOpened += 1;
       await new Promise<void>((resolve) => {
         const socket = connect(Number(target.port), target.hostname);
@@ -149,14 +150,14 @@ export async function hostileScenario(options: {
           // An answer (408, 400, 413) means the server gave up on the body.
         });
         socket.on('close', () => {
-          if (!stop) {
+          if (attack.running) {
             slowClosedByServer += 1;
           }
           done();
         });
         socket.on('error', () => undefined);
       });
-      if (!stop) {
+      if (attack.running) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -170,7 +171,7 @@ export async function hostileScenario(options: {
   // Let the attack reach its steady state before the owner's read is measured under it.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const hostile = await measure();
-  stop = true;
+  attack.running = false;
   for (const socket of sockets) {
     socket.destroy();
   }
