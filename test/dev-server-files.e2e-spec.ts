@@ -159,7 +159,7 @@ describe('the web dev server', () => {
 
     // Every module the entry imports, pre-bundled dependencies included, is served.
     for (const [, imported] of entry.body.matchAll(/from "([^"]+)"/g)) {
-      expect((await rawRequest(web.url, imported ?? '')).status, imported).toBe(200);
+      expect((await rawRequest(web.url, imported ?? '')).status, `module ${imported}`).toBe(200);
     }
   });
 });

@@ -159,7 +159,7 @@ describe('security headers of the services', () => {
   it('give Swagger UI at /docs the policy it needs, and it still works in Chromium', async () => {
     const page = await rawRequest(permissions.url, '/docs');
     expect(page.status).toBe(200);
-    const policy = page.headers['content-security-policy'] ?? '';
+    const policy = String(page.headers['content-security-policy'] ?? '');
     expect(policy).toMatch(/default-src 'none'/);
     expect(policy).toMatch(/script-src 'self'(;|$)/);
     expect(policy).toMatch(/frame-ancestors 'none'/);
@@ -199,7 +199,7 @@ describe('security headers of the web app', () => {
       );
       const nonces = pages.map((page) => {
         expect(page.status).toBe(200);
-        const policy = page.headers['content-security-policy'] ?? '';
+        const policy = String(page.headers['content-security-policy'] ?? '');
         const nonce = /'nonce-([^']+)'/.exec(policy)?.[1] ?? '';
         expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
         expect(policy).toContain(`script-src 'self' 'nonce-${nonce}';`);
@@ -226,7 +226,7 @@ describe('security headers of the web app', () => {
 
     it('lets the page talk to the two services and Keycloak only, and forbids framing', async () => {
       const page = await rawRequest(web.url, '/albums/x', { headers: { accept: 'text/html' } });
-      const policy = page.headers['content-security-policy'] ?? '';
+      const policy = String(page.headers['content-security-policy'] ?? '');
       expect(policy).toContain(
         `connect-src 'self' ${origins.albumApi} ${origins.permissionApi} ${origins.keycloak};`,
       );
@@ -262,7 +262,7 @@ describe('security headers of the web app', () => {
       const page = await rawRequest(web.url, '/', { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       for (const [name, value] of Object.entries(webSecurityHeaders(origins))) {
-        expect(page.headers[name.toLowerCase()], name).toBe(value);
+        expect(page.headers[name.toLowerCase()], `header ${name}`).toBe(value);
       }
       expect(page.headers['content-security-policy']).not.toMatch(/nonce|unsafe/);
     });
@@ -270,8 +270,9 @@ describe('security headers of the web app', () => {
     it('loads in Chromium without a policy violation', async () => {
       const chromium = await launchChromium();
       try {
-        const tab = await chromium.browser.newPage();
-        const violations = await collectPolicyViolations(tab);
+        const context = await chromium.browser.newContext();
+        const violations = await collectPolicyViolations(context);
+        const tab = await context.newPage();
         await tab.goto(`${web.url}/`);
         await tab.getByRole('button', { name: 'Log in' }).waitFor({ timeout: 15_000 });
         expect(violations).toEqual([]);

@@ -99,15 +99,11 @@ export async function collectPolicyViolations(context: BrowserContext): Promise<
     }
   });
   await context.exposeFunction('reportPolicyViolation', (line: string) => violations.push(line));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      const { reportPolicyViolation } = window as unknown as {
-        reportPolicyViolation(line: string): void;
-      };
-      reportPolicyViolation(
-        `${event.documentURI}: ${event.effectiveDirective} blocked ${event.blockedURI}`,
-      );
-    });
+  // Runs in the page (a string: this project's TypeScript has no DOM types outside apps/web).
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) =>
+      window.reportPolicyViolation(
+        event.documentURI + ': ' + event.effectiveDirective + ' blocked ' + event.blockedURI));`,
   });
   return violations;
 }
