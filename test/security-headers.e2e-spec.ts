@@ -164,6 +164,11 @@ describe('security headers of the services', () => {
     expect(policy).toMatch(/script-src 'self'(;|$)/);
     expect(policy).toMatch(/frame-ancestors 'none'/);
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['cache-control']).toBe('no-store');
+    const script = await rawRequest(permissions.url, '/docs/swagger-ui-bundle.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['x-content-type-options']).toBe('nosniff');
+    expect(script.headers['content-security-policy']).toBe(policy);
 
     const chromium: RunningBrowser = await launchChromium();
     try {
