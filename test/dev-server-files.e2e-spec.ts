@@ -119,6 +119,8 @@ describe('the web dev server', () => {
     await expectWithheld('/@fs/etc/passwd?import&raw', 'root:');
     await expectWithheld(`/@fs${ROOT}/package.json?raw`, '"name": "photoz"');
     await expectWithheld(`/@fs${ROOT}/scripts/stack.ts?raw`, REALM_SECRET);
+    await expectWithheld(`/@fs${ROOT}/node_modules/react/package.json?raw`, '"name": "react"');
+    await expectWithheld(`/@fs${ROOT}/node_modules/.vite/deps/_metadata.json?raw`, '"hash"');
   });
 
   it('does not serve keys, certificates or env files even inside the app’s folders', async () => {
