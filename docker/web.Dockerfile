@@ -14,10 +14,11 @@ ARG VITE_KEYCLOAK_URL=http://localhost:8080
 ENV VITE_ALBUM_API=${VITE_ALBUM_API} VITE_PERMISSION_API=${VITE_PERMISSION_API} \
     VITE_KEYCLOAK_URL=${VITE_KEYCLOAK_URL}
 RUN npm run web:build
+# The security headers (CSP, frame protection, nosniff, referrer policy), from the same definition
+# as the dev server's (apps/web/security-headers.ts), for the addresses above.
+RUN node apps/web/nginx-config.ts > /app/nginx.conf
 
 FROM nginx:1.27-alpine
 COPY --from=build /app/dist/web /usr/share/nginx/html
-# A single-page app: every path that is not a file serves index.html.
-RUN printf 'server {\n  listen 5173;\n  root /usr/share/nginx/html;\n  location / { try_files $uri /index.html; }\n}\n' \
-      > /etc/nginx/conf.d/default.conf
+COPY --from=build /app/nginx.conf /etc/nginx/conf.d/default.conf
 EXPOSE 5173

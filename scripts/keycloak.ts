@@ -1,11 +1,13 @@
 /**
  * `npm run keycloak`: only Keycloak, as `npm start` runs it — the pinned distribution (fetched and
- * cached on first use), the dev realms, state in `.photoz/keycloak` — until Ctrl-C/SIGTERM.
+ * cached on first use), the dev realms, state outside the work tree (`DEV_KEYCLOAK_STATE_DIR`) —
+ * until Ctrl-C/SIGTERM.
  * For running the services yourself (for example from an IDE) against a local Keycloak.
  */
 import { join } from 'node:path';
 import {
   DEV_ADMIN,
+  DEV_KEYCLOAK_STATE_DIR,
   ROOT,
   keycloakEndpoint,
   realmIsServed,
@@ -36,6 +38,7 @@ Keycloak is up (log: .photoz/logs/keycloak.log). Ctrl-C stops it.
   Keycloak   ${endpoint.url}   (admin console: ${DEV_ADMIN.username} / ${DEV_ADMIN.password}, dev-only)
   realm      ${endpoint.url}/realms/photoz
   health     ${endpoint.managementUrl}/health/ready
+  state      ${DEV_KEYCLOAK_STATE_DIR}   (delete it to re-import the realm)
 `);
 }
 

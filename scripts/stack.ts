@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole local stack. Fetches the pinned Keycloak (cached outside the work tree),
  * starts it with the dev realm unless one already runs, prepares PostgreSQL (database, migrations),
- * builds and starts both services, waits until all are ready, and stops everything on Ctrl-C/SIGTERM.
+ * builds and starts both services and the web app, waits until all are ready, and stops everything
+ * on Ctrl-C/SIGTERM.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
@@ -107,6 +108,25 @@ async function main(): Promise<void> {
     throw new Error('the build failed');
   }
 
+  // The photo-album web app as a user gets it: built, then served by `vite preview`, which serves
+  // only the build (the dev server, `npm run web`, transforms and serves source files for HMR).
+  const webEnv = {
+    ...process.env,
+    VITE_ALBUM_API: `http://localhost:${SERVICES[0].port}`,
+    VITE_PERMISSION_API: `http://localhost:${SERVICES[1].port}`,
+    VITE_KEYCLOAK_URL: endpoint.url,
+  };
+  const webConfig = join(ROOT, 'apps', 'web', 'vite.config.ts');
+  say('building the web app ...');
+  const webBuild = spawnSync(process.execPath, [VITE, 'build', '--config', webConfig], {
+    cwd: ROOT,
+    env: webEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (webBuild.status !== 0) {
+    throw new Error('the web app did not build');
+  }
+
   const services = SERVICES.map(({ name, port, metricsPort }) => {
     const log = openSync(join(LOG_DIR, `${name}.log`), 'a');
     const child = spawn(
@@ -132,25 +152,12 @@ async function main(): Promise<void> {
     supervisor.watch(name, child, 'stopping the stack');
     return { name, port, child };
   });
-  // The photo-album web app, served by Vite's dev server, talking to the services above.
+  // The web app, talking to the services above.
+  const webLog = openSync(join(LOG_DIR, 'web.log'), 'a');
   const web = spawn(
     process.execPath,
-    [VITE, '--config', join(ROOT, 'apps', 'web', 'vite.config.ts'), '--port', String(WEB_PORT)],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        VITE_ALBUM_API: `http://localhost:${SERVICES[0].port}`,
-        VITE_PERMISSION_API: `http://localhost:${SERVICES[1].port}`,
-        VITE_KEYCLOAK_URL: endpoint.url,
-      },
-      stdio: [
-        'ignore',
-        openSync(join(LOG_DIR, 'web.log'), 'a'),
-        openSync(join(LOG_DIR, 'web.log'), 'a'),
-      ],
-      detached: true,
-    },
+    [VITE, 'preview', '--config', webConfig, '--port', String(WEB_PORT)],
+    { cwd: ROOT, env: webEnv, stdio: ['ignore', webLog, webLog], detached: true },
   );
   supervisor.watch('web', web, 'stopping the stack');
   await Promise.all([

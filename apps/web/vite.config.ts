@@ -1,23 +1,64 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, loadEnv } from 'vite';
+import { CSP_NONCE_PLACEHOLDER, cspNoncePlugin } from './csp-nonce-plugin.ts';
+import { webOrigins, webSecurityHeaders } from './security-headers.ts';
+
+const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+/** A path of the repository, by its path from the repository's root. */
+function repository(path: string): string {
+  return fileURLToPath(new URL(`../../${path}`, import.meta.url));
+}
 
 /** A workspace library by its source, as `paths` in apps/web/tsconfig.json names it. */
 function library(name: string): string {
-  return fileURLToPath(new URL(`../../libs/${name}/src/index.ts`, import.meta.url));
+  return repository(`libs/${name}/src/index.ts`);
 }
 
 /** The photo-album single-page app: `vite --config apps/web/vite.config.ts` serves it on :5173. */
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [react()],
-  resolve: {
-    alias: {
-      '@app/api-contract': library('api-contract'),
-      '@app/uma-client': library('uma-client'),
+export default defineConfig(({ command, isPreview, mode }) => {
+  const origins = webOrigins(loadEnv(mode, WEB_ROOT, 'VITE_'));
+  const headers = webSecurityHeaders(origins);
+  // The dev server sends its policy per answer, with a nonce (csp-nonce-plugin.ts).
+  const { 'Content-Security-Policy': _policy, ...devHeaders } = headers;
+  return {
+    root: WEB_ROOT,
+    plugins: [react(), cspNoncePlugin(origins)],
+    html: command === 'serve' && isPreview !== true ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},
+    resolve: {
+      alias: {
+        '@app/api-contract': library('api-contract'),
+        '@app/uma-client': library('uma-client'),
+      },
     },
-  },
-  server: { port: 5173, strictPort: true, host: 'localhost' },
-  preview: { port: 5173, strictPort: true, host: 'localhost' },
-  build: { outDir: fileURLToPath(new URL('../../dist/web', import.meta.url)), emptyOutDir: true },
+    server: {
+      port: 5173,
+      strictPort: true,
+      host: 'localhost',
+      // No other origin reads what the dev server answers.
+      cors: false,
+      headers: devHeaders,
+      // The dev server serves files by their path (`/@fs/...`): only the app, the two libraries
+      // it imports and Vite's own client (Vite adds it; pre-bundled dependencies are served from
+      // its cache). The deny list holds even inside those folders.
+      fs: {
+        strict: true,
+        allow: [WEB_ROOT, repository('libs/uma-client/src'), repository('libs/api-contract/src')],
+        deny: [
+          '.env',
+          '.env.*',
+          '*.{crt,pem,key,p12,pfx,cer,der,jks,keystore}',
+          '*.mv.db',
+          '.npmrc',
+          '.yarnrc.yml',
+          '**/.git/**',
+          `${repository('.photoz')}/**`,
+          `${repository('docker')}/**`,
+        ],
+      },
+    },
+    preview: { port: 5173, strictPort: true, host: 'localhost', cors: false, headers },
+    build: { outDir: repository('dist/web'), emptyOutDir: true },
+  };
 });

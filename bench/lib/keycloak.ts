@@ -6,6 +6,7 @@ import {
   ROOT,
   startKeycloak,
   stopProcess,
+  TEST_KEYCLOAK_STATE_DIR,
   waitForKeycloak,
 } from '../../scripts/lib/keycloak.ts';
 
@@ -23,7 +24,7 @@ export async function ensureKeycloak(
   const child = startKeycloak(ensureDistribution('memory'), {
     endpoint,
     storage: 'memory',
-    stateDir: join(ROOT, '.photoz', 'keycloak-test'),
+    stateDir: TEST_KEYCLOAK_STATE_DIR,
     logFile,
   });
   await waitForKeycloak(endpoint, child);

@@ -56,6 +56,17 @@ export function cacheDir(): string {
   );
 }
 
+/**
+ * Keycloak's state (its H2 database holds the realm's private signing keys and client secrets)
+ * lives outside the work tree, where no dev server or static server of the repository can serve it.
+ */
+export function stateDir(): string {
+  return (
+    process.env['PHOTOZ_STATE_DIR'] ??
+    join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'photoz')
+  );
+}
+
 function hasCommand(command: string, args: string[]): boolean {
   const result = spawnSync(command, args, { stdio: 'ignore' });
   return result.error === undefined && result.status === 0;
@@ -217,12 +228,18 @@ export function startKeycloak(home: string, options: StartOptions): ChildProcess
 }
 
 /** Where the dev Keycloak keeps its state (`npm start`, `npm run keycloak`); delete it to re-import the realm. */
-export const DEV_KEYCLOAK_STATE_DIR = join(ROOT, '.photoz', 'keycloak');
+export const DEV_KEYCLOAK_STATE_DIR = join(stateDir(), 'keycloak');
+
+/** The in-memory Keycloak of the tests and the bench (nothing is written there). */
+export const TEST_KEYCLOAK_STATE_DIR = join(stateDir(), 'keycloak-test');
+
+/** Where the dev Keycloak kept its state before it moved out of the work tree. */
+const FORMER_DEV_KEYCLOAK_STATE_DIR = join(ROOT, '.photoz', 'keycloak');
 
 /**
  * Starts the pinned Keycloak for local development (`npm start`, `npm run keycloak`): fetches the
- * distribution when missing, imports the dev realms, keeps its state in `.photoz/keycloak` and
- * logs to `logFile`. Returns at once; wait with `waitForKeycloak`.
+ * distribution when missing, imports the dev realms, keeps its state in `DEV_KEYCLOAK_STATE_DIR`
+ * and logs to `logFile`. Returns at once; wait with `waitForKeycloak`.
  */
 export function startDevKeycloak(
   endpoint: KeycloakEndpoint,
@@ -230,6 +247,11 @@ export function startDevKeycloak(
   log: (line: string) => void = console.log,
 ): ChildProcess {
   const home = ensureDistribution('file', log);
+  if (existsSync(FORMER_DEV_KEYCLOAK_STATE_DIR)) {
+    log(
+      `${relative(ROOT, FORMER_DEV_KEYCLOAK_STATE_DIR)} is no longer used (the state is in ${DEV_KEYCLOAK_STATE_DIR}): delete it, it holds the realm's signing keys`,
+    );
+  }
   log(
     `starting Keycloak ${keycloakVersion()} at ${endpoint.url} (log: ${relative(ROOT, logFile)}) ...`,
   );

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { ROOT } from '../../scripts/lib/keycloak.ts';
 import { KEYCLOAK_URL } from '../setup/test-env.ts';
@@ -85,6 +85,27 @@ export async function logInAs(page: Page, username: string): Promise<void> {
   await page.locator('#password').fill(username);
   await page.locator('#kc-login').click();
   await page.waitForURL((url) => url.origin === WEB_ORIGIN && url.pathname !== '/callback');
+}
+
+/**
+ * The Content-Security-Policy violations the context's pages report, as `securitypolicyviolation`
+ * events and console lines; the returned list fills as they come.
+ */
+export async function collectPolicyViolations(context: BrowserContext): Promise<string[]> {
+  const violations: string[] = [];
+  context.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) {
+      violations.push(`${message.page()?.url() ?? ''}: ${message.text()}`);
+    }
+  });
+  await context.exposeFunction('reportPolicyViolation', (line: string) => violations.push(line));
+  // Runs in the page (a string: this project's TypeScript has no DOM types outside apps/web).
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (event) =>
+      window.reportPolicyViolation(
+        event.documentURI + ': ' + event.effectiveDirective + ' blocked ' + event.blockedURI));`,
+  });
+  return violations;
 }
 
 /** axe-core's violations on the page, as lines (empty when there are none). */

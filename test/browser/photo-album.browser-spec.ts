@@ -11,6 +11,7 @@ import { call, type RunningService, startService } from '../support/service-harn
 import { login } from '../support/tokens.ts';
 import {
   accessibilityViolations,
+  collectPolicyViolations,
   launchChromium,
   logInAs,
   type RunningBrowser,
@@ -37,6 +38,8 @@ describe('the web app in Chromium', () => {
   let jdoe: Page;
   const albumName = `Italy ${randomBytes(3).toString('hex')}`;
   let albumUrl = '';
+  /** What the Content-Security-Policy blocked on each context's pages (it must block nothing). */
+  const policyViolations: string[][] = [];
 
   async function expectAccessible(page: Page): Promise<void> {
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -54,6 +57,7 @@ describe('the web app in Chromium', () => {
     jdoeContext = await chromium.browser.newContext({ viewport: { width: 1100, height: 800 } });
     for (const context of [aliceContext, jdoeContext]) {
       context.setDefaultTimeout(15_000);
+      policyViolations.push(await collectPolicyViolations(context));
     }
     alice = await aliceContext.newPage();
     jdoe = await jdoeContext.newPage();
@@ -225,6 +229,7 @@ describe('the web app in Chromium', () => {
 
   it('shows an administrator every album and the outbox backlog', async () => {
     const context = await chromium.browser.newContext({ viewport: { width: 1100, height: 800 } });
+    policyViolations.push(await collectPolicyViolations(context));
     try {
       const admin = await context.newPage();
       await admin.goto(`${WEB_ORIGIN}/admin`);
@@ -237,5 +242,9 @@ describe('the web app in Chromium', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it('runs every page of the story under the Content-Security-Policy without a violation', () => {
+    expect(policyViolations.flat()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import {
   realmIsServed,
   startKeycloak,
   stopProcess,
+  TEST_KEYCLOAK_STATE_DIR,
   waitForKeycloak,
 } from '../../scripts/lib/keycloak.ts';
 import { migrateAll, resetSchemas } from '../../scripts/lib/database.ts';
@@ -46,7 +47,7 @@ export async function setup(): Promise<void> {
     keycloak = startKeycloak(home, {
       endpoint,
       storage: 'memory',
-      stateDir: join(ROOT, '.photoz', 'keycloak-test'),
+      stateDir: TEST_KEYCLOAK_STATE_DIR,
       logFile,
     });
     await waitForKeycloak(endpoint, keycloak);

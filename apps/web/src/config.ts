@@ -1,3 +1,5 @@
+import { DEV_ADDRESSES } from './addresses.ts';
+
 /** Where the app finds Keycloak and the two services (Vite env, with the dev stack's defaults). */
 function trimmed(value: string | undefined, fallback: string): string {
   return (value === undefined || value === '' ? fallback : value).replace(/\/+$/, '');
@@ -6,15 +8,15 @@ function trimmed(value: string | undefined, fallback: string): string {
 export const config = {
   albumApi: trimmed(
     import.meta.env['VITE_ALBUM_API'] as string | undefined,
-    'http://localhost:3000',
+    DEV_ADDRESSES.albumApi,
   ),
   permissionApi: trimmed(
     import.meta.env['VITE_PERMISSION_API'] as string | undefined,
-    'http://localhost:3001',
+    DEV_ADDRESSES.permissionApi,
   ),
   keycloakUrl: trimmed(
     import.meta.env['VITE_KEYCLOAK_URL'] as string | undefined,
-    'http://localhost:8080',
+    DEV_ADDRESSES.keycloakUrl,
   ),
   realm: trimmed(import.meta.env['VITE_KEYCLOAK_REALM'] as string | undefined, 'photoz'),
   clientId: 'photoz-web',

@@ -973,7 +973,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: private, no-cache` */
+      /** @description The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: no-store` */
       200: {
         content: {
           'image/jpeg': string;

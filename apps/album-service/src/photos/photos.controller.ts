@@ -139,7 +139,7 @@ export class PhotosController {
   @ApiOperation({ summary: "A photo's bytes, with their content type" })
   @ApiProduces('image/jpeg', 'image/png', 'image/gif', 'image/webp')
   @ApiOkResponse({
-    description: "The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: private, no-cache`",
+    description: "The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: no-store`",
     content: Object.fromEntries(
       ['image/jpeg', 'image/png', 'image/gif', 'image/webp'].map((type) => [
         type,
@@ -158,7 +158,7 @@ export class PhotosController {
       .header('content-type', photo.contentType)
       .header('content-length', String(bytes.length))
       .header('etag', `"${photo.checksum}"`)
-      .header('cache-control', 'private, no-cache')
+      .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
       .header('content-disposition', contentDisposition(photo.fileName))
       .send(bytes);

@@ -9,6 +9,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.filter.ts';
 import { createOpenApiDocument } from '../problem/openapi-document.ts';
 import { problemType, statusTitle } from '../problem/problem-details.ts';
+import { applySecurityHeaders, registerSecurityHeaders } from './security-headers.ts';
 import { createValidationPipe } from './validation.ts';
 
 export interface HttpAppOptions {
@@ -57,6 +58,7 @@ export async function createHttpApp(
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const status = error.statusCode ?? 500;
       void reply.header('x-request-id', request.id);
+      applySecurityHeaders(reply);
       sendProblem(reply, {
         type: problemType(undefined),
         title: statusTitle(status),
@@ -73,6 +75,7 @@ export async function createHttpApp(
     // A failed start throws (and the service exits with a message) instead of aborting the process.
     abortOnError: false,
   });
+  await registerSecurityHeaders(app, '/docs');
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
