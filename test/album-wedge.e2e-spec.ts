@@ -75,12 +75,10 @@ describe("an editor cannot wedge the owner's album", () => {
       { token: rpt, body: { name: EMOJI_200 } },
     );
     expect(refused.status).toBe(400);
-    expect(refused.body.errors).toEqual([
-      {
-        field: 'name',
-        message: expect.stringContaining('at most 200 characters counted in UTF-16 code units'),
-      },
-    ]);
+    expect(refused.body.errors.map((error) => error.field)).toEqual(['name']);
+    expect(refused.body.errors[0]?.message).toContain(
+      'at most 200 characters counted in UTF-16 code units',
+    );
     expect(await outbox.eventsOf(album.id)).toEqual([]);
     expect(
       (await call<Album>(albums.url, 'GET', `/albums/${album.id}`, { token: alice })).body.name,

@@ -195,17 +195,14 @@ export class UmaOutboxRepository {
        RETURNING *`,
       claimed,
     )) as OutboxRow[];
-    const held = new Set(
-      (
-        (await manager.query(
-          `SELECT c.id FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(entity_type, entity_id, id)
-            WHERE EXISTS (SELECT 1 FROM uma_outbox e
-                           WHERE e.entity_type = c.entity_type AND e.entity_id = c.entity_id
-                             AND e.id < c.id)`,
-          claimed,
-        )) as { id: string }[]
-      ).map((row) => row.id),
-    );
+    const stillEarlier = (await manager.query(
+      `SELECT c.id FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(entity_type, entity_id, id)
+        WHERE EXISTS (SELECT 1 FROM uma_outbox e
+                       WHERE e.entity_type = c.entity_type AND e.entity_id = c.entity_id
+                         AND e.id < c.id)`,
+      claimed,
+    )) as { id: string }[];
+    const held = new Set(stillEarlier.map((row) => row.id));
     return {
       due: rows.filter((row) => !held.has(row.id)).map(toEvent),
       superseded: dropped
