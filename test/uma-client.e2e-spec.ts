@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UmaClient, type UmaResult } from '@app/uma-client';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
@@ -43,6 +45,7 @@ describe('@app/uma-client against the real stack', () => {
   /** jdoe through the client; his OIDC library is `login`, asked again when the client says so. */
   function jdoeClient(): UmaClient {
     return new UmaClient({
+      issuer: ISSUER,
       baseUrl: albums.url,
       person: { accessToken: async () => (await login('jdoe')).access_token },
     });
@@ -147,6 +150,7 @@ describe('@app/uma-client against the real stack', () => {
   it('asks the app for its access token again when the API refuses the one it had', async () => {
     const handed: string[] = [];
     const client = new UmaClient({
+      issuer: ISSUER,
       baseUrl: albums.url,
       person: {
         accessToken: async () => {
@@ -179,12 +183,9 @@ describe('@app/uma-client against the real stack', () => {
       expect(shared.status).toBe(200);
 
       const client = new UmaClient({
+        issuer: ISSUER,
         baseUrl: albums.url,
-        partner: {
-          clientId: 'partner-printshop',
-          clientSecret: PARTNER_PRINTSHOP_SECRET,
-          issuer: ISSUER,
-        },
+        partner: { clientId: 'partner-printshop', clientSecret: PARTNER_PRINTSHOP_SECRET },
       });
       const bytes = expectOk(
         await client.get<ArrayBuffer>(`/albums/${album.id}/photos/${photo.id}/content`),
@@ -196,4 +197,169 @@ describe('@app/uma-client against the real stack', () => {
       });
     });
   });
+
+  describe('a hostile server that names itself as the authorization server', () => {
+    let hostile: HostileServer;
+
+    beforeAll(async () => {
+      hostile = await HostileServer.start();
+    });
+    afterAll(async () => {
+      await hostile.close();
+    });
+
+    /** Everything the hostile server received, as one string, to search for what must not be there. */
+    function received(): string {
+      return JSON.stringify(hostile.requests);
+    }
+
+    it('gets nothing from a partner: no Authorization, no secret, no ticket, no RPT', async () => {
+      const album = await registeredAlbum('Client hostile partner');
+      const shared = await call(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/service-account-partner-printshop`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(shared.status).toBe(200);
+      const client = new UmaClient({
+        issuer: ISSUER,
+        baseUrl: albums.url,
+        partner: { clientId: 'partner-printshop', clientSecret: PARTNER_PRINTSHOP_SECRET },
+      });
+      // The partner holds an RPT, which it would send along to upgrade it.
+      expectOk(await client.get(`/albums/${album.id}`));
+      const rpt = client.rptFor(album.resourceId) ?? '';
+      expect(rpt).not.toBe('');
+      hostile.requests.length = 0;
+
+      const result = await client.get(`${hostile.url}/albums/${album.id}`);
+
+      expect(hostile.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+        `GET /albums/${album.id}`,
+      ]);
+      expect(hostile.requests.map((request) => request.headers.authorization)).toEqual([undefined]);
+      expect(received()).not.toContain(PARTNER_PRINTSHOP_SECRET);
+      expect(received()).not.toContain(
+        Buffer.from(`partner-printshop:${PARTNER_PRINTSHOP_SECRET}`).toString('base64'),
+      );
+      expect(received()).not.toContain(hostile.ticket);
+      expect(received()).not.toContain(rpt);
+      expect(result).toMatchObject({ kind: 'problem', status: 401 });
+    });
+
+    it('gets nothing from a person: no access token, no ticket, no RPT', async () => {
+      const album = await registeredAlbum('Client hostile person');
+      const shared = await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
+        token: alice,
+        body: { scopes: ['album:view'] },
+      });
+      expect(shared.status).toBe(200);
+      const handed: string[] = [];
+      const client = new UmaClient({
+        issuer: ISSUER,
+        baseUrl: albums.url,
+        person: {
+          accessToken: async () => {
+            const token = (await login('jdoe')).access_token;
+            handed.push(token);
+            return token;
+          },
+        },
+      });
+      expectOk(await client.get(`/albums/${album.id}`));
+      const rpt = client.rptFor(album.resourceId) ?? '';
+      expect(rpt).not.toBe('');
+      hostile.requests.length = 0;
+
+      const result = await client.get(`${hostile.url}/albums/${album.id}`);
+
+      expect(hostile.requests.every((request) => request.headers.authorization === undefined)).toBe(
+        true,
+      );
+      expect(hostile.requests.map((request) => request.url)).toEqual([`/albums/${album.id}`]);
+      for (const token of [...handed, rpt, hostile.ticket]) {
+        expect(received()).not.toContain(token);
+      }
+      expect(result).toMatchObject({ kind: 'problem', status: 401 });
+    });
+  });
 });
+
+interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * A real HTTP server on loopback that answers every request with a UMA challenge naming itself as
+ * the authorization server, publishes metadata naming its own token endpoint, accepts any token
+ * request, and records everything it receives.
+ */
+class HostileServer {
+  readonly requests: RecordedRequest[] = [];
+  /** The ticket of its challenges: shaped like Keycloak's, naming a resource. */
+  readonly ticket = [
+    Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url'),
+    Buffer.from(
+      JSON.stringify({ permissions: [{ rsid: 'stolen', scopes: ['album:view'] }] }),
+    ).toString('base64url'),
+    'hostile-signature',
+  ].join('.');
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<HostileServer> {
+    let hostile: HostileServer | undefined;
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        hostile?.answer(request.method ?? '', request.url ?? '', request.headers, chunks, response);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    hostile = new HostileServer(server, `http://127.0.0.1:${port}`);
+    return hostile;
+  }
+
+  private answer(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    chunks: Buffer[],
+    response: import('node:http').ServerResponse,
+  ): void {
+    this.requests.push({ method, url, headers, body: Buffer.concat(chunks).toString() });
+    if (url.includes('/.well-known/')) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ issuer: this.url, token_endpoint: `${this.url}/token` }));
+      return;
+    }
+    if (url === '/token') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ access_token: this.ticket, token_type: 'Bearer' }));
+      return;
+    }
+    response.writeHead(401, {
+      'content-type': 'application/problem+json',
+      'www-authenticate': `UMA realm="photoz", as_uri="${this.url}", ticket="${this.ticket}"`,
+    });
+    response.end(
+      JSON.stringify({ type: 'about:blank', title: 'Permission required', status: 401 }),
+    );
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve, reject) =>
+      this.server.close((error) => (error === undefined ? resolve() : reject(error))),
+    );
+  }
+}

@@ -450,20 +450,37 @@ describe('outbox order when an event is parked', () => {
 
   const context = () => ({ service, outbox, token: alice });
 
-  it("holds back an album's later events behind its parked event", async () => {
-    const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Parked');
-    expect(
-      (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
-    ).toBe(204);
+  /** An entity (as if its id were reused) whose delete Keycloak refused, and an upsert after it. */
+  async function parkedDeleteThenUpsert(): Promise<{ entityId: string; deleteId: string }> {
+    const entityId = randomUUID();
+    const resource = albumResourceDescription(
+      entityId,
+      String(decodeJwt(alice).payload['sub']),
+      service.app.get(UmaReconciler).deployment,
+    );
+    const deleteId = await outbox.insert({
+      albumId: entityId,
+      operation: 'delete',
+      resource,
+      parkedWith: 'Keycloak delete resource failed with 403 (written by the test)',
+    });
+    await outbox.insert({ albumId: entityId, operation: 'upsert', resource });
+    return { entityId, deleteId };
+  }
+
+  it("holds back an entity's later events behind its parked delete", async () => {
+    const { entityId, deleteId } = await parkedDeleteThenUpsert();
     await relay.drain();
-    expect(await outbox.eventsOf(album.id)).toMatchObject([
-      { id: eventId, operation: 'upsert', status: 'parked' },
-      { operation: 'delete', status: 'pending', attempts: 0 },
+    expect(await outbox.eventsOf(entityId)).toMatchObject([
+      { id: deleteId, operation: 'delete', status: 'parked' },
+      { operation: 'upsert', status: 'pending', attempts: 0 },
     ]);
-    await removeCause();
+    expect(await protection.resourcesNamed([`album-${entityId}`])).toEqual([]);
+    await outbox.clear(entityId);
   });
 
-  it('reports how many events a parked event holds back', async () => {
+  it('reports how many events a parked delete holds back, and none for a parked create', async () => {
+    const { entityId, deleteId } = await parkedDeleteThenUpsert();
     const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Reported');
     expect(
       (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
@@ -471,28 +488,33 @@ describe('outbox order when an event is parked', () => {
     const status = await call<OutboxStatus>(service.url, 'GET', '/admin/uma/outbox', {
       token: admin,
     });
-    const parked = status.body.parkedEvents.find((event) => event.id === eventId);
-    expect(parked?.blocking).toBe(1);
-    expect(parked?.lastError).toMatch(/409/);
+    const parkedDelete = status.body.parkedEvents.find((event) => event.id === deleteId);
+    expect(parkedDelete?.blocking).toBe(1);
+    expect(parkedDelete?.lastError).toMatch(/403/);
+    const parkedCreate = status.body.parkedEvents.find((event) => event.id === eventId);
+    expect(parkedCreate?.blocking).toBe(0);
+    expect(parkedCreate?.lastError).toMatch(/409/);
     expect(status.body.blocked).toBeGreaterThanOrEqual(1);
+    await outbox.clear(entityId);
+    await relay.drain();
     await removeCause();
   });
 
-  it('drops a retried create once its album was deleted, so no resource comes back', async () => {
+  it('drops a parked create once its album was deleted, so a retry brings no resource back', async () => {
     const { album, eventId, removeCause } = await albumWithParkedCreate(context(), 'Deleted');
     expect(
       (await call(service.url, 'DELETE', `/albums/${album.id}`, { token: alice })).status,
     ).toBe(204);
     await relay.drain();
+    expect(await outbox.eventsOf(album.id)).toEqual([]);
     // Keycloak would now accept the parked create.
     await removeCause();
     const retry = await call(service.url, 'POST', `/admin/uma/outbox/${eventId}/retry`, {
       token: admin,
     });
-    expect(retry.status).toBe(204);
+    expect(retry.status).toBe(404);
     await relay.drain();
     expect(await protection.resourcesNamed([`album-${album.id}`])).toEqual([]);
-    expect(await outbox.eventsOf(album.id)).toEqual([]);
   });
 
   it('delivers a retried event that nothing superseded', async () => {
@@ -510,19 +532,7 @@ describe('outbox order when an event is parked', () => {
 
   it('drops a retried delete that a later upsert of its entity supersedes', async () => {
     // An entity whose delete was parked and which exists again (ids reused): its upsert is newest.
-    const entityId = randomUUID();
-    const resource = albumResourceDescription(
-      entityId,
-      String(decodeJwt(alice).payload['sub']),
-      service.app.get(UmaReconciler).deployment,
-    );
-    const deleteId = await outbox.insert({
-      albumId: entityId,
-      operation: 'delete',
-      resource,
-      parkedWith: 'Keycloak delete resource failed with 403 (written by the test)',
-    });
-    await outbox.insert({ albumId: entityId, operation: 'upsert', resource });
+    const { entityId, deleteId } = await parkedDeleteThenUpsert();
     await relay.drain();
     const retry = await call(service.url, 'POST', `/admin/uma/outbox/${deleteId}/retry`, {
       token: admin,

@@ -65,6 +65,14 @@ export class OutboxTables {
     return rows[0]?.id ?? '';
   }
 
+  /** Removes an album's events (those a test wrote for an entity that does not exist). */
+  async clear(albumId: string): Promise<void> {
+    await this.client.query(
+      `DELETE FROM album_service.uma_outbox WHERE entity_type = 'album' AND entity_id = $1`,
+      [albumId],
+    );
+  }
+
   async linkOf(albumId: string): Promise<string | undefined> {
     const { rows } = await this.client.query<{ resource_id: string }>(
       `SELECT resource_id FROM album_service.uma_resource_links

@@ -1,12 +1,12 @@
 import { InMemoryWebStorage, type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
-import { config } from './config.ts';
+import { config, issuer } from './config.ts';
 
 /**
  * Login through Keycloak with the public client `photoz-web` (authorization code + PKCE). Tokens
  * stay in memory; only the short-lived state of a redirect in flight is kept in session storage.
  */
 export const userManager = new UserManager({
-  authority: `${config.keycloakUrl}/realms/${config.realm}`,
+  authority: issuer,
   client_id: config.clientId,
   redirect_uri: `${window.location.origin}/callback`,
   post_logout_redirect_uri: `${window.location.origin}/`,

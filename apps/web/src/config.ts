@@ -22,6 +22,12 @@ export const config = {
   clientId: 'photoz-web',
 };
 
+/**
+ * The realm's issuer: the authority the app logs in with, and the one authorization server its
+ * UMA client trusts (it answers no challenge naming another).
+ */
+export const issuer = `${config.keycloakUrl}/realms/${config.realm}`;
+
 export const ALBUM_SCOPES = ['album:view', 'album:edit', 'album:delete'] as const;
 export type AlbumScope = (typeof ALBUM_SCOPES)[number];
 

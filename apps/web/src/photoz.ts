@@ -1,7 +1,7 @@
 import type { AlbumService, PermissionService } from '@app/api-contract';
 import { UmaClient, type UmaResult } from '@app/uma-client';
 import { accessToken } from './auth.ts';
-import { config } from './config.ts';
+import { config, issuer } from './config.ts';
 
 type AlbumSchemas = AlbumService.components['schemas'];
 type PermissionSchemas = PermissionService.components['schemas'];
@@ -41,11 +41,18 @@ export type ApiResult<T> =
     };
 
 /**
- * Every call of the app goes through this client. `requestAccess: false`: a stranger who opens a
- * link gets `no-access` rather than Keycloak filing a request on their behalf; the person asks
- * deliberately with "Request access", through the permission service (which audits it).
+ * Every call of the app goes through this client. It sends the person's tokens only to the two
+ * services and answers only challenges naming the realm's issuer. `requestAccess: false`: a
+ * stranger who opens a link gets `no-access` rather than Keycloak filing a request on their
+ * behalf; the person asks deliberately with "Request access", through the permission service
+ * (which audits it).
  */
-export const client = new UmaClient({ person: { accessToken }, requestAccess: false });
+export const client = new UmaClient({
+  issuer,
+  apiOrigins: [config.albumApi, config.permissionApi],
+  person: { accessToken },
+  requestAccess: false,
+});
 
 const albums = config.albumApi;
 const permissions = config.permissionApi;

@@ -107,6 +107,7 @@ export interface components {
       parkedEvents: components['schemas']['ParkedEventDto'][];
     };
     CreateAlbumDto: {
+      /** @description At most 200 UTF-16 code units: an emoji or another character outside the Basic Multilingual Plane counts as 2 */
       name: string;
       description?: string;
     };
@@ -129,6 +130,7 @@ export interface components {
       nextCursor: string | null;
     };
     UpdateAlbumDto: {
+      /** @description At most 200 UTF-16 code units: an emoji or another character outside the Basic Multilingual Plane counts as 2 */
       name?: string;
       /** @description null removes the description */
       description?: string | null;

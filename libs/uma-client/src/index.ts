@@ -1,5 +1,5 @@
 /** A framework-free UMA 2.0 client for the Photoz API (browser and Node). */
-export { UmaClient } from './uma-client.ts';
+export { UmaClient, UNTRUSTED_AUTHORIZATION_SERVER } from './uma-client.ts';
 export type {
   FetchLike,
   PartnerCredentials,

@@ -41,18 +41,31 @@ export interface PersonCredentials {
 /** A partner application: confidential client with a service account (client credentials). */
 export interface PartnerCredentials {
   readonly clientId: string;
+  /** Sent only to the issuer's token endpoint (HTTP Basic), never to an API. */
   readonly clientSecret: string;
-  /** The issuer, e.g. `http://localhost:8080/realms/photoz`; its token endpoint is discovered. */
-  readonly issuer?: string;
-  /** The token endpoint, if it should not be discovered from `issuer`. */
-  readonly tokenEndpoint?: string;
 }
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface UmaClientOptions {
+  /**
+   * The authorization server's issuer, e.g. `http://localhost:8080/realms/photoz`: the only one
+   * this client trusts. A UMA challenge whose `as_uri` is not exactly this string (as RFC 8414 and
+   * OIDC discovery compare issuers) is answered with a `problem` result, and nothing is sent to
+   * that server; the token endpoint is discovered from this issuer's metadata, whose `issuer` must
+   * be this string too.
+   */
+  readonly issuer: string;
   /** Relative URLs are resolved against it (in a browser, against the page when absent). */
   readonly baseUrl?: string;
+  /**
+   * The APIs this client calls with credentials (URLs or origins; only their origins count). The
+   * access token and RPTs are sent to these origins only, the client secret only to the issuer's
+   * token endpoint. A request to any other origin is sent as given, without credentials, and a
+   * challenge in its answer is not answered. Default: the origin of `baseUrl`, else (in a
+   * browser) of the page.
+   */
+  readonly apiOrigins?: readonly string[];
   /** `fetch` to use; the global one by default. */
   readonly fetch?: FetchLike;
   /** Exactly one of `person` and `partner`. */

@@ -11,6 +11,12 @@ import { bearerError, findUmaChallenge, type UmaChallenge } from './www-authenti
 
 const UMA_GRANT = 'urn:ietf:params:oauth:grant-type:uma-ticket';
 
+/**
+ * The problem type of a UMA challenge that names another authorization server than the configured
+ * issuer: the client answered it with nothing (no ticket, token or secret went there).
+ */
+export const UNTRUSTED_AUTHORIZATION_SERVER = 'urn:photoz:problem:untrusted-authorization-server';
+
 /** An answer of the authorization server that ends a call (turned into a `problem` result). */
 class AuthorizationServerProblem extends Error {
   constructor(
@@ -38,14 +44,18 @@ type Sent = { readonly kind: 'access' } | { readonly kind: 'rpt'; readonly rpt: 
 
 /**
  * A UMA 2.0 client on `fetch`: answers the API's UMA challenges by trading the ticket for an RPT
- * at the announced authorization server, keeps one RPT per resource (upgrading it rather than
- * replacing it), and sends an RPT only to URLs of a resource it holds.
+ * at the configured issuer (a challenge naming another server is not answered), keeps one RPT per
+ * resource (upgrading it rather than replacing it), and sends an RPT only to URLs of a resource it
+ * holds. Credentials go only where they are configured to: the access token and RPTs to the API
+ * origins, the client secret, tickets and RPTs to be upgraded to the issuer's token endpoint.
  */
 export class UmaClient {
   private readonly fetchFn: FetchLike;
   private readonly now: () => number;
   private readonly skewMs: number;
-  /** `as_uri` (or issuer) + kind of metadata → discovered token endpoint */
+  /** The origins that receive the access token and RPTs. */
+  private readonly apiOrigins: ReadonlySet<string>;
+  /** kind of metadata → the issuer's discovered token endpoint */
   private readonly tokenEndpoints = new Map<string, Promise<string>>();
   /** origin + path of a URL that was challenged → the resource the challenge named */
   private readonly resourceByUrl = new Map<string, string>();
@@ -61,12 +71,18 @@ export class UmaClient {
     if ((options.person === undefined) === (options.partner === undefined)) {
       throw new Error('UmaClient needs exactly one of `person` and `partner`');
     }
-    if (
-      options.partner !== undefined &&
-      options.partner.issuer === undefined &&
-      options.partner.tokenEndpoint === undefined
-    ) {
-      throw new Error('UmaClient partner needs `issuer` or `tokenEndpoint`');
+    if (typeof options.issuer !== 'string' || !URL.canParse(options.issuer)) {
+      throw new Error(
+        'UmaClient needs `issuer`, the URL of the one authorization server it trusts',
+      );
+    }
+    const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+    const apiUrls =
+      options.apiOrigins ??
+      (options.baseUrl !== undefined ? [options.baseUrl] : page === undefined ? [] : [page]);
+    this.apiOrigins = new Set(apiUrls.map((url) => new URL(url).origin));
+    if (this.apiOrigins.size === 0) {
+      throw new Error('UmaClient needs `baseUrl` or `apiOrigins`: where it may send credentials');
     }
     const fetchFn = options.fetch ?? globalThis.fetch;
     this.fetchFn = (input, init) => fetchFn(input, init);
@@ -122,7 +138,13 @@ export class UmaClient {
    * token>`. The caller handles a `401` itself (or repeats the call with `request`).
    */
   async authorizationFor(url: string): Promise<string> {
-    const sent = this.credentialFor(urlKey(this.resolve(url)));
+    const target = this.resolve(url);
+    if (!this.apiOrigins.has(target.origin)) {
+      throw new Error(
+        `UmaClient sends no credentials to ${target.origin}: not one of its API origins`,
+      );
+    }
+    const sent = this.credentialFor(urlKey(target));
     return `Bearer ${sent.kind === 'rpt' ? sent.rpt.token : await this.accessToken(false)}`;
   }
 
@@ -141,6 +163,10 @@ export class UmaClient {
   async request<T = unknown>(url: string, init: UmaRequestInit = {}): Promise<UmaResult<T>> {
     const { requestAccess = this.options.requestAccess ?? true, ...fetchInit } = init;
     const target = this.resolve(url);
+    if (!this.apiOrigins.has(target.origin)) {
+      // Not one of the APIs: no credential of this client goes there, and no challenge is answered.
+      return await toResult<T>(await this.fetchFn(target.href, fetchInit));
+    }
     const key = urlKey(target);
     try {
       let sent = this.credentialFor(key);
@@ -177,6 +203,9 @@ export class UmaClient {
         }
 
         await discard(response);
+        if (challenge.asUri !== this.options.issuer) {
+          return untrustedAuthorizationServer(challenge.asUri, this.options.issuer, response);
+        }
         const [wanted] = ticketPermissions(challenge.ticket);
         if (exchanged) {
           // A fresh RPT did not open it: the API no longer counts what the RPT lists (e.g. revoked).
@@ -313,8 +342,7 @@ export class UmaClient {
   }
 
   private async clientCredentials(partner: PartnerCredentials): Promise<PartnerToken> {
-    const endpoint =
-      partner.tokenEndpoint ?? (await this.tokenEndpoint(partner.issuer ?? '', 'openid'));
+    const endpoint = await this.tokenEndpoint('openid');
     const body = await this.tokenRequest(
       endpoint,
       new URLSearchParams({ grant_type: 'client_credentials' }),
@@ -337,10 +365,14 @@ export class UmaClient {
     };
   }
 
-  /** The token endpoint of an authorization server, from its UMA (or OIDC) metadata, cached. */
-  private tokenEndpoint(issuer: string, kind: 'uma2' | 'openid'): Promise<string> {
+  /**
+   * The configured issuer's token endpoint, from its UMA (or OIDC) metadata, cached. The metadata
+   * must name the configured issuer (RFC 8414 §3.3, OIDC Discovery §4.3).
+   */
+  private tokenEndpoint(kind: 'uma2' | 'openid'): Promise<string> {
+    const { issuer } = this.options;
     const base = issuer.replace(/\/+$/, '');
-    const cacheKey = `${kind} ${base}`;
+    const cacheKey = kind;
     let endpoint = this.tokenEndpoints.get(cacheKey);
     if (endpoint === undefined) {
       endpoint = (async () => {
@@ -355,7 +387,10 @@ export class UmaClient {
             response,
           );
         }
-        const metadata = (await response.json()) as { token_endpoint?: unknown };
+        const metadata = (await response.json()) as { issuer?: unknown; token_endpoint?: unknown };
+        if (metadata.issuer !== issuer) {
+          throw new Error(`${metadataUrl} names another issuer than ${issuer}`);
+        }
         if (typeof metadata.token_endpoint !== 'string') {
           throw new Error(`${metadataUrl} names no token_endpoint`);
         }
@@ -374,6 +409,8 @@ export class UmaClient {
   ): Promise<Record<string, unknown>> {
     const response = await this.fetchFn(endpoint, {
       method: 'POST',
+      // A redirect would carry the form (ticket, RPT) elsewhere.
+      redirect: 'error',
       headers: {
         authorization,
         'content-type': 'application/x-www-form-urlencoded',
@@ -400,7 +437,7 @@ export class UmaClient {
     | { kind: 'access-requested' }
     | { kind: 'no-access' }
   > {
-    const endpoint = await this.tokenEndpoint(challenge.asUri, 'uma2');
+    const endpoint = await this.tokenEndpoint('uma2');
     let upgrade =
       this.latestRpt !== undefined && !this.expired(this.latestRpt.expiresAt)
         ? this.latestRpt
@@ -495,6 +532,26 @@ function basic(partner: PartnerCredentials): string {
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+function untrustedAuthorizationServer(
+  asUri: string,
+  issuer: string,
+  response: Response,
+): UmaResult<never> {
+  return {
+    kind: 'problem',
+    status: response.status,
+    problem: {
+      type: UNTRUSTED_AUTHORIZATION_SERVER,
+      title: 'Untrusted authorization server',
+      status: response.status,
+      detail: `The API named the authorization server ${asUri}, not the configured issuer ${issuer}; nothing was sent to it.`,
+      asUri,
+    },
+    source: 'api',
+    response,
+  };
 }
 
 function optionalResource(resourceId: string | undefined): { resourceId?: string } {

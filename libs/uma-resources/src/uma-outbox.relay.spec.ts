@@ -1,7 +1,12 @@
 import { KeycloakError, type ResourceDescription } from '@app/keycloak';
 import type { DataSource, EntityManager } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxEvent, OutboxOperation, UmaOutboxRepository } from './uma-outbox.repository.ts';
+import type {
+  Claim,
+  OutboxEvent,
+  OutboxOperation,
+  UmaOutboxRepository,
+} from './uma-outbox.repository.ts';
 import { backoffMs, UmaOutboxRelay } from './uma-outbox.relay.ts';
 import type { UmaOutboxWriter } from './uma-outbox.writer.ts';
 import {
@@ -56,38 +61,70 @@ class MemoryOutbox {
   readonly events: StoredEvent[] = [];
   private nextId = 1;
 
-  add(entityId: string, operation: OutboxOperation, displayName = entityId): void {
+  add(
+    entityId: string,
+    operation: OutboxOperation,
+    displayName = entityId,
+    state: { attempts?: number; status?: 'pending' | 'parked'; dueInMs?: number } = {},
+  ): string {
+    const id = String(this.nextId++);
     this.events.push({
-      id: String(this.nextId++),
+      id,
       entityType: 'album',
       entityId,
       operation,
       resource: { ...resource(entityId), displayName },
-      attempts: 0,
-      status: 'pending',
-      lastError: undefined,
-      dueAt: 0,
+      attempts: state.attempts ?? 0,
+      status: state.status ?? 'pending',
+      lastError: state.attempts === undefined ? undefined : 'refused before',
+      dueAt: state.dueInMs === undefined ? 0 : Date.now() + state.dueInMs,
       lockedBy: undefined,
       deletedBy: undefined,
     });
+    return id;
   }
 
-  claimDue(manager: EntityManager, limit: number): Promise<OutboxEvent[]> {
+  claimDue(manager: EntityManager, limit: number): Promise<Claim> {
+    const supersedable = (event: StoredEvent) =>
+      event.operation === 'upsert' && (event.status === 'parked' || event.attempts > 0);
     const claimed: StoredEvent[] = [];
+    const superseded: StoredEvent[] = [];
     for (const event of this.events) {
       if (claimed.length === limit) {
         break;
       }
-      const earlier = this.events.some(
-        (other) => other.entityId === event.entityId && Number(other.id) < Number(event.id),
+      const sameEntity = (other: StoredEvent) =>
+        other.entityId === event.entityId && other.deletedBy !== manager;
+      const earlier = this.events.filter(
+        (other) => sameEntity(other) && Number(other.id) < Number(event.id),
+      );
+      const later = this.events.some(
+        (other) => sameEntity(other) && Number(other.id) > Number(event.id),
       );
       const due = event.status === 'pending' && event.dueAt <= Date.now();
-      if (due && event.lockedBy === undefined && !earlier) {
-        event.lockedBy = manager;
+      if (
+        !due ||
+        event.lockedBy !== undefined ||
+        !earlier.every(supersedable) ||
+        (supersedable(event) && later)
+      ) {
+        continue;
+      }
+      event.lockedBy = manager;
+      const free = earlier.filter((other) => other.lockedBy === undefined);
+      for (const other of free) {
+        other.lockedBy = manager;
+        other.deletedBy = manager;
+        superseded.push(other);
+      }
+      if (free.length === earlier.length) {
         claimed.push(event);
       }
     }
-    return Promise.resolve(claimed.map((event) => ({ ...event })));
+    return Promise.resolve({
+      due: claimed.map((event) => ({ ...event })),
+      superseded: superseded.map((event) => ({ ...event, lastError: event.lastError ?? null })),
+    });
   }
 
   complete(manager: EntityManager, ids: readonly string[]): Promise<void> {
@@ -383,7 +420,6 @@ describe(UmaOutboxRelay.name, () => {
     outbox.add('kept', 'upsert');
     outbox.add('refused', 'upsert');
     outbox.add('gone', 'delete');
-    outbox.add('refused', 'delete');
     const { relay, links } = relayOver(outbox, {
       batchSize: 8,
       keycloak: (call) =>
@@ -395,10 +431,76 @@ describe(UmaOutboxRelay.name, () => {
     expect(await relay.drain()).toBe(3);
     expect(outbox.events).toMatchObject([
       { entityId: 'refused', operation: 'upsert', attempts: 1, status: 'pending' },
-      { entityId: 'refused', operation: 'delete', attempts: 0, status: 'pending' },
     ]);
     expect(outbox.events[0]?.lastError).toMatch(/400/);
     expect([...links]).toEqual([['album/kept', 'resource-kept']]);
+  });
+
+  it('holds back the event after an upsert that was not attempted yet', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a1', 'upsert', 'v1');
+    outbox.add('a1', 'upsert', 'v2');
+    const { relay, calls } = relayOver(outbox, { batchSize: 8 });
+
+    expect(await relay.drain()).toBe(2);
+    expect(calls.map((call) => call.displayName)).toEqual(['v1', 'v2']);
+  });
+
+  it('delivers a rename at once over a parked upsert of its entity, and drops that upsert', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a1', 'upsert', 'refused name', { attempts: 20, status: 'parked' });
+    outbox.add('a1', 'upsert', 'renamed');
+    const { relay, calls } = relayOver(outbox, {});
+
+    expect(await relay.drain()).toBe(1);
+    expect(calls.map((call) => `${call.operation} ${call.displayName}`)).toEqual([
+      'upsert renamed',
+    ]);
+    expect(outbox.events).toEqual([]);
+  });
+
+  it('delivers a delete at once over an upsert waiting for its next attempt', async () => {
+    const outbox = new MemoryOutbox();
+    const failing = outbox.add('a1', 'upsert', 'refused name', { attempts: 3, dueInMs: 60_000 });
+    outbox.add('a1', 'delete', 'refused name');
+    const { relay, calls } = relayOver(outbox, {});
+
+    expect(await relay.drain()).toBe(1);
+    expect(calls.map((call) => call.operation)).toEqual(['delete']);
+    expect(outbox.events.map((event) => event.id)).not.toContain(failing);
+  });
+
+  it('holds back the events after a parked delete', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a1', 'delete', 'old', { attempts: 5, status: 'parked' });
+    outbox.add('a1', 'upsert', 'new');
+    const { relay, calls } = relayOver(outbox, {});
+
+    expect(await relay.drain()).toBe(0);
+    expect(calls).toEqual([]);
+    expect(outbox.events.map((event) => event.status)).toEqual(['parked', 'pending']);
+  });
+
+  it('waits for a failed upsert in flight before delivering the rename after it', async () => {
+    const outbox = new MemoryOutbox();
+    outbox.add('a1', 'upsert', 'retried', { attempts: 1 });
+    const gate = gatedKeycloak();
+    const { relay, calls, announceCommit } = relayOver(outbox, {
+      workers: 2,
+      pollIntervalMs: 60_000,
+      keycloak: gate.keycloak,
+    });
+    start(relay);
+    await until(() => gate.waiting() === 1);
+    outbox.add('a1', 'upsert', 'renamed');
+    announceCommit();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls.map((call) => call.displayName)).toEqual(['retried']);
+
+    gate.open();
+    await until(() => outbox.events.length === 0);
+    expect(calls.map((call) => call.displayName)).toEqual(['retried', 'renamed']);
+    expect(calls[1]?.started).toBeGreaterThan(calls[0]?.ended ?? Infinity);
   });
 
   it('wakes an idle worker when a commit is announced, long before its next poll', async () => {

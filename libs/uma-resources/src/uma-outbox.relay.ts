@@ -9,7 +9,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { KeycloakUnavailableError } from '@app/keycloak';
 import { log, metrics } from '@app/observability';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type OutboxEvent, UmaOutboxRepository } from './uma-outbox.repository.ts';
+import {
+  type OutboxEvent,
+  type SupersededEvent,
+  UmaOutboxRepository,
+} from './uma-outbox.repository.ts';
 import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 import {
   type EntityKey,
@@ -44,15 +48,17 @@ type Delivery =
  * waits with backoff or is parked) and commits. So several workers and several instances run at
  * once without handling one event twice, and an entity's events are delivered strictly in order:
  * an event is claimed only once no earlier event of its entity exists, in flight, pending or
- * parked. A worker holds one database connection while its batch is in flight, and the Keycloak
- * calls of a batch go out together: per event, one claim, one link read and one settlement are
- * shared with the rest of the batch.
+ * parked, except an upsert that has failed already, which it supersedes (see
+ * `UmaOutboxRepository.claimDue`). A worker holds one database connection while its batch is in
+ * flight, and the Keycloak calls of a batch go out together: per event, one claim, one link read
+ * and one settlement are shared with the rest of the batch.
  *
  * While Keycloak is unreachable events are retried with backoff and wait without limit;
  * Keycloak's refusals park an event after `maxAttempts`, its server errors after
- * `maxServerErrorAttempts`. A parked event stays visible and holds back the later events of its
- * entity until someone retries it (or a repair request replaces it with the entity's current
- * state); a retried event that a later one supersedes is dropped (see `UmaOutboxRepository.retry`).
+ * `maxServerErrorAttempts`. A parked event stays visible until someone retries it, a repair
+ * request replaces it with the entity's current state, or (a parked upsert) the entity's next
+ * event supersedes it; a parked delete holds back the later events of its entity. A retried event
+ * that a later one supersedes is dropped (see `UmaOutboxRepository.retry`).
  */
 @Injectable()
 export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -158,7 +164,13 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplication
     await runner.connect();
     try {
       await runner.startTransaction();
-      const events = await this.outbox.claimDue(runner.manager, this.options.batchSize);
+      const { due: events, superseded } = await this.outbox.claimDue(
+        runner.manager,
+        this.options.batchSize,
+      );
+      for (const event of superseded) {
+        this.recordSuperseded(event);
+      }
       if (events.length === this.options.batchSize) {
         // A full batch: more events are probably due, for another worker.
         this.wakeOne();
@@ -235,6 +247,24 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplication
     await this.links.saveAll(linked, manager);
     await this.links.removeAll(unlinked, manager);
     await this.outbox.complete(manager, done);
+  }
+
+  /** A failed upsert that a later event of its entity replaced (see `claimDue`). */
+  private recordSuperseded(event: SupersededEvent): void {
+    metrics.relayDeliveries.inc({ operation: event.operation, result: 'superseded' });
+    relayLog.warn(
+      {
+        event: 'uma.outbox.superseded',
+        outboxEvent: event.id,
+        operation: event.operation,
+        entityType: event.entityType,
+        entityId: event.entityId,
+        status: event.status,
+        attempts: event.attempts,
+        error: event.lastError,
+      },
+      'outbox event superseded by a later event of its entity',
+    );
   }
 
   private async settleFailure(

@@ -20,16 +20,19 @@ export interface OutboxEvent {
 export interface ParkedEvent extends OutboxEvent {
   readonly lastError: string | null;
   readonly createdAt: Date;
-  /** Later events of the same entity that wait until this one is retried or superseded. */
+  /**
+   * Later events of the same entity that wait until this one is retried or superseded: those of a
+   * parked delete (a parked upsert holds nothing back; its entity's next event supersedes it).
+   */
   readonly blocking: number;
 }
 
 /** How far the relay is behind, for `GET /admin/uma/outbox`. */
 export interface OutboxBacklog {
   readonly pending: number;
-  /** Pending events the relay may deliver now: due, and not held back by a parked event. */
+  /** Pending events the relay may deliver now: due, and not held back by a parked delete. */
   readonly due: number;
-  /** Pending events that wait behind a parked event of their entity. */
+  /** Pending events that wait behind a parked delete of their entity. */
   readonly blocked: number;
   readonly parked: number;
   readonly oldestPendingAgeSeconds: number | null;
@@ -42,6 +45,20 @@ export interface QueuedEvent {
   readonly status: 'pending' | 'parked';
 }
 
+/** An event dropped because a later event of its entity carries a newer state. */
+export interface SupersededEvent extends OutboxEvent {
+  readonly status: 'pending' | 'parked';
+  readonly lastError: string | null;
+}
+
+/** What one claim got: the events to deliver, and the earlier events they superseded. */
+export interface Claim {
+  /** Locked until the claiming transaction ends; at most one per entity. */
+  readonly due: OutboxEvent[];
+  /** Deleted in the claiming transaction (see `claimDue`). */
+  readonly superseded: SupersededEvent[];
+}
+
 /** What `POST /admin/uma/outbox/:eventId/retry` did with a parked event. */
 export type RetryOutcome = 'requeued' | 'superseded';
 
@@ -51,10 +68,22 @@ interface OutboxRow {
   entity_id: string;
   operation: OutboxOperation;
   resource: ResourceDescription;
+  status: 'pending' | 'parked';
   attempts: number;
   last_error: string | null;
   created_at: Date;
   blocking?: number;
+  has_earlier?: boolean;
+}
+
+/**
+ * Whether event `e` is one a later event of its entity supersedes: an upsert that has failed
+ * already (parked, or waiting for its next attempt). Every event carries the entity's whole state,
+ * so the later one makes Keycloak match a newer state and the failed one has nothing left to do.
+ * A delete is never superseded here: nothing of an entity overtakes its delete.
+ */
+function supersedable(e: string): string {
+  return `(${e}.operation = 'upsert' AND (${e}.status = 'parked' OR ${e}.attempts > 0))`;
 }
 
 function toEvent(row: OutboxRow): ParkedEvent {
@@ -109,35 +138,77 @@ export class UmaOutboxRepository {
   }
 
   /**
-   * Locks up to `limit` due events, oldest first, each the oldest event of its entity, skipping
-   * events other workers or instances hold (`FOR UPDATE SKIP LOCKED`): an entity's events are
-   * delivered one after the other, in order, different entities in parallel. An event is
-   * claimable only while no earlier event of its entity exists at all, so the events claimed
-   * together belong to different entities, and an entity's next event waits while the one before
-   * is in flight (its row, locked by its claimer, still exists until the claimer's transaction
-   * deletes it and commits) or pending. Events of one entity are written one transaction after
-   * the other under the entity's lock (`lockEntity`), in the order of their ids, so a snapshot
-   * that sees an event also sees every earlier one of its entity.
+   * Locks up to `limit` due events, oldest first, at most one per entity, skipping events other
+   * workers or instances hold (`FOR UPDATE SKIP LOCKED`): an entity's events are delivered one
+   * after the other, in order, different entities in parallel. Events of one entity are written
+   * one transaction after the other under the entity's lock (`lockEntity`), in the order of their
+   * ids, so a snapshot that sees an event also sees every earlier one of its entity.
    *
-   * A parked event counts as earlier too: its later events wait until it is retried or
-   * superseded, or they would overtake it (and a retry would then replay an older snapshot over
-   * a newer one, e.g. bring back the resource of a deleted entity). The locks last as long as the
-   * caller's transaction, which settles the events.
+   * An event is claimable while every earlier event of its entity is an upsert that has already
+   * failed (see `supersedable`): those it supersedes, and they are deleted in the claiming
+   * transaction and returned. Any other earlier event holds it back: one not attempted yet, a
+   * delete (pending or parked: a parked delete waits for an operator, and nothing overtakes it),
+   * and an event in flight, whose row its claimer holds locked until its transaction deletes or
+   * reschedules it and commits. Such an event is left out of this claim, untouched. So a failing
+   * or parked upsert (Keycloak refusing a value, say) never holds back the entity's later renames
+   * or its delete, and a retry can never replay it after them: it is gone.
    */
-  async claimDue(manager: EntityManager, limit: number): Promise<OutboxEvent[]> {
+  async claimDue(manager: EntityManager, limit: number): Promise<Claim> {
     const rows = (await manager.query(
-      `SELECT o.* FROM uma_outbox o
+      `SELECT o.*,
+              EXISTS (SELECT 1 FROM uma_outbox earlier
+                       WHERE earlier.entity_type = o.entity_type AND earlier.entity_id = o.entity_id
+                         AND earlier.id < o.id) AS has_earlier
+         FROM uma_outbox o
         WHERE o.status = 'pending' AND o.next_attempt_at <= now()
           AND NOT EXISTS (
             SELECT 1 FROM uma_outbox earlier
              WHERE earlier.entity_type = o.entity_type AND earlier.entity_id = o.entity_id
-               AND earlier.id < o.id)
+               AND earlier.id < o.id AND NOT ${supersedable('earlier')})
+          AND NOT (${supersedable('o')} AND EXISTS (
+            SELECT 1 FROM uma_outbox later
+             WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
+               AND later.id > o.id))
         ORDER BY o.id
         LIMIT $1
-        FOR UPDATE SKIP LOCKED`,
+        FOR UPDATE OF o SKIP LOCKED`,
       [limit],
     )) as OutboxRow[];
-    return rows.map(toEvent);
+    const superseding = rows.filter((row) => row.has_earlier === true);
+    if (superseding.length === 0) {
+      return { due: rows.map(toEvent), superseded: [] };
+    }
+    const claimed = [
+      superseding.map((row) => row.entity_type),
+      superseding.map((row) => row.entity_id),
+      superseding.map((row) => row.id),
+    ];
+    // Each statement sees what committed before it: an earlier event that is in flight (locked)
+    // or no longer supersedable (retried meanwhile) is neither deleted here nor overtaken below.
+    const dropped = (await manager.query(
+      `DELETE FROM uma_outbox WHERE id IN (
+         SELECT e.id FROM uma_outbox e
+           JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS c(entity_type, entity_id, id)
+             ON e.entity_type = c.entity_type AND e.entity_id = c.entity_id AND e.id < c.id
+          WHERE ${supersedable('e')}
+            FOR UPDATE OF e SKIP LOCKED)
+       RETURNING *`,
+      claimed,
+    )) as OutboxRow[];
+    const stillEarlier = (await manager.query(
+      `SELECT c.id FROM unnest($1::text[], $2::text[], $3::bigint[]) AS c(entity_type, entity_id, id)
+        WHERE EXISTS (SELECT 1 FROM uma_outbox e
+                       WHERE e.entity_type = c.entity_type AND e.entity_id = c.entity_id
+                         AND e.id < c.id)`,
+      claimed,
+    )) as { id: string }[];
+    const held = new Set(stillEarlier.map((row) => row.id));
+    return {
+      due: rows.filter((row) => !held.has(row.id)).map(toEvent),
+      superseded: dropped
+        .sort((a, b) => Number(a.id) - Number(b.id))
+        .map((row) => ({ ...toEvent(row), status: row.status })),
+    };
   }
 
   /** An entity's events, oldest first; in the caller's transaction when given its `manager`. */
@@ -209,7 +280,8 @@ export class UmaOutboxRepository {
          FROM (SELECT o.status, o.next_attempt_at, o.created_at,
                       EXISTS (SELECT 1 FROM uma_outbox p
                                WHERE p.entity_type = o.entity_type AND p.entity_id = o.entity_id
-                                 AND p.status = 'parked' AND p.id < o.id) AS blocked
+                                 AND p.status = 'parked' AND p.operation = 'delete'
+                                 AND p.id < o.id) AS blocked
                  FROM uma_outbox o) events`,
     )) as {
       pending: number;
@@ -228,13 +300,16 @@ export class UmaOutboxRepository {
     };
   }
 
-  /** The oldest `limit` parked events, with how many later events each holds back. */
+  /**
+   * The oldest `limit` parked events, with how many later events each holds back: a parked delete
+   * holds back every later event of its entity; a parked upsert none (they supersede it).
+   */
   async parked(limit: number): Promise<ParkedEvent[]> {
     const rows = (await this.dataSource.query(
       `SELECT o.*,
               (SELECT count(*)::int FROM uma_outbox later
                 WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
-                  AND later.id > o.id) AS blocking
+                  AND later.id > o.id AND o.operation = 'delete') AS blocking
          FROM uma_outbox o WHERE o.status = 'parked' ORDER BY o.id LIMIT $1`,
       [limit],
     )) as OutboxRow[];

@@ -87,14 +87,36 @@ export const DEPLOYMENT_ATTRIBUTE = 'deployment';
 /** Injection token: the relay's `UmaRelayOptions`. */
 export const UMA_RELAY_OPTIONS = Symbol('UMA_RELAY_OPTIONS');
 
+/**
+ * Keycloak keeps a resource's name and display name in `VARCHAR(255)` columns; its H2 store counts
+ * them in UTF-16 code units (PostgreSQL in code points, never more), and answers `500` to a longer
+ * value, for every attempt.
+ */
+export const KEYCLOAK_TEXT_MAX_UTF16 = 255;
+
+/**
+ * A display name Keycloak can store: at most {@link KEYCLOAK_TEXT_MAX_UTF16} UTF-16 code units,
+ * cut before a surrogate pair rather than through it. Services bound what they describe (an album's
+ * name is at most 200 code units); the cut keeps an entity stored before such a bound registrable.
+ */
+export function storableDisplayName(displayName: string): string {
+  if (displayName.length <= KEYCLOAK_TEXT_MAX_UTF16) {
+    return displayName;
+  }
+  const cut = displayName.slice(0, KEYCLOAK_TEXT_MAX_UTF16);
+  return cut.isWellFormed() ? cut : cut.slice(0, -1);
+}
+
 /** The full description of an entity's resource, type and scopes included. */
 export function describeResource<T>(
   type: UmaResourceType<T>,
   entity: T,
   deployment: string,
 ): ResourceDescription {
+  const described = type.describe(entity);
   return {
-    ...type.describe(entity),
+    ...described,
+    displayName: storableDisplayName(described.displayName),
     type: type.resourceType,
     scopes: [...type.scopes],
     attributes: { [DEPLOYMENT_ATTRIBUTE]: [deployment] },

@@ -6,11 +6,19 @@ import type { AlbumRecord } from './album.repository.ts';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/**
+ * An album's name is its Keycloak resource's display name, a `VARCHAR(255)` that Keycloak's H2
+ * store counts in UTF-16 code units: counted that way, every accepted name fits (and the web app's
+ * `maxlength`, which counts the same way, never sends a longer one).
+ */
+const NAME_MAX_LENGTH = 200;
+const NAME_DESCRIPTION = `At most ${NAME_MAX_LENGTH} UTF-16 code units: an emoji or another character outside the Basic Multilingual Plane counts as 2`;
+
 /** The body of `POST /albums`. */
 export class CreateAlbumDto {
-  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @ApiProperty({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: NAME_DESCRIPTION })
   @Transform(trim)
-  @IsStorableText(200)
+  @IsStorableText(NAME_MAX_LENGTH, { unit: 'utf16' })
   @IsNotEmpty({ message: 'name must not be empty' })
   name: string;
 
@@ -22,10 +30,10 @@ export class CreateAlbumDto {
 
 /** The body of `PATCH /albums/:id`: only what it names changes. */
 export class UpdateAlbumDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ minLength: 1, maxLength: NAME_MAX_LENGTH, description: NAME_DESCRIPTION })
   @OmittedOr()
   @Transform(trim)
-  @IsStorableText(200)
+  @IsStorableText(NAME_MAX_LENGTH, { unit: 'utf16' })
   @IsNotEmpty({ message: 'name must not be empty' })
   name?: string;
 

@@ -9,6 +9,8 @@ export const API = 'http://api.test';
 export const ISSUER = 'http://as.test/realms/photoz';
 export const TOKEN_ENDPOINT = `${ISSUER}/protocol/openid-connect/token`;
 export const PARTNER = { clientId: 'partner-printshop', clientSecret: 's3cret: +/é' };
+/** A server that poses as an authorization server: it names itself in UMA challenges. */
+export const HOSTILE = 'http://evil.test';
 
 interface Claims {
   sub: string;
@@ -62,6 +64,10 @@ export class FakeUmaStack {
   refuseAudience = false;
   /** resources whose RPT permissions the API no longer honours (its record of current grants lacks them) */
   readonly notHonoured = new Set<string>();
+  /** The `as_uri` the API names in its challenges (another server: a compromised or spoofed API). */
+  challengeAsUri = ISSUER;
+  /** The `issuer` the authorization server's metadata names. */
+  metadataIssuer = ISSUER;
   private next = 0;
   nowSeconds = Math.floor(Date.now() / 1000);
 
@@ -82,6 +88,9 @@ export class FakeUmaStack {
     await Promise.resolve();
     if (url.origin === new URL(ISSUER).origin) {
       return this.authorizationServer(url, headers, form ?? {});
+    }
+    if (url.origin === HOSTILE) {
+      return this.hostile(url);
     }
     return this.api(url, method, headers);
   };
@@ -118,6 +127,11 @@ export class FakeUmaStack {
 
   apiCalls(): RecordedCall[] {
     return this.calls.filter((call) => call.url.startsWith(API));
+  }
+
+  /** Calls that reached the hostile server. */
+  hostileCalls(): RecordedCall[] {
+    return this.calls.filter((call) => call.url.startsWith(HOSTILE));
   }
 
   private mint(claims: Omit<Claims, 'jti'>): string {
@@ -182,16 +196,37 @@ export class FakeUmaStack {
       permissions: [{ rsid, scopes: [scope] }],
     });
     return problem(401, 'Permission required', {
-      'www-authenticate': `UMA realm="photoz", as_uri="${ISSUER}", ticket="${ticket}"`,
+      'www-authenticate': `UMA realm="photoz", as_uri="${this.challengeAsUri}", ticket="${ticket}"`,
+    });
+  }
+
+  /** Names itself as the authorization server of everything, and takes whatever is sent. */
+  private hostile(url: URL): Response {
+    if (url.pathname.includes('/.well-known/')) {
+      return json(200, { issuer: HOSTILE, token_endpoint: `${HOSTILE}/token` });
+    }
+    if (url.pathname === '/token') {
+      return json(200, {
+        access_token: this.mint({ sub: 'evil', typ: 'rpt', exp: this.nowSeconds + 300 }),
+      });
+    }
+    const ticket = this.mint({
+      sub: 'evil',
+      typ: 'ticket',
+      exp: this.nowSeconds + 300,
+      permissions: [{ rsid: 'res-a', scopes: ['album:view'] }],
+    });
+    return problem(401, 'Permission required', {
+      'www-authenticate': `UMA realm="photoz", as_uri="${HOSTILE}", ticket="${ticket}"`,
     });
   }
 
   private authorizationServer(url: URL, headers: Headers, form: Record<string, string>): Response {
     if (url.pathname.endsWith('/.well-known/uma2-configuration')) {
-      return json(200, { issuer: ISSUER, token_endpoint: TOKEN_ENDPOINT });
+      return json(200, { issuer: this.metadataIssuer, token_endpoint: TOKEN_ENDPOINT });
     }
     if (url.pathname.endsWith('/.well-known/openid-configuration')) {
-      return json(200, { issuer: ISSUER, token_endpoint: TOKEN_ENDPOINT });
+      return json(200, { issuer: this.metadataIssuer, token_endpoint: TOKEN_ENDPOINT });
     }
     if (url.href !== TOKEN_ENDPOINT) {
       return json(404, { error: 'not_found' });
