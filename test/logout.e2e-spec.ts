@@ -14,6 +14,7 @@ import {
   startService,
 } from './support/service-harness.ts';
 import { accessTokens, decodeJwt, login, type TokenResponse } from './support/tokens.ts';
+import { requestRpt } from './support/uma.ts';
 
 const LOGOUT_PATH = '/auth/backchannel-logout';
 const SESSION_ENDED = /error="invalid_token", error_description="session ended"/;
@@ -160,6 +161,44 @@ describe('logout and disabled users', () => {
       );
       await expectRefusedEverywhere(loggedOut.access_token);
       await expectAcceptedEverywhere(other.access_token);
+    });
+
+    it('refuses an RPT issued in a logged-out session', async () => {
+      const [alice = ''] = await accessTokens('alice');
+      const album = await createAlbum(albums.url, alice, 'Logout: RPT');
+      const resourceId = await registeredResourceId(albums.url, alice, album.id);
+      const user = await newUser();
+      const shared = await call(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/${user.username}`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(shared.status).toBe(200);
+      const session = await login(user.username);
+      const rpt = (await requestRpt(session.access_token, [`${resourceId}#album:view`])).body
+        .access_token;
+      expect(decodeJwt(rpt ?? '').payload['sid']).toBe(
+        decodeJwt(session.access_token).payload['sid'],
+      );
+      for (const [name, base] of everyInstance().slice(0, 2)) {
+        const read = await call(base ?? '', 'GET', `/albums/${album.id}`, { token: rpt });
+        expect(read.status, name).toBe(200);
+      }
+
+      expect(await endSessionAtKeycloak(session)).toBe(204);
+
+      for (const [, base] of everyInstance().slice(0, 2)) {
+        await expect
+          .poll(
+            async () =>
+              (await call(base ?? '', 'GET', `/albums/${album.id}`, { token: rpt })).headers.get(
+                'www-authenticate',
+              ),
+            { timeout: 2_000, interval: 50 },
+          )
+          .toMatch(SESSION_ENDED);
+      }
     });
 
     it('refuses the session of a user an administrator signs out, on every instance', async () => {
