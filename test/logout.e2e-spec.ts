@@ -39,7 +39,7 @@ describe('logout and disabled users', () => {
 
   beforeAll(async () => {
     // A reload interval far beyond the bounds below: what they see is the notification.
-    const env = { ENDED_SESSIONS_RELOAD_INTERVAL_MS: '600000' };
+    const env = { ENDED_SESSIONS_RELOAD_MS: '600000' };
     [albums, secondAlbums, permissions] = await Promise.all([
       startService(albumService, env),
       startService(albumService, env),
@@ -244,7 +244,7 @@ describe('logout and disabled users', () => {
     });
   });
 
-  describe('logout tokens that are not the realm’s logout of our clients', () => {
+  describe("logout tokens that are not the realm's logout of our clients", () => {
     const ownKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
     let providerId: string;
     let kid: string;
@@ -369,7 +369,7 @@ describe('logout and disabled users', () => {
       await expectRefusedEverywhere(session.access_token);
     });
 
-    it('refuses to share with a disabled user, and to approve a disabled user’s request, granting nothing', async () => {
+    it("refuses to share with a disabled user, and to approve a disabled user's request, granting nothing", async () => {
       const [alice = ''] = await accessTokens('alice');
       const album = await createAlbum(albums.url, alice, 'Logout: disabled user');
       await registeredResourceId(albums.url, alice, album.id);

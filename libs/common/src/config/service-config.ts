@@ -39,12 +39,12 @@ const serviceEnv = z.object({
     .default(10_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
   // How long an ended session is remembered: at least the realm's longest access-token lifespan.
-  ACCESS_TOKEN_MAX_LIFESPAN_SECONDS: z.coerce
+  TOKEN_MAX_LIFESPAN_SECONDS: z.coerce
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .default(300),
-  ENDED_SESSIONS_RELOAD_INTERVAL_MS: z.coerce
+  ENDED_SESSIONS_RELOAD_MS: z.coerce
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
     .min(1_000, 'must be at least 1000')
@@ -127,8 +127,8 @@ export function loadServiceConfig(
       jwksRefreshMinIntervalMs: parsed.JWKS_REFRESH_MIN_INTERVAL_MS,
       jwksRefreshIntervalMs: parsed.JWKS_REFRESH_INTERVAL_MS,
       verifiedTokenCacheSize: parsed.JWT_CACHE_MAX_ENTRIES,
-      accessTokenMaxLifespanSeconds: parsed.ACCESS_TOKEN_MAX_LIFESPAN_SECONDS,
-      endedSessionsReloadIntervalMs: parsed.ENDED_SESSIONS_RELOAD_INTERVAL_MS,
+      accessTokenMaxLifespanSeconds: parsed.TOKEN_MAX_LIFESPAN_SECONDS,
+      endedSessionsReloadIntervalMs: parsed.ENDED_SESSIONS_RELOAD_MS,
       backchannelLogoutClients: parsed.BACKCHANNEL_LOGOUT_CLIENTS,
     },
   };
