@@ -51,7 +51,14 @@ describe('logout and disabled users', () => {
   });
 
   afterAll(async () => {
-    await admin.call('PUT', `/clients/${cli.id}`, { ...cli, attributes: cli.attributes ?? {} });
+    // Keycloak keeps attributes an update leaves out: the URL is set back explicitly ('' removes it).
+    await admin.call('PUT', `/clients/${cli.id}`, {
+      ...cli,
+      attributes: {
+        ...cli.attributes,
+        'backchannel.logout.url': cli.attributes?.['backchannel.logout.url'] ?? '',
+      },
+    });
     for (const id of users) {
       await admin.call('DELETE', `/users/${id}`);
     }
