@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { BackchannelLogoutController } from '@app/auth';
 import { PlatformModule } from '@app/platform';
 import { UmaResourcesModule } from '@app/uma-resources';
 import { albumResourceType } from './albums/album-resource.type.ts';
@@ -34,6 +35,8 @@ export class AlbumServiceModule {
         AlbumsModule,
         PhotosModule,
       ],
+      // Keycloak calls one URL per client: this service receives the logouts for both services.
+      controllers: [BackchannelLogoutController],
     };
   }
 }

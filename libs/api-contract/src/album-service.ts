@@ -4,6 +4,10 @@
  */
 
 export interface paths {
+  '/auth/backchannel-logout': {
+    /** Keycloak's back-channel logout: the session the logout token names ends on every instance of both services */
+    post: operations['BackchannelLogoutController_logout'];
+  };
   '/me': {
     /** The caller, as proven by the access token */
     get: operations['MeController_me'];
@@ -65,6 +69,10 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    BackchannelLogoutDto: {
+      /** @description The logout token (a JWS signed by the realm) */
+      logout_token: string;
+    };
     RptPermissionDto: {
       resourceId: string;
       resourceName?: string;
@@ -218,6 +226,48 @@ export type $defs = Record<string, never>;
 export type external = Record<string, never>;
 
 export interface operations {
+  /** Keycloak's back-channel logout: the session the logout token names ends on every instance of both services */
+  BackchannelLogoutController_logout: {
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': components['schemas']['BackchannelLogoutDto'];
+      };
+    };
+    responses: {
+      /** @description The session ended (again, for a replayed token: no change) */
+      200: {
+        content: never;
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`: `logout_token` is missing
+       * - `invalid-logout-token`: the logout token is not one the realm signed for our clients (the reason is in `detail`); nothing ended
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Payload Too Large, problem `type` by cause:
+       * - `about:blank`: the body is larger than the service accepts
+       */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unsupported Media Type, problem `type` by cause:
+       * - `about:blank`: the body has a content type not accepted here
+       */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
   /** The caller, as proven by the access token */
   MeController_me: {
     responses: {

@@ -462,6 +462,7 @@ export interface operations {
        * @description Conflict, problem `type` by cause:
        * - `nothing-pending`: the request has no pending scopes
        * - `partner-unknown`: the partner asked at Keycloak directly and is known only by its client id
+       * - `user-disabled`: the user's account is disabled at Keycloak: nothing was granted (narrowing and revoking still work)
        */
       409: {
         content: {
@@ -757,6 +758,7 @@ export interface operations {
       /**
        * @description Conflict, problem `type` by cause:
        * - `partner-unknown`: the partner is known only by its client id: share by its service-account username
+       * - `user-disabled`: the user's account is disabled at Keycloak: nothing was granted (narrowing and revoking still work)
        */
       409: {
         content: {

@@ -9,6 +9,9 @@ import {
 } from '@app/keycloak';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { AuthenticationGuard } from './authentication.guard.ts';
+import { BackchannelLogoutService } from './backchannel-logout.service.ts';
+import { EndedSessionRepository } from './ended-session.repository.ts';
+import { EndedSessions } from './ended-sessions.ts';
 import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
@@ -54,6 +57,9 @@ export class AuthModule {
         UmaScopesGuard,
         CurrentGrantRepository,
         ScopesRoutesCheck,
+        EndedSessionRepository,
+        EndedSessions,
+        BackchannelLogoutService,
       ],
       exports: [
         AUTH_OPTIONS,
@@ -62,6 +68,8 @@ export class AuthModule {
         UmaTicketCache,
         UmaScopesGuard,
         CurrentGrantRepository,
+        EndedSessions,
+        BackchannelLogoutService,
       ],
     };
   }

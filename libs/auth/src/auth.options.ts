@@ -13,6 +13,12 @@ export interface AuthOptions {
   readonly jwksRefreshIntervalMs: number;
   /** How many verified tokens are remembered until they expire (0: none); see `VerifiedTokenCache`. */
   readonly verifiedTokenCacheSize: number;
+  /** The longest access-token lifespan of the realm: how long an ended session is remembered. */
+  readonly accessTokenMaxLifespanSeconds: number;
+  /** How often the ended sessions are read again, should a notification have been lost. */
+  readonly endedSessionsReloadIntervalMs: number;
+  /** The clients whose sessions hold this API's tokens: the accepted `aud` of a logout token. */
+  readonly backchannelLogoutClients: readonly string[];
 }
 
 export const AUTH_OPTIONS = Symbol('AUTH_OPTIONS');

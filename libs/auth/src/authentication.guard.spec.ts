@@ -5,6 +5,7 @@ import { ProblemException } from '@app/common';
 import { metrics } from '@app/observability';
 import { AuthenticationGuard } from './authentication.guard.ts';
 import { InvalidTokenError } from './invalid-token.error.ts';
+import type { EndedSessions } from './ended-sessions.ts';
 import type { JwksKeyStore } from './jwks-key-store.ts';
 
 /** The value of `photoz_token_refusals_total{reason}` now. */
@@ -24,8 +25,12 @@ describe(AuthenticationGuard.name, () => {
       jwksRefreshMinIntervalMs: 10_000,
       jwksRefreshIntervalMs: 300_000,
       verifiedTokenCacheSize: 0,
+      accessTokenMaxLifespanSeconds: 300,
+      endedSessionsReloadIntervalMs: 10_000,
+      backchannelLogoutClients: ['photoz-cli'],
     },
     { publishes: () => false } as unknown as JwksKeyStore,
+    { refuses: () => false } as unknown as EndedSessions,
   );
 
   /** What `handleRequest` throws for a failure passport reports. */

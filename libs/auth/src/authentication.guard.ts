@@ -6,6 +6,7 @@ import { IS_PUBLIC_KEY, type ProblemException } from '@app/common';
 import { metrics } from '@app/observability';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
 import { principalOf } from './current-principal.decorator.ts';
+import { EndedSessions } from './ended-sessions.ts';
 import { bearerChallenge, describeTokenFailure } from './invalid-token.error.ts';
 import { JwksKeyStore } from './jwks-key-store.ts';
 import { KEYCLOAK_JWT } from './keycloak-jwt.strategy.ts';
@@ -27,6 +28,9 @@ function kidOf(token: string): string {
 /** Why an RPT is refused outside `@Scopes` routes; also the `error_description` of the 401. */
 export const RPT_NOT_ACCEPTED = 'an RPT is accepted only where a permission is asked for';
 
+/** Why a token of a session that ended at Keycloak is refused; the `error_description` of the 401. */
+export const SESSION_ENDED = 'session ended';
+
 /**
  * The 401 for a refused token, counted in `photoz_token_refusals_total` by the reason the
  * challenge gives (one of a fixed set, never anything of the token), `missing` without credentials.
@@ -41,7 +45,8 @@ function refuse(realm: string, reason: string | undefined): ProblemException {
  * is a pass for the permissions it lists, not an identity: Keycloak puts this API in its `aud`
  * whichever client asked for it, so it would carry a client without this API's audience past the
  * audience check. It is accepted only on `@Scopes` routes, which decide by its permissions.
- * A token verified once is not verified again until it expires ({@link VerifiedTokenCache}).
+ * A token verified once is not verified again until it expires ({@link VerifiedTokenCache}); a
+ * token of a session that ended at Keycloak is refused ({@link EndedSessions}), verified or not.
  */
 @Injectable()
 export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
@@ -51,6 +56,7 @@ export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
     private readonly reflector: Reflector,
     @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
     private readonly keys: JwksKeyStore,
+    private readonly endedSessions: EndedSessions,
   ) {
     super();
     this.verified = new VerifiedTokenCache(options.verifiedTokenCacheSize);
@@ -74,6 +80,10 @@ export class AuthenticationGuard extends AuthGuard(KEYCLOAK_JWT) {
     const principal = principalOf(request);
     if (known === undefined && token !== undefined && principal !== undefined) {
       this.verified.set(token, principal, kidOf(token));
+    }
+    // Asked of remembered tokens too: a logout must stop a token verified before it.
+    if (principal !== undefined && this.endedSessions.refuses(principal)) {
+      throw refuse(this.options.realm, SESSION_ENDED);
     }
     if (
       principal?.permissions !== undefined &&

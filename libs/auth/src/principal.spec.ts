@@ -23,6 +23,10 @@ describe(principalFromClaims.name, () => {
     });
   });
 
+  it('reads the session the token was issued in', () => {
+    expect(principalFromClaims({ sub: 'u1', azp: 'photoz-cli', sid: 's1' }).sessionId).toBe('s1');
+  });
+
   it("recognises a partner's service account", () => {
     expect(
       principalFromClaims({

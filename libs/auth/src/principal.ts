@@ -24,6 +24,8 @@ export interface Principal {
   readonly issuedAt: number;
   /** `exp`, in seconds. */
   readonly expiresAt: number;
+  /** `sid`: the Keycloak session the token was issued in (none for a client-credentials token). */
+  readonly sessionId?: string;
 }
 
 /** Keycloak names a client's service-account user `service-account-<client id>`. */
@@ -80,5 +82,8 @@ export function principalFromClaims(claims: JwtPayload): Principal {
     permissions: permissionsOf(claims),
     issuedAt: claims.iat ?? 0,
     expiresAt: claims.exp ?? 0,
+    ...(typeof claims['sid'] === 'string' && claims['sid'] !== ''
+      ? { sessionId: claims['sid'] }
+      : {}),
   };
 }

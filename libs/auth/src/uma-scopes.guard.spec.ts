@@ -164,6 +164,9 @@ describe(UmaScopesGuard.name, () => {
       jwksRefreshMinIntervalMs: 10_000,
       jwksRefreshIntervalMs: 300_000,
       verifiedTokenCacheSize: 0,
+      accessTokenMaxLifespanSeconds: 300,
+      endedSessionsReloadIntervalMs: 10_000,
+      backchannelLogoutClients: ['photoz-cli'],
     });
     return { guard, missing, grantsRead };
   }

@@ -10,6 +10,12 @@ export interface RealmUser {
   readonly username: string;
 }
 
+/** A realm user as the lookup by username finds it, read at that moment. */
+export interface FoundUser extends RealmUser {
+  /** A disabled user cannot log in or refresh; its access tokens live until they expire. */
+  readonly enabled: boolean;
+}
+
 /** A client policy that lets one partner client in, and the client's internal id. */
 export interface PartnerPolicy {
   readonly policyId: string;
@@ -25,7 +31,9 @@ export interface PartnerPermission {
   readonly scopes: readonly string[];
 }
 
-const userSchema = z.object({ id: z.string(), username: z.string() }).loose();
+const userSchema = z
+  .object({ id: z.string(), username: z.string(), enabled: z.boolean().optional() })
+  .loose();
 const namedSchema = z.object({ id: z.string(), name: z.string() }).loose();
 const clientPolicySchema = namedSchema.extend({
   config: z.object({ clients: z.string().optional() }).loose().optional(),
@@ -87,7 +95,7 @@ export class AuthorizationAdminClient {
     return { id: user.id, username: user.username };
   }
 
-  async userByUsername(username: string): Promise<RealmUser | undefined> {
+  async userByUsername(username: string): Promise<FoundUser | undefined> {
     const params = new URLSearchParams({ username, exact: 'true', briefRepresentation: 'true' });
     const response = await this.protection.call(
       'find user',
@@ -102,7 +110,9 @@ export class AuthorizationAdminClient {
     if (user !== undefined) {
       this.remember(user);
     }
-    return user === undefined ? undefined : { id: user.id, username: user.username };
+    return user === undefined
+      ? undefined
+      : { id: user.id, username: user.username, enabled: user.enabled !== false };
   }
 
   /** The name of a resource-server scope, by id. */

@@ -8,6 +8,7 @@ import {
   type TicketQuery,
 } from '@app/keycloak';
 import type { GrantEntry, NamedTicket, Party } from './grant-entry.ts';
+import { userDisabled } from './user-disabled.ts';
 
 /** How a partner known to Keycloak only by its client's internal id is named. */
 const UNKNOWN_CLIENT_PREFIX = 'client:';
@@ -64,6 +65,21 @@ export class GrantDirectory {
     return partner === undefined
       ? undefined
       : { id: partner.clientUuid, username: user.username, partner: true, subject: user.id };
+  }
+
+  /**
+   * Refuses to grant anything to a person whose account is disabled now (or gone): an account an
+   * administrator switched off gains no access, not even through the access tokens it still holds
+   * until they expire. A partner is let in or out by its client, not by its service account.
+   */
+  async requireEnabled(party: Party): Promise<void> {
+    if (party.partner) {
+      return;
+    }
+    const user = await this.admin.userByUsername(party.username);
+    if (user?.id !== party.id || !user.enabled) {
+      throw userDisabled(party.username);
+    }
   }
 
   /** The party a ticket's requester id stands for. */

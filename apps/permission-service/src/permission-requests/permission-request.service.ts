@@ -183,6 +183,8 @@ export class PermissionRequestService {
     scopes: readonly string[] | undefined,
   ): Promise<PermissionRequestDto> {
     const { entry, album, chosen } = await this.beginAnswer(owner, id, scopes);
+    // The request stays pending: the owner may deny it, or approve it once the user is enabled.
+    await this.grantDirectory.requireEnabled(entry.requester);
     await this.currentGrants.exclusive(
       album.resourceId,
       entry.requester.subject,

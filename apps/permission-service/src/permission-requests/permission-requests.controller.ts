@@ -20,6 +20,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, DEFAULT_PAGE_SIZE, problem } from '@app/common';
+import { USER_DISABLED } from '../grants/user-disabled.ts';
 import {
   ApprovePermissionRequestDto,
   CreatePermissionRequestDto,
@@ -112,6 +113,7 @@ export class PermissionRequestsController {
       'partner-unknown',
       'the partner asked at Keycloak directly and is known only by its client id',
     ),
+    USER_DISABLED,
     ACCESS_CHANGE_IN_PROGRESS,
   )
   approve(

@@ -139,6 +139,10 @@ export class ShareService {
           ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
         ].filter((scope) => !scopes.includes(scope));
         const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+        // Narrowing a disabled user's share is a revocation, and always allowed.
+        if (scopes.some((scope) => !effectiveBefore.includes(scope))) {
+          await this.grantDirectory.requireEnabled(party);
+        }
         if (droppedScopes.length > 0) {
           await this.revoke(current, scopes, () =>
             this.withdrawGrants(

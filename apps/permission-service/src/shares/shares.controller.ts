@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/com
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, problem, retryAfterHeader } from '@app/common';
+import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { PutShareDto, ShareDto, SharedAlbumDto } from './share.dto.ts';
 import { ShareService } from './share.service.ts';
 
@@ -51,6 +52,7 @@ export class SharesController {
       'partner-unknown',
       'the partner is known only by its client id: share by its service-account username',
     ),
+    USER_DISABLED,
     revocationIncomplete,
     ACCESS_CHANGE_IN_PROGRESS,
   )

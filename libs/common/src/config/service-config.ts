@@ -38,6 +38,18 @@ const serviceEnv = z.object({
     .min(0, 'must be 0 or more')
     .default(10_000),
   CORS_ORIGINS: commaList.default(['http://localhost:5173']),
+  // How long an ended session is remembered: at least the realm's longest access-token lifespan.
+  TOKEN_MAX_LIFESPAN_SECONDS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(300),
+  ENDED_SESSIONS_RELOAD_MS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1_000, 'must be at least 1000')
+    .default(10_000),
+  BACKCHANNEL_LOGOUT_CLIENTS: commaList.default(['photoz-web', 'photoz-cli']),
   // The management port (`/metrics`) listens on loopback unless told otherwise: never public by accident.
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
@@ -68,6 +80,12 @@ export interface ServiceConfig {
     readonly jwksRefreshIntervalMs: number;
     /** How many verified tokens are remembered until they expire (0: none). */
     readonly verifiedTokenCacheSize: number;
+    /** The realm's longest access-token lifespan: how long an ended session is remembered. */
+    readonly accessTokenMaxLifespanSeconds: number;
+    /** How often the ended sessions are read again (a backstop for a lost notification). */
+    readonly endedSessionsReloadIntervalMs: number;
+    /** The clients whose logout tokens are accepted (their sessions hold this API's tokens). */
+    readonly backchannelLogoutClients: string[];
   };
 }
 
@@ -109,6 +127,9 @@ export function loadServiceConfig(
       jwksRefreshMinIntervalMs: parsed.JWKS_REFRESH_MIN_INTERVAL_MS,
       jwksRefreshIntervalMs: parsed.JWKS_REFRESH_INTERVAL_MS,
       verifiedTokenCacheSize: parsed.JWT_CACHE_MAX_ENTRIES,
+      accessTokenMaxLifespanSeconds: parsed.TOKEN_MAX_LIFESPAN_SECONDS,
+      endedSessionsReloadIntervalMs: parsed.ENDED_SESSIONS_RELOAD_MS,
+      backchannelLogoutClients: parsed.BACKCHANNEL_LOGOUT_CLIENTS,
     },
   };
 }
