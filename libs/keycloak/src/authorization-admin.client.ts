@@ -177,6 +177,11 @@ export class AuthorizationAdminClient {
     return this.knownPartner(clientId);
   }
 
+  /** Forgets the partner policies read so far (one may have been deleted in Keycloak). */
+  forgetPartnerPolicies(): void {
+    this.partnersByUuid = new Map();
+  }
+
   private knownPartner(clientId: string): PartnerPolicy | undefined {
     return [...this.partnersByUuid.values()].find((partner) => partner.clientId === clientId);
   }
