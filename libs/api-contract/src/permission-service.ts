@@ -565,6 +565,7 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {
@@ -690,6 +691,7 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {
