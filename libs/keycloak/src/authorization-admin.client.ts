@@ -204,11 +204,12 @@ export class AuthorizationAdminClient {
       'find share permissions',
       `${this.resourceServerUrl}/permission?${params.toString()}`,
       'GET',
-      [200],
+      [200, 204],
     );
+    // 204: the resource filter names no resource (e.g. an album deleted meanwhile).
     const permissions = z
       .array(namedSchema)
-      .parse(response.body)
+      .parse(response.status === 204 ? [] : response.body)
       .flatMap((permission) => {
         const [prefix, resourceId, clientId, ...rest] = permission.name.split(' ');
         return `${prefix} ` === SHARE_PERMISSION_PREFIX &&
