@@ -9,6 +9,7 @@ import {
   AdminEventsClient,
   AuthorizationAdminClient,
   KEYCLOAK_OPTIONS,
+  KeycloakError,
   type KeycloakOptions,
 } from '@app/keycloak';
 import { log } from '@app/observability';
@@ -199,6 +200,14 @@ export class KeycloakWatch implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.lastWarned = Date.now();
+    if (error instanceof KeycloakError && error.status === 403) {
+      watchLog.error(
+        { error: error.message },
+        "album-api's service account may not read the realm's admin events (realm-management " +
+          'view-events): narrowings made in the admin console wait for the full reconciliation',
+      );
+      return;
+    }
     watchLog.warn({ error: error instanceof Error ? error.message : String(error) }, message);
   }
 }
