@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ALBUM_API_SECRET, ALBUM_API_UUID } from './setup/test-env.ts';
+import { ALBUM_API_SECRET, ALBUM_API_UUID, ISSUER, KEYCLOAK_URL, REALM } from './setup/test-env.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
-import { basic, tokenEndpoint } from './support/tokens.ts';
+import { basic, clientToken, login, tokenEndpoint } from './support/tokens.ts';
 
 interface Client {
   readonly id: string;
   readonly clientId: string;
+  readonly enabled?: boolean;
   readonly authorizationServicesEnabled?: boolean;
   readonly attributes?: Record<string, string>;
 }
@@ -56,6 +57,29 @@ describe('the dev realm keeps the pinned Keycloak safe', () => {
     }
     const { body: clients } = await admin.call<Client[]>('GET', '/clients?clientId=album-api');
     expect(clients[0]?.attributes?.['standard.token.exchange.enabled'] ?? 'false').toBe('false');
+  });
+
+  it("keeps Keycloak's Account REST API off, where an owner could share behind the permission service", async () => {
+    const { body: clients } = await admin.call<Client[]>('GET', '/clients?clientId=account');
+    expect(clients.map((client) => client.enabled)).toEqual([false]);
+    const { access_token: alice } = await login('alice');
+    const resources = await fetch(`${ISSUER}/account/resources`, {
+      headers: { authorization: `Bearer ${alice}`, accept: 'application/json' },
+    });
+    expect(resources.status).toBe(404);
+  });
+
+  it("records admin events with their details, which album-api's service account can read", async () => {
+    const { body: realm } = await admin.call<{
+      adminEventsEnabled?: boolean;
+      adminEventsDetailsEnabled?: boolean;
+    }>('GET', '');
+    expect([realm.adminEventsEnabled, realm.adminEventsDetailsEnabled]).toEqual([true, true]);
+    const { access_token: pat } = await clientToken('album-api', ALBUM_API_SECRET);
+    const events = await fetch(`${KEYCLOAK_URL}/admin/realms/${REALM}/admin-events?max=1`, {
+      headers: { authorization: `Bearer ${pat}` },
+    });
+    expect(events.status).toBe(200);
   });
 
   it('issues no initial access tokens for dynamic client registration', async () => {

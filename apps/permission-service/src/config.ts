@@ -6,11 +6,14 @@ import {
   type ServiceConfig,
   umaDeployment,
 } from '@app/common';
+import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
   /** Only albums whose Keycloak resources carry this `deployment` attribute are this service's. */
   readonly deployment: string;
+  /** How often narrowings made in Keycloak itself are looked for (README, "What a caller holds now"). */
+  readonly keycloakWatch: KeycloakWatchOptions;
 }
 
 const permissionEnv = z.object({
@@ -19,6 +22,8 @@ const permissionEnv = z.object({
     error: 'is required (the internal id of the album-api client, a UUID)',
   }),
   UMA_DEPLOYMENT: umaDeployment,
+  KEYCLOAK_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  KEYCLOAK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
 });
 
 export function loadPermissionServiceConfig(
@@ -26,5 +31,12 @@ export function loadPermissionServiceConfig(
 ): PermissionServiceConfig {
   const config = loadServiceConfig(3001, env, 9102);
   const own = parseEnv(permissionEnv, env);
-  return { ...config, deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url) };
+  return {
+    ...config,
+    deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url),
+    keycloakWatch: {
+      intervalMs: own.KEYCLOAK_WATCH_INTERVAL_MS,
+      reconcileIntervalMs: own.KEYCLOAK_RECONCILE_INTERVAL_MS,
+    },
+  };
 }

@@ -8,6 +8,9 @@ import { AuditRepository } from './audit/audit.repository.ts';
 import { type PermissionServiceConfig } from './config.ts';
 import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
+import { GrantReconciler } from './grants/grant-reconciler.ts';
+import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
+import { KeycloakWatchRepository } from './grants/keycloak-watch.repository.ts';
 import { PermissionRequestService } from './permission-requests/permission-request.service.ts';
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
@@ -34,6 +37,10 @@ export class PermissionServiceModule {
         AlbumDirectory,
         AuditRepository,
         GrantDirectory,
+        GrantReconciler,
+        { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },
+        KeycloakWatchRepository,
+        KeycloakWatch,
         PermissionRequestService,
         PermissionRequestSubmitter,
         ShareService,

@@ -566,6 +566,7 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {
@@ -691,6 +692,7 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {

@@ -143,6 +143,24 @@ export class CurrentGrantRepository {
     );
   }
 
+  /** What each party holds on the resource, by subject. */
+  async ofResource(resourceId: string): Promise<Map<string, string[]>> {
+    const rows = (await this.dataSource.query(
+      `SELECT subject, scopes FROM ${TABLE} WHERE resource_id = $1`,
+      [resourceId],
+    )) as { subject: string; scopes: string[] }[];
+    return new Map(rows.map((row) => [row.subject, [...row.scopes].sort()]));
+  }
+
+  /** Up to `limit` resources that someone holds something on, in id order after `after`. */
+  async resourcesAfter(after: string, limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT DISTINCT resource_id FROM ${TABLE} WHERE resource_id > $1 ORDER BY resource_id LIMIT $2`,
+      [after, limit],
+    )) as { resource_id: string }[];
+    return rows.map((row) => row.resource_id);
+  }
+
   /** What `subject` holds, by resource. */
   async ofSubject(subject: string): Promise<Map<string, string[]>> {
     const rows = (await this.dataSource.query(

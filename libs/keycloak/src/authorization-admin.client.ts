@@ -187,6 +187,11 @@ export class AuthorizationAdminClient {
     return this.knownPartner(clientId);
   }
 
+  /** Forgets the partner policies read so far (one may have been deleted in Keycloak). */
+  forgetPartnerPolicies(): void {
+    this.partnersByUuid = new Map();
+  }
+
   private knownPartner(clientId: string): PartnerPolicy | undefined {
     return [...this.partnersByUuid.values()].find((partner) => partner.clientId === clientId);
   }
@@ -209,11 +214,12 @@ export class AuthorizationAdminClient {
       'find share permissions',
       `${this.resourceServerUrl}/permission?${params.toString()}`,
       'GET',
-      [200],
+      [200, 204],
     );
+    // 204: the resource filter names no resource (e.g. an album deleted meanwhile).
     const permissions = z
       .array(namedSchema)
-      .parse(response.body)
+      .parse(response.status === 204 ? [] : response.body)
       .flatMap((permission) => {
         const [prefix, resourceId, clientId, ...rest] = permission.name.split(' ');
         return `${prefix} ` === SHARE_PERMISSION_PREFIX &&

@@ -1,3 +1,4 @@
+export * from './admin-events.client.ts';
 export * from './authorization-admin.client.ts';
 export * from './jwt-payload.ts';
 export * from './keycloak-discovery.ts';

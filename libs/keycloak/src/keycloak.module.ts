@@ -6,6 +6,7 @@ import { ProtectionApiClient } from './protection-api.client.ts';
 import { ProtectionApiToken } from './protection-api-token.ts';
 import { UmaGrantClient } from './uma-grant.client.ts';
 import { AuthorizationAdminClient } from './authorization-admin.client.ts';
+import { AdminEventsClient } from './admin-events.client.ts';
 
 /** Discovery, the protection API token and the typed Keycloak client, for the whole application. */
 @Global()
@@ -27,6 +28,7 @@ export class KeycloakModule {
         ProtectionApiClient,
         UmaGrantClient,
         AuthorizationAdminClient,
+        AdminEventsClient,
       ],
       exports: [
         KEYCLOAK_OPTIONS,
@@ -36,6 +38,7 @@ export class KeycloakModule {
         ProtectionApiClient,
         UmaGrantClient,
         AuthorizationAdminClient,
+        AdminEventsClient,
       ],
     };
   }

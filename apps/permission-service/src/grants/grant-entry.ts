@@ -40,8 +40,8 @@ export function grantedScopes(entry: GrantEntry): string[] {
 
 /**
  * What the party can use: granted in Keycloak and in this service's record. A grant made in
- * Keycloak directly (admin or Account Console) is not in the record, and RPTs carrying it are
- * refused until the owner confirms it here (a share).
+ * Keycloak directly (the admin console, the protection API) is not in the record, and RPTs
+ * carrying it are refused until the owner confirms it here (a share).
  */
 export function effectiveScopes(entry: GrantEntry): string[] {
   return grantedScopes(entry).filter((scope) => entry.current.includes(scope));

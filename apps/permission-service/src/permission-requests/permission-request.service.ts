@@ -8,6 +8,7 @@ import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts
 import { recordRequestSeenFirst } from '../audit/audit-order.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
+import { GrantReconciler } from '../grants/grant-reconciler.ts';
 import {
   askedFor,
   emptyEntry,
@@ -45,6 +46,7 @@ export class PermissionRequestService {
     private readonly grantDirectory: GrantDirectory,
     private readonly audit: AuditRepository,
     private readonly currentGrants: CurrentGrantRepository,
+    private readonly reconciler: GrantReconciler,
   ) {}
 
   /** Asks the album's owner for access on the requester's behalf. */
@@ -221,12 +223,23 @@ export class PermissionRequestService {
     );
   }
 
-  /** The owner denies all pending scopes of a request. */
+  /**
+   * The owner denies all pending scopes of a request. What the requester holds is then narrowed to
+   * what Keycloak grants: a grant taken away in Keycloak, then asked for again and denied, is gone
+   * for RPTs too.
+   */
   async deny(owner: Principal, id: string): Promise<void> {
     const { entry, album, chosen: pending } = await this.beginAnswer(owner, id, undefined);
-    for (const ticket of pending) {
-      await this.protection.deleteTicket(ticket.id);
-    }
+    await this.currentGrants.exclusive(
+      album.resourceId,
+      entry.requester.subject,
+      async (current) => {
+        for (const ticket of pending) {
+          await this.protection.deleteTicket(ticket.id);
+        }
+        await this.reconciler.narrowToKeycloak(current, album.resourceId, entry.requester.subject);
+      },
+    );
     await this.audit.record({
       albumId: album.albumId,
       action: 'denied',

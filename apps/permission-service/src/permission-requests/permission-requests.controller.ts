@@ -128,7 +128,7 @@ export class PermissionRequestsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Deny the pending scopes of a request (album owner only)' })
   @ApiNoContentResponse()
-  @ApiProblems(requestNotFound, nothingPending)
+  @ApiProblems(requestNotFound, nothingPending, ACCESS_CHANGE_IN_PROGRESS)
   deny(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
     return this.requests.deny(caller, id);
   }

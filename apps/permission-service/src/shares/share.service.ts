@@ -11,6 +11,7 @@ import { log, metrics } from '@app/observability';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
 import { GrantDirectory, type LookupMode } from '../grants/grant-directory.ts';
+import { GrantReconciler } from '../grants/grant-reconciler.ts';
 import {
   effectiveScopes,
   emptyEntry,
@@ -100,11 +101,16 @@ export class ShareService {
     private readonly grantDirectory: GrantDirectory,
     private readonly grants: CurrentGrantRepository,
     private readonly audit: AuditRepository,
+    private readonly reconciler: GrantReconciler,
   ) {}
 
+  /**
+   * Who holds what on the album. The record is narrowed to Keycloak's grants first, so that the
+   * parties listed are exactly those whose RPTs the album service honours.
+   */
   async list(owner: Principal, albumId: string): Promise<ShareDto[]> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesRead, { albumId });
-    return (await this.grantDirectory.entriesOfResource(album.resourceId))
+    return (await this.reconciler.reconcileResource(album.resourceId))
       .filter((entry) => effectiveScopes(entry).length > 0)
       .map(toShare)
       .sort((a, b) => a.username.localeCompare(b.username));

@@ -29,7 +29,7 @@ export class SharesController {
   @Get('albums/:albumId/shares')
   @ApiOperation({ summary: 'Who holds which scopes on the album (owner only)' })
   @ApiOkResponse({ type: [ShareDto] })
-  @ApiProblems(albumIdMalformed, albumNotFound)
+  @ApiProblems(albumIdMalformed, albumNotFound, ACCESS_CHANGE_IN_PROGRESS)
   list(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,

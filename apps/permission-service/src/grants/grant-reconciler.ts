@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { CurrentGrantRepository, type GrantWriter } from '@app/auth';
+import { inParallel } from '@app/common';
+import { log } from '@app/observability';
+import { GrantDirectory } from './grant-directory.ts';
+import { type GrantEntry, grantedScopes } from './grant-entry.ts';
+
+const reconcileLog = log.child({ component: 'grant-reconciler' });
+
+/** Resources read per page, and reconciled at once, by a full pass. */
+const PAGE = 200;
+const CONCURRENCY = 2;
+
+/** What Keycloak grants the party whose tokens carry `subject`, from one resource's entries. */
+export function keycloakGrants(entries: readonly GrantEntry[], subject: string): string[] {
+  return [
+    ...new Set(
+      entries
+        .filter((entry) => entry.requester.subject === subject)
+        .flatMap((entry) => grantedScopes(entry)),
+    ),
+  ].sort();
+}
+
+/** The scopes of `recorded` that Keycloak no longer grants (none: the record is within it). */
+export function beyondKeycloak(recorded: readonly string[], granted: readonly string[]): string[] {
+  return recorded.filter((scope) => !granted.includes(scope));
+}
+
+/**
+ * Narrows the record of what each party holds (`CurrentGrantRepository`) to what Keycloak grants
+ * it, its granted tickets and partner share permissions, so that a grant taken away in Keycloak
+ * itself (the admin console, the protection API) stops opening the album to RPTs too. It only
+ * narrows: a grant made in Keycloak directly waits for the owner's confirmation here, and a
+ * revocation that failed half-way (the record narrowed, Keycloak still granting) stays in force.
+ * Each party's record is narrowed inside its exclusive section, after reading Keycloak there, so a
+ * share or approval running at the same time is never undone.
+ */
+@Injectable()
+export class GrantReconciler {
+  constructor(
+    private readonly grantDirectory: GrantDirectory,
+    private readonly grants: CurrentGrantRepository,
+  ) {}
+
+  /**
+   * Every party's access to the resource as Keycloak has it, after narrowing the record to it:
+   * what the entries call `current` is then exactly what RPTs are honoured for.
+   */
+  async reconcileResource(resourceId: string): Promise<GrantEntry[]> {
+    const [entries, recorded] = await Promise.all([
+      this.grantDirectory.entriesOfResource(resourceId),
+      this.grants.ofResource(resourceId),
+    ]);
+    const stale = [...recorded].filter(
+      ([subject, scopes]) => beyondKeycloak(scopes, keycloakGrants(entries, subject)).length > 0,
+    );
+    if (stale.length === 0) {
+      return entries;
+    }
+    for (const [subject] of stale) {
+      await this.grants.exclusive(resourceId, subject, (current) =>
+        this.narrowToKeycloak(current, resourceId, subject),
+      );
+    }
+    const now = await this.grants.ofResource(resourceId);
+    return entries.map((entry) => ({ ...entry, current: now.get(entry.requester.subject) ?? [] }));
+  }
+
+  /**
+   * Inside the party's exclusive section (`CurrentGrantRepository.exclusive`): narrows its record
+   * to what Keycloak grants it now; returns the scopes taken away.
+   */
+  async narrowToKeycloak(
+    current: GrantWriter,
+    resourceId: string,
+    subject: string,
+  ): Promise<string[]> {
+    const [entries, recorded] = await Promise.all([
+      this.grantDirectory.entriesOfResource(resourceId),
+      this.grants.held(resourceId, subject),
+    ]);
+    const granted = keycloakGrants(entries, subject);
+    const dropped = beyondKeycloak(recorded, granted);
+    if (dropped.length > 0) {
+      await current.narrow(granted);
+      reconcileLog.info(
+        { event: 'permission.narrowed-to-keycloak', resourceId, subject, scopes: dropped },
+        'access narrowed to what Keycloak grants',
+      );
+    }
+    return dropped;
+  }
+
+  /** Reconciles every resource the subject holds something on (e.g. a user deleted in Keycloak). */
+  async reconcileSubject(subject: string): Promise<void> {
+    for (const resourceId of (await this.grants.ofSubject(subject)).keys()) {
+      await this.reconcileResource(resourceId);
+    }
+  }
+
+  /**
+   * Reconciles every resource someone holds something on: the backstop for narrowings no event
+   * announces. Its cost grows with the number of shared resources (about three Keycloak calls
+   * each); a resource that fails is left for the next pass.
+   */
+  async reconcileAll(): Promise<{ resources: number; failed: number }> {
+    let resources = 0;
+    let failed = 0;
+    for (let after = ''; ;) {
+      const page = await this.grants.resourcesAfter(after, PAGE);
+      await inParallel(page, CONCURRENCY, async (resourceId) => {
+        try {
+          await this.reconcileResource(resourceId);
+        } catch (error) {
+          failed += 1;
+          reconcileLog.warn(
+            { resourceId, error: error instanceof Error ? error.message : String(error) },
+            'reconciling a resource failed; the next pass tries again',
+          );
+        }
+      });
+      resources += page.length;
+      const last = page.at(-1);
+      if (last === undefined || page.length < PAGE) {
+        return { resources, failed };
+      }
+      after = last;
+    }
+  }
+}
