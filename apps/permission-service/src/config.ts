@@ -11,7 +11,12 @@ import {
 export interface PermissionServiceConfig extends ServiceConfig {
   /** Only albums whose Keycloak resources carry this `deployment` attribute are this service's. */
   readonly deployment: string;
+  /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
+  readonly requestRepeatWindowSeconds: number;
 }
+
+/** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
+const PERMISSION_RATE_LIMITS = { read: 300, write: 120, costly: 30 } as const;
 
 const permissionEnv = z.object({
   // Partner shares are permissions on the resource server, which the admin API names by this id.
@@ -19,12 +24,22 @@ const permissionEnv = z.object({
     error: 'is required (the internal id of the album-api client, a UUID)',
   }),
   UMA_DEPLOYMENT: umaDeployment,
+  PERMISSION_REQUEST_REPEAT_SECONDS: z.coerce
+    .number({ error: 'must be 0 to 3600 seconds' })
+    .int('must be 0 to 3600 seconds')
+    .min(0, 'must be 0 to 3600 seconds')
+    .max(3600, 'must be 0 to 3600 seconds')
+    .default(60),
 });
 
 export function loadPermissionServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): PermissionServiceConfig {
-  const config = loadServiceConfig(3001, env, 9102);
+  const config = loadServiceConfig(3001, env, 9102, PERMISSION_RATE_LIMITS);
   const own = parseEnv(permissionEnv, env);
-  return { ...config, deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url) };
+  return {
+    ...config,
+    deployment: own.UMA_DEPLOYMENT ?? databaseName(config.database.url),
+    requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
+  };
 }

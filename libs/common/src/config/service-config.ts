@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commaList, httpUrl, parseEnv, port, positiveInt, postgresUrl } from './env.ts';
+import { loadRateLimitConfig, type RateLimitConfig, type RateLimits } from './rate-limit-config.ts';
 
 /** Where the local PostgreSQL server keeps the project's database unless DATABASE_URL says otherwise. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/photoz';
@@ -69,6 +70,8 @@ export interface ServiceConfig {
     /** How many verified tokens are remembered until they expire (0: none). */
     readonly verifiedTokenCacheSize: number;
   };
+  /** Per-caller rate limits of this instance (`RATE_LIMIT_*`). */
+  readonly rateLimit: RateLimitConfig;
 }
 
 /** Reads the shared service configuration; the default ports differ per service. */
@@ -76,6 +79,7 @@ export function loadServiceConfig(
   defaultPort: number,
   env: Record<string, string | undefined> = process.env,
   defaultMetricsPort = 9101,
+  defaultRateLimits?: RateLimits,
 ): ServiceConfig {
   const parsed = parseEnv(
     serviceEnv.extend({
@@ -110,5 +114,6 @@ export function loadServiceConfig(
       jwksRefreshIntervalMs: parsed.JWKS_REFRESH_INTERVAL_MS,
       verifiedTokenCacheSize: parsed.JWT_CACHE_MAX_ENTRIES,
     },
+    rateLimit: loadRateLimitConfig(env, defaultRateLimits),
   };
 }
