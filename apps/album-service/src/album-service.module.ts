@@ -8,6 +8,7 @@ import type { AlbumServiceConfig } from './config.ts';
 import { ALBUM_SERVICE_SCHEMA } from './database/schema.ts';
 import { PhotoEntity } from './photos/photo.entity.ts';
 import { PhotosModule } from './photos/photos.module.ts';
+import { QuotasModule } from './quotas/owner-quotas.ts';
 
 /** The REST API of the photo-album frontend: albums and photos owned by users. */
 @Module({})
@@ -31,6 +32,7 @@ export class AlbumServiceModule {
             batchSize: config.uma.relayBatchSize,
           },
         }),
+        QuotasModule.forRoot(config.quotas),
         AlbumsModule,
         PhotosModule,
       ],

@@ -20,6 +20,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, DEFAULT_PAGE_SIZE, problem } from '@app/common';
+import { RateLimitPolicy } from '@app/platform';
 import {
   ApprovePermissionRequestDto,
   CreatePermissionRequestDto,
@@ -48,6 +49,7 @@ export class PermissionRequestsController {
   constructor(private readonly requests: PermissionRequestService) {}
 
   @Post()
+  @RateLimitPolicy('costly')
   @ApiOperation({
     summary: "Ask an album's owner for access (202 pending, 200 when access already exists)",
   })
