@@ -8,9 +8,13 @@ import { AuditRepository } from './audit/audit.repository.ts';
 import { type PermissionServiceConfig } from './config.ts';
 import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
-import { PermissionRequestService } from './permission-requests/permission-request.service.ts';
+import {
+  PermissionRequestService,
+  REQUEST_REPEAT_SECONDS,
+} from './permission-requests/permission-request.service.ts';
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
+import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
 
@@ -36,6 +40,8 @@ export class PermissionServiceModule {
         GrantDirectory,
         PermissionRequestService,
         PermissionRequestSubmitter,
+        RecentRequestRepository,
+        { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
         ShareService,
       ],
     };

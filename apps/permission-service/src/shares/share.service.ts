@@ -22,6 +22,7 @@ import {
 } from '../grants/grant-entry.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import type { ShareDto, SharedAlbumDto } from './share.dto.ts';
+import { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
 
@@ -100,6 +101,7 @@ export class ShareService {
     private readonly grantDirectory: GrantDirectory,
     private readonly grants: CurrentGrantRepository,
     private readonly audit: AuditRepository,
+    private readonly recentRequests: RecentRequestRepository,
   ) {}
 
   async list(owner: Principal, albumId: string): Promise<ShareDto[]> {
@@ -128,41 +130,41 @@ export class ShareService {
         { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
       ]);
     }
-    const { held, dropped, changed } = await this.grants.exclusive(
-      album.resourceId,
-      party.subject,
-      async (current) => {
-        const before = await this.grantDirectory.entry(album.resourceId, party);
-        const keycloakHeld = before === undefined ? [] : grantedScopes(before);
-        const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
-        const droppedScopes = [
-          ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
-        ].filter((scope) => !scopes.includes(scope));
-        const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-        if (droppedScopes.length > 0) {
-          await this.revoke(current, scopes, () =>
-            this.withdrawGrants(
-              album,
-              party,
-              before,
-              (scope) => droppedScopes.includes(scope),
-              scopes,
-            ),
-          );
-        }
-        if (added.length > 0) {
-          await this.grant(album, party, before, scopes);
-        }
-        // Keycloak holds every scope of the set now; the record follows (this also confirms a
-        // grant made in Keycloak directly, which the record did not have).
-        await current.widen(scopes);
-        return {
-          held: effectiveBefore,
-          dropped: droppedScopes,
-          changed:
-            droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
-        };
-      },
+    const { held, dropped, changed } = await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: party.subject },
+      () =>
+        this.grants.exclusive(album.resourceId, party.subject, async (current) => {
+          const before = await this.grantDirectory.entry(album.resourceId, party);
+          const keycloakHeld = before === undefined ? [] : grantedScopes(before);
+          const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
+          const droppedScopes = [
+            ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
+          ].filter((scope) => !scopes.includes(scope));
+          const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+          if (droppedScopes.length > 0) {
+            await this.revoke(current, scopes, () =>
+              this.withdrawGrants(
+                album,
+                party,
+                before,
+                (scope) => droppedScopes.includes(scope),
+                scopes,
+              ),
+            );
+          }
+          if (added.length > 0) {
+            await this.grant(album, party, before, scopes);
+          }
+          // Keycloak holds every scope of the set now; the record follows (this also confirms a
+          // grant made in Keycloak directly, which the record did not have).
+          await current.widen(scopes);
+          return {
+            held: effectiveBefore,
+            dropped: droppedScopes,
+            changed:
+              droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
+          };
+        }),
     );
     if (changed) {
       await this.audit.record({
@@ -198,25 +200,29 @@ export class ShareService {
     if (party === undefined) {
       throw holdsNothing();
     }
-    const scopes = await this.grants.exclusive(album.resourceId, party.subject, async (current) => {
-      const entry = await this.grantDirectory.entry(album.resourceId, party);
-      if (
-        entry === undefined &&
-        (await this.grants.held(album.resourceId, party.subject)).length === 0
-      ) {
-        return undefined;
-      }
-      await this.revoke(current, [], () =>
-        this.withdrawGrants(album, party, entry, () => true, []),
-      );
-      return [
-        ...new Set([
-          ...(entry === undefined ? [] : grantedScopes(entry)),
-          ...scopeNames(entry?.pending ?? []),
-          ...(entry?.current ?? []),
-        ]),
-      ].sort();
-    });
+    const scopes = await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: party.subject },
+      () =>
+        this.grants.exclusive(album.resourceId, party.subject, async (current) => {
+          const entry = await this.grantDirectory.entry(album.resourceId, party);
+          if (
+            entry === undefined &&
+            (await this.grants.held(album.resourceId, party.subject)).length === 0
+          ) {
+            return undefined;
+          }
+          await this.revoke(current, [], () =>
+            this.withdrawGrants(album, party, entry, () => true, []),
+          );
+          return [
+            ...new Set([
+              ...(entry === undefined ? [] : grantedScopes(entry)),
+              ...scopeNames(entry?.pending ?? []),
+              ...(entry?.current ?? []),
+            ]),
+          ].sort();
+        }),
+    );
     if (scopes === undefined) {
       throw holdsNothing();
     }
