@@ -181,7 +181,9 @@ describe(AlbumService.name, () => {
 
   it("refuses an album over the owner's quota with a 409 naming it, under the owner's lock", async () => {
     const { service, journal } = albumService(album(1), album(2), album(3), album(4, 'bob-id'));
-    const refused = await service.create(alice, { name: 'One too many' }).catch((error: unknown) => error);
+    const refused = await service
+      .create(alice, { name: 'One too many' })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ProblemException);
     expect((refused as ProblemException).getStatus()).toBe(409);
     expect((refused as ProblemException).toBody()).toMatchObject({

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { PermissionRequestDto } from './permission-request.dto.ts';
@@ -77,14 +77,21 @@ export class RecentRequestRepository {
 
   /**
    * Runs `change` of the party's access to the album, then {@link forget}s: also when the change
-   * failed half-way, since part of it may have been done.
+   * failed half-way (a server error: part of it may have been done), though not when it was
+   * refused (a `4xx`: nothing was changed, and a refused request writes nothing).
    */
   async forgetAfter<T>(key: RecentRequestKey, change: () => Promise<T>): Promise<T> {
+    let result: T;
     try {
-      return await change();
-    } finally {
-      await this.forget(key);
+      result = await change();
+    } catch (error) {
+      if (!(error instanceof HttpException && error.getStatus() < 500)) {
+        await this.forget(key);
+      }
+      throw error;
     }
+    await this.forget(key);
+    return result;
   }
 
   /** The party's access to the album changed: nothing remembered of it is repeated any more. */
