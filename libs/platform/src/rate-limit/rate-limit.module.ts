@@ -1,12 +1,29 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
+import { type ThrottlerModuleOptions, ThrottlerModule } from '@nestjs/throttler';
 import { RATE_LIMIT_CLASSES, type RateLimitConfig } from '@app/common';
 import {
   type CallerKind,
   policyName,
   PrincipalThrottlerGuard,
 } from './principal-throttler.guard.ts';
+
+/** The policies as `ThrottlerModule`'s named throttlers: one per kind of caller and route class. */
+export function throttlerOptions(config: RateLimitConfig): ThrottlerModuleOptions {
+  const ttl = config.windowSeconds * 1000;
+  const kinds: CallerKind[] = ['user', 'partner'];
+  return {
+    throttlers: kinds.flatMap((kind) =>
+      RATE_LIMIT_CLASSES.map((policy) => ({
+        name: policyName(kind, policy),
+        ttl,
+        limit: config[kind][policy],
+      })),
+    ),
+    // The guard writes the RateLimit fields of the IETF draft, not the X-RateLimit-* ones.
+    setHeaders: false,
+  };
+}
 
 /**
  * Per-caller rate limits on every route that needs a token ({@link PrincipalThrottlerGuard}).
@@ -16,22 +33,9 @@ import {
 @Module({})
 export class RateLimitModule {
   static forRoot(config: RateLimitConfig): DynamicModule {
-    const ttl = config.windowSeconds * 1000;
-    const kinds: CallerKind[] = ['user', 'partner'];
     return {
       module: RateLimitModule,
-      imports: [
-        ThrottlerModule.forRoot({
-          throttlers: kinds.flatMap((kind) =>
-            RATE_LIMIT_CLASSES.map((policy) => ({
-              name: policyName(kind, policy),
-              ttl,
-              limit: config[kind][policy],
-            })),
-          ),
-          setHeaders: false,
-        }),
-      ],
+      imports: [ThrottlerModule.forRoot(throttlerOptions(config))],
       providers: [{ provide: APP_GUARD, useClass: PrincipalThrottlerGuard }],
     };
   }
