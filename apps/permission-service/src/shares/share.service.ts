@@ -209,7 +209,8 @@ export class ShareService {
             entry === undefined &&
             (await this.grants.held(album.resourceId, party.subject)).length === 0
           ) {
-            return undefined;
+            // Refused inside the change: nothing changed, so nothing is forgotten either.
+            throw holdsNothing();
           }
           await this.revoke(current, [], () =>
             this.withdrawGrants(album, party, entry, () => true, []),
@@ -223,9 +224,6 @@ export class ShareService {
           ].sort();
         }),
     );
-    if (scopes === undefined) {
-      throw holdsNothing();
-    }
     await this.audit.record({
       albumId: album.albumId,
       action: 'revoked',
