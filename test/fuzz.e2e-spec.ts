@@ -35,6 +35,15 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? 20_260_517);
 const STATS = process.env['FUZZ_STATS'] === '1';
 /** Access tokens live 5 minutes in the dev realm; fresher ones are fetched well before. */
 const TOKEN_MAX_AGE_MS = 120_000;
+/**
+ * The rate limits raised out of the way: a property sends RUNS requests per route with the same
+ * few callers, and a 429 would keep a case from reaching the route (test/limits tests the limits).
+ */
+const UNLIMITED = {
+  RATE_LIMIT_READS: '1000000',
+  RATE_LIMIT_WRITES: '1000000',
+  RATE_LIMIT_COSTLY: '1000000',
+};
 /** Above the suite's default: a property sends RUNS requests to each of some thirty routes. */
 const PROPERTY_TIMEOUT_MS = 300_000;
 
@@ -133,8 +142,8 @@ describe('bad input, fuzzed at every route of both services', () => {
   beforeAll(async () => {
     realm = await realmSigningKey();
     // Setup needs the outbox relay to register the fixture albums in Keycloak.
-    const setupAlbums = await startService(albumService);
-    permissions = await startService(permissionService);
+    const setupAlbums = await startService(albumService, UNLIMITED);
+    permissions = await startService(permissionService, UNLIMITED);
     try {
       const [alice, jdoe, bob] = await accessTokens('alice', 'jdoe', 'bob');
       const aliceAlbum = await createAlbum(setupAlbums.url, alice ?? '', 'fuzz: alice');
@@ -174,7 +183,7 @@ describe('bad input, fuzzed at every route of both services', () => {
     }
     // Fuzzed with the relay off: no background writer, so every change to a table during a
     // request is the request's own doing.
-    albums = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
+    albums = await startService(albumService, { ...UNLIMITED, UMA_RELAY_ENABLED: 'false' });
     tables = await DatabaseTables.open(TEST_DATABASE_URL);
     fixtureRows = await FixtureRows.capture(tables, [ids.album, ids.otherAlbum]);
     const { rows } = await tables.query<{ id: string }>(

@@ -44,6 +44,13 @@ export function serviceEnv(keycloakUrl: string, databaseUrl: string): Record<str
     KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
     // Each run its own deployment: resources an earlier run left in Keycloak are not this one's.
     UMA_DEPLOYMENT: `bench-${Date.now().toString(36)}`,
+    // One token loads a route at thousands of requests a second, and 10,000 albums are one
+    // owner's: the limits still count every request (their cost is measured), but never refuse
+    // unless the environment says otherwise.
+    RATE_LIMIT_READS: process.env['RATE_LIMIT_READS'] ?? '100000000',
+    RATE_LIMIT_WRITES: process.env['RATE_LIMIT_WRITES'] ?? '100000000',
+    RATE_LIMIT_COSTLY: process.env['RATE_LIMIT_COSTLY'] ?? '100000000',
+    QUOTA_ALBUMS_PER_OWNER: process.env['QUOTA_ALBUMS_PER_OWNER'] ?? '1000000',
   };
 }
 

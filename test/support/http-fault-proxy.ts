@@ -11,6 +11,8 @@ export type FaultRule = (method: string, path: string) => boolean;
 export class HttpFaultProxy {
   private server: Server | undefined;
   private rule: FaultRule = () => false;
+  /** Every request that reached the proxy, as `METHOD path`, oldest first: a count of calls. */
+  readonly seen: string[] = [];
 
   constructor(private readonly target: URL) {}
 
@@ -26,6 +28,7 @@ export class HttpFaultProxy {
     this.server = createServer((incoming, outgoing) => {
       const method = incoming.method ?? 'GET';
       const path = incoming.url ?? '/';
+      this.seen.push(`${method} ${path}`);
       if (this.rule(method, path)) {
         incoming.resume();
         outgoing.writeHead(500, { 'content-type': 'application/json' });

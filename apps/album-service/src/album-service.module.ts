@@ -9,6 +9,7 @@ import type { AlbumServiceConfig } from './config.ts';
 import { ALBUM_SERVICE_SCHEMA } from './database/schema.ts';
 import { PhotoEntity } from './photos/photo.entity.ts';
 import { PhotosModule } from './photos/photos.module.ts';
+import { QuotasModule } from './quotas/owner-quotas.ts';
 
 /** The REST API of the photo-album frontend: albums and photos owned by users. */
 @Module({})
@@ -32,6 +33,7 @@ export class AlbumServiceModule {
             batchSize: config.uma.relayBatchSize,
           },
         }),
+        QuotasModule.forRoot(config.quotas),
         AlbumsModule,
         PhotosModule,
       ],

@@ -34,4 +34,18 @@ describe(loadAlbumServiceConfig.name, () => {
     expect(attempt).toThrow(/UMA_RELAY_WORKERS: must be 1 to 32/);
     expect(attempt).toThrow(/UMA_RELAY_BATCH_SIZE: must be 1 to 100/);
   });
+
+  it('bounds each owner to 1000 albums, 5000 photos per album and 1 GiB by default', () => {
+    expect(loadAlbumServiceConfig(required).quotas).toEqual({
+      albumsPerOwner: 1000,
+      photosPerAlbum: 5000,
+      bytesPerOwner: 1024 ** 3,
+    });
+  });
+
+  it('refuses a quota of 0', () => {
+    expect(() => loadAlbumServiceConfig({ ...required, QUOTA_BYTES_PER_OWNER: '0' })).toThrow(
+      /QUOTA_BYTES_PER_OWNER: must be at least 1/,
+    );
+  });
 });

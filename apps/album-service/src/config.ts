@@ -7,6 +7,7 @@ import {
   umaDeployment,
 } from '@app/common';
 import { DEFAULT_RELAY_OPTIONS } from '@app/uma-resources';
+import type { OwnerQuotas } from './quotas/owner-quotas.ts';
 
 /** The album service's configuration: the common one and the UMA relay's. */
 export interface AlbumServiceConfig extends ServiceConfig {
@@ -17,7 +18,14 @@ export interface AlbumServiceConfig extends ServiceConfig {
     readonly relayBatchSize: number;
     readonly deployment: string;
   };
+  readonly quotas: OwnerQuotas;
 }
+
+const quota = (unit: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of ${unit}` })
+    .int(`must be a whole number of ${unit}`)
+    .min(1, 'must be at least 1');
 
 const albumEnv = z.object({
   UMA_RELAY_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
@@ -35,6 +43,9 @@ const albumEnv = z.object({
     .max(100, 'must be 1 to 100')
     .default(DEFAULT_RELAY_OPTIONS.batchSize),
   UMA_DEPLOYMENT: umaDeployment,
+  QUOTA_ALBUMS_PER_OWNER: quota('albums').default(1000),
+  QUOTA_PHOTOS_PER_ALBUM: quota('photos').default(5000),
+  QUOTA_BYTES_PER_OWNER: quota('bytes').default(1024 ** 3),
 });
 
 /** Reads and validates the album service's configuration from the environment. */
@@ -58,6 +69,11 @@ export function loadAlbumServiceConfig(
       relayWorkers: own.UMA_RELAY_WORKERS,
       relayBatchSize: own.UMA_RELAY_BATCH_SIZE,
       deployment: own.UMA_DEPLOYMENT ?? databaseName(base.database.url),
+    },
+    quotas: {
+      albumsPerOwner: own.QUOTA_ALBUMS_PER_OWNER,
+      photosPerAlbum: own.QUOTA_PHOTOS_PER_ALBUM,
+      bytesPerOwner: own.QUOTA_BYTES_PER_OWNER,
     },
   };
 }

@@ -14,7 +14,12 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly deployment: string;
   /** How often narrowings made in Keycloak itself are looked for (README, "What a caller holds now"). */
   readonly keycloakWatch: KeycloakWatchOptions;
+  /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
+  readonly requestRepeatWindowSeconds: number;
 }
+
+/** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
+const PERMISSION_RATE_LIMITS = { read: 300, write: 120, costly: 30 } as const;
 
 const permissionEnv = z.object({
   // Partner shares are permissions on the resource server, which the admin API names by this id.
@@ -24,12 +29,18 @@ const permissionEnv = z.object({
   UMA_DEPLOYMENT: umaDeployment,
   KEYCLOAK_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   KEYCLOAK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
+  PERMISSION_REQUEST_REPEAT_SECONDS: z.coerce
+    .number({ error: 'must be 0 to 3600 seconds' })
+    .int('must be 0 to 3600 seconds')
+    .min(0, 'must be 0 to 3600 seconds')
+    .max(3600, 'must be 0 to 3600 seconds')
+    .default(60),
 });
 
 export function loadPermissionServiceConfig(
   env: Record<string, string | undefined> = process.env,
 ): PermissionServiceConfig {
-  const config = loadServiceConfig(3001, env, 9102);
+  const config = loadServiceConfig(3001, env, 9102, PERMISSION_RATE_LIMITS);
   const own = parseEnv(permissionEnv, env);
   return {
     ...config,
@@ -38,5 +49,6 @@ export function loadPermissionServiceConfig(
       intervalMs: own.KEYCLOAK_WATCH_INTERVAL_MS,
       reconcileIntervalMs: own.KEYCLOAK_RECONCILE_INTERVAL_MS,
     },
+    requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
   };
 }

@@ -11,9 +11,13 @@ import { GrantDirectory } from './grants/grant-directory.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
 import { KeycloakWatchRepository } from './grants/keycloak-watch.repository.ts';
-import { PermissionRequestService } from './permission-requests/permission-request.service.ts';
+import {
+  PermissionRequestService,
+  REQUEST_REPEAT_SECONDS,
+} from './permission-requests/permission-request.service.ts';
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
+import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
 
@@ -43,6 +47,8 @@ export class PermissionServiceModule {
         KeycloakWatch,
         PermissionRequestService,
         PermissionRequestSubmitter,
+        RecentRequestRepository,
+        { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
         ShareService,
       ],
     };

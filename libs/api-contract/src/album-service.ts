@@ -44,7 +44,7 @@ export interface paths {
   '/albums/{id}/photos': {
     /** An album's photos, oldest first */
     get: operations['PhotosController_list'];
-    /** Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF) */
+    /** Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF), within the album owner's quotas */
     post: operations['PhotosController_upload'];
   };
   '/albums/{id}/photos/{photoId}/content': {
@@ -213,6 +213,66 @@ export interface components {
       /** @description The scopes the route needs */
       scopes: string[];
     };
+    RateLimitedProblemDto: {
+      /**
+       * @description `urn:photoz:problem:<code>`, or `about:blank` when the status says it all
+       * @example urn:photoz:problem:not-found
+       */
+      type: string;
+      /** @example Not Found */
+      title: string;
+      /** @example 404 */
+      status: number;
+      /** @description What went wrong, for a person */
+      detail?: string;
+      /**
+       * @description The request path
+       * @example /albums/3f6c…
+       */
+      instance: string;
+      /** @description Also the `X-Request-Id` response header */
+      correlationId: string;
+      /** @description Each invalid field (type `urn:photoz:problem:validation`) */
+      errors?: components['schemas']['FieldErrorDto'][];
+      /**
+       * @description The policies the request went over, as named in `RateLimit-Policy`
+       * @example [
+       *   "user-costly"
+       * ]
+       */
+      'violated-policies': string[];
+    };
+    QuotaProblemDto: {
+      /**
+       * @description `urn:photoz:problem:<code>`, or `about:blank` when the status says it all
+       * @example urn:photoz:problem:not-found
+       */
+      type: string;
+      /** @example Not Found */
+      title: string;
+      /** @example 404 */
+      status: number;
+      /** @description What went wrong, for a person */
+      detail?: string;
+      /**
+       * @description The request path
+       * @example /albums/3f6c…
+       */
+      instance: string;
+      /** @description Also the `X-Request-Id` response header */
+      correlationId: string;
+      /** @description Each invalid field (type `urn:photoz:problem:validation`) */
+      errors?: components['schemas']['FieldErrorDto'][];
+      /**
+       * @description Which quota
+       * @enum {string}
+       */
+      quota: 'albums-per-owner' | 'photos-per-album' | 'bytes-per-owner';
+      /** @description What the owner uses now, in the quota’s unit */
+      usage: number;
+      /** @description The quota */
+      limit: number;
+    };
   };
   responses: never;
   parameters: never;
@@ -289,6 +349,25 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
     };
   };
   /** Outbox backlog and parked events */
@@ -333,6 +412,25 @@ export interface operations {
       403: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };
@@ -400,6 +498,25 @@ export interface operations {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
     };
   };
   /** The caller's own albums, newest first */
@@ -437,6 +554,25 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };
@@ -477,6 +613,16 @@ export interface operations {
         };
       };
       /**
+       * @description Conflict, problem `type` by cause:
+       * - `quota-exceeded`: the caller owns as many albums as the quota allows (`quota`: `albums-per-owner`, with `usage` and `limit`)
+       */
+      409: {
+        content: {
+          'application/problem+json':
+            components['schemas']['QuotaProblemDto'] | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Payload Too Large, problem `type` by cause:
        * - `about:blank`: the body is larger than the service accepts
        */
@@ -492,6 +638,25 @@ export interface operations {
       415: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };
@@ -563,6 +728,25 @@ export interface operations {
       414: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -645,6 +829,25 @@ export interface operations {
       414: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -756,6 +959,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot mint a permission ticket right now; retry
        */
@@ -814,6 +1036,25 @@ export interface operations {
       403: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };
@@ -888,6 +1129,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot mint a permission ticket right now; retry
        */
@@ -902,7 +1162,7 @@ export interface operations {
       };
     };
   };
-  /** Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF) */
+  /** Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF), within the album owner's quotas */
   PhotosController_upload: {
     parameters: {
       path: {
@@ -974,12 +1234,24 @@ export interface operations {
         };
       };
       /**
+       * @description Conflict, problem `type` by cause:
+       * - `quota-exceeded`: the album holds as many photos as its owner's quota allows (`quota`: `photos-per-album`, with `usage` and `limit`)
+       */
+      409: {
+        content: {
+          'application/problem+json':
+            components['schemas']['QuotaProblemDto'] | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Payload Too Large, problem `type` by cause:
        * - `file-too-large`: the file is larger than 10 MB
+       * - `quota-exceeded`: the photo does not fit in the bytes left of the album owner's quota (`quota`: `bytes-per-owner`, with `usage` and `limit`); refused before the body is read when its `Content-Length` says so
        */
       413: {
         content: {
-          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+          'application/problem+json':
+            components['schemas']['QuotaProblemDto'] | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -999,6 +1271,25 @@ export interface operations {
       415: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -1093,6 +1384,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot mint a permission ticket right now; retry
        */
@@ -1175,6 +1485,25 @@ export interface operations {
       414: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**

@@ -206,6 +206,35 @@ export interface components {
       /** @description The scopes the route needs */
       scopes: string[];
     };
+    RateLimitedProblemDto: {
+      /**
+       * @description `urn:photoz:problem:<code>`, or `about:blank` when the status says it all
+       * @example urn:photoz:problem:not-found
+       */
+      type: string;
+      /** @example Not Found */
+      title: string;
+      /** @example 404 */
+      status: number;
+      /** @description What went wrong, for a person */
+      detail?: string;
+      /**
+       * @description The request path
+       * @example /albums/3f6c…
+       */
+      instance: string;
+      /** @description Also the `X-Request-Id` response header */
+      correlationId: string;
+      /** @description Each invalid field (type `urn:photoz:problem:validation`) */
+      errors?: components['schemas']['FieldErrorDto'][];
+      /**
+       * @description The policies the request went over, as named in `RateLimit-Policy`
+       * @example [
+       *   "user-costly"
+       * ]
+       */
+      'violated-policies': string[];
+    };
   };
   responses: never;
   parameters: never;
@@ -288,6 +317,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        */
@@ -341,6 +389,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        */
@@ -391,6 +458,25 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -497,6 +583,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
@@ -564,6 +669,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
@@ -619,6 +743,25 @@ export interface operations {
       414: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -687,6 +830,25 @@ export interface operations {
       414: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -795,6 +957,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        * - `revocation-incomplete`: the revocation holds, but Keycloak failed before every grant was removed; repeat the request
@@ -865,6 +1046,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        * - `revocation-incomplete`: the revocation holds, but Keycloak failed before every grant was removed; repeat the request
@@ -900,6 +1100,25 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
       /**
@@ -976,6 +1195,25 @@ export interface operations {
         };
       };
       /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
        */
@@ -1009,6 +1247,25 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };

@@ -1,5 +1,6 @@
 export * from './config/env.ts';
 export * from './config/service-config.ts';
+export * from './config/rate-limit-config.ts';
 export * from './database/database.readiness.ts';
 export * from './database/migrate.ts';
 export * from './database/postgres.ts';

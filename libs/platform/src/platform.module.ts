@@ -5,6 +5,7 @@ import { AuthModule, MeController } from '@app/auth';
 import { DatabaseReadiness, HealthModule, postgresOptions, type ServiceConfig } from '@app/common';
 import { KeycloakModule, KeycloakReadiness } from '@app/keycloak';
 import { DatabasePoolMetrics } from './database-pool.metrics.ts';
+import { RateLimitModule } from './rate-limit/rate-limit.module.ts';
 
 export interface PlatformOptions {
   /** The service's own PostgreSQL schema. */
@@ -51,6 +52,8 @@ export class PlatformModule {
           endedSessionsReloadIntervalMs: config.auth.endedSessionsReloadIntervalMs,
           backchannelLogoutClients: config.auth.backchannelLogoutClients,
         }),
+        // After AuthModule: its guard verifies the caller this one counts.
+        RateLimitModule.forRoot(config.rateLimit),
         HealthModule.forRoot([DatabaseReadiness, KeycloakReadiness]),
       ],
       controllers: [MeController],

@@ -109,6 +109,28 @@ export class AlbumRepository {
     await manager.delete(AlbumEntity, { id });
   }
 
+  /**
+   * Serialises, until the end of the caller's transaction, the changes that count against the
+   * owner's quotas (a new album, a new photo in any of the owner's albums): each checks the usage
+   * under it, so two concurrent changes cannot both take the last place.
+   */
+  async lockOwner(manager: EntityManager, ownerId: string): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `album_quota:${ownerId}`,
+    ]);
+  }
+
+  /** How many albums the owner has. */
+  countOwnedBy(manager: EntityManager, ownerId: string): Promise<number> {
+    return manager.countBy(AlbumEntity, { ownerId });
+  }
+
+  /** The ids of the owner's albums. */
+  async idsOwnedBy(manager: EntityManager, ownerId: string): Promise<string[]> {
+    const albums = await manager.find(AlbumEntity, { select: { id: true }, where: { ownerId } });
+    return albums.map((album) => album.id);
+  }
+
   /** Locks the album row for the rest of the transaction. */
   async lock(manager: EntityManager, id: string): Promise<AlbumEntity | null> {
     return manager

@@ -9,6 +9,7 @@ import { AlbumEntity } from './album.entity.ts';
 import type { AlbumPosition, AlbumRecord, AlbumRepository } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
 import { journalDataSource } from '../../../../test/support/journal-data-source.ts';
+import type { OwnerQuotas } from '../quotas/owner-quotas.ts';
 
 const alice: Principal = {
   subject: 'alice-id',
@@ -67,6 +68,16 @@ class FakeAlbumRepository {
     return Promise.resolve();
   }
 
+  lockOwner(manager: EntityManager, ownerId: string): Promise<void> {
+    this.note('lock owner', manager, ownerId);
+    return Promise.resolve();
+  }
+
+  countOwnedBy(manager: EntityManager, ownerId: string): Promise<number> {
+    this.note('count owned by', manager, ownerId);
+    return Promise.resolve([...this.rows.values()].filter((row) => row.ownerId === ownerId).length);
+  }
+
   lock(manager: EntityManager, id: string): Promise<AlbumEntity | null> {
     this.note('lock', manager, id);
     const row = this.rows.get(id);
@@ -97,7 +108,8 @@ class FakeAlbumRepository {
 
   private note(action: string, manager: EntityManager, id: string): void {
     const where = manager === this.transactionManager ? 'in the transaction' : 'outside it';
-    this.journal.push(`${action} album ${id} ${where}`);
+    const what = action === 'lock owner' || action === 'count owned by' ? '' : 'album ';
+    this.journal.push(`${action} ${what}${id} ${where}`);
   }
 }
 
@@ -105,6 +117,8 @@ class FakeAlbumRepository {
  * The service with the real outbox writer, over a database that writes down what is done to it:
  * the album's writes, the outbox events, the commit or rollback, and the relay's wake-up.
  */
+const QUOTAS: OwnerQuotas = { albumsPerOwner: 3, photosPerAlbum: 10, bytesPerOwner: 1000 };
+
 function albumService(...albums: AlbumEntity[]): {
   service: AlbumService;
   repository: FakeAlbumRepository;
@@ -136,7 +150,7 @@ function albumService(...albums: AlbumEntity[]): {
     repository.rows.set(entity.id, entity);
   }
   return {
-    service: new AlbumService(repository as unknown as AlbumRepository, writer),
+    service: new AlbumService(repository as unknown as AlbumRepository, writer, QUOTAS),
     repository,
     journal,
   };
@@ -156,10 +170,32 @@ describe(AlbumService.name, () => {
     const { service, journal } = albumService();
     const created = await service.create(alice, { name: 'Italy' });
     expect(journal).toEqual([
+      'lock owner alice-id in the transaction',
+      'count owned by alice-id in the transaction',
       `insert album ${created.id} in the transaction`,
       `outbox upsert album ${created.id} in the transaction`,
       'commit',
       'wake relay',
+    ]);
+  });
+
+  it("refuses an album over the owner's quota with a 409 naming it, under the owner's lock", async () => {
+    const { service, journal } = albumService(album(1), album(2), album(3), album(4, 'bob-id'));
+    const refused = await service
+      .create(alice, { name: 'One too many' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ProblemException);
+    expect((refused as ProblemException).getStatus()).toBe(409);
+    expect((refused as ProblemException).toBody()).toMatchObject({
+      type: 'urn:photoz:problem:quota-exceeded',
+      quota: 'albums-per-owner',
+      usage: 3,
+      limit: 3,
+    });
+    expect(journal).toEqual([
+      'lock owner alice-id in the transaction',
+      'count owned by alice-id in the transaction',
+      'rollback',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
 import { isUuid, notFoundProblem, readPage } from '@app/common';
 import { UmaOutboxWriter } from '@app/uma-resources';
@@ -12,6 +12,12 @@ import {
 } from './album.dto.ts';
 import { ALBUM, AlbumEntity } from './album.entity.ts';
 import { type AlbumPosition, AlbumRepository } from './album.repository.ts';
+import {
+  albumQuotaBreach,
+  OWNER_QUOTAS,
+  type OwnerQuotas,
+  quotaExceeded,
+} from '../quotas/owner-quotas.ts';
 
 /**
  * The position a page cursor's JSON stands for, or `undefined` for anything else. JSON writes the
@@ -40,9 +46,14 @@ export class AlbumService {
   constructor(
     private readonly albums: AlbumRepository,
     private readonly outbox: UmaOutboxWriter,
+    @Inject(OWNER_QUOTAS) private readonly quotas: OwnerQuotas,
   ) {}
 
-  /** Creates an album owned by `owner`; its Keycloak resource follows through the outbox. */
+  /**
+   * Creates an album owned by `owner`, within the owner's album quota (counted under the owner's
+   * lock, so concurrent creates cannot both take the last place); its Keycloak resource follows
+   * through the outbox.
+   */
   async create(owner: Principal, input: CreateAlbumDto): Promise<AlbumResponseDto> {
     const now = new Date();
     const album = Object.assign(new AlbumEntity(), {
@@ -55,6 +66,14 @@ export class AlbumService {
       updatedAt: now,
     });
     await this.outbox.transaction(async (tx) => {
+      await this.albums.lockOwner(tx.manager, owner.subject);
+      const breach = albumQuotaBreach(
+        await this.albums.countOwnedBy(tx.manager, owner.subject),
+        this.quotas,
+      );
+      if (breach !== undefined) {
+        throw quotaExceeded(breach);
+      }
       await this.albums.insert(tx.manager, album);
       await tx.upsert(ALBUM, album);
     });

@@ -17,7 +17,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems } from '@app/common';
+import { ApiProblems, problem, QuotaProblemDto } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import {
   CurrentPrincipal,
@@ -50,6 +50,14 @@ export class AlbumsController {
   @Post()
   @ApiOperation({ summary: 'Create an album; the caller becomes its owner' })
   @ApiCreatedResponse({ type: AlbumResponseDto })
+  @ApiProblems(
+    problem(
+      409,
+      'quota-exceeded',
+      'the caller owns as many albums as the quota allows (`quota`: `albums-per-owner`, with `usage` and `limit`)',
+      { body: QuotaProblemDto },
+    ),
+  )
   async create(
     @CurrentPrincipal() principal: Principal,
     @Body() input: CreateAlbumDto,

@@ -8,5 +8,7 @@ import { AdminAlbumsController, AlbumsController } from './albums.controller.ts'
 @Module({
   controllers: [AlbumsController, AdminAlbumsController],
   providers: [AlbumRepository, AlbumService, AlbumResourceResolver],
+  // Photos are charged to their album's owner (quotas).
+  exports: [AlbumRepository],
 })
 export class AlbumsModule {}

@@ -21,6 +21,24 @@ export class PhotoRepository {
     await manager.insert(PhotoEntity, photo);
   }
 
+  /**
+   * What the photos of `ownerAlbumIds` weigh together, and how many of them are in `albumId`: the
+   * usage that the owner's quotas bound.
+   */
+  async usage(
+    manager: EntityManager,
+    ownerAlbumIds: readonly string[],
+    albumId: string,
+  ): Promise<{ albumPhotos: number; bytes: number }> {
+    const [row] = (await manager.query(
+      `SELECT coalesce(sum(size), 0)::bigint AS bytes,
+          count(*) FILTER (WHERE album_id = $2)::int AS album_photos
+        FROM photos WHERE album_id = ANY($1::uuid[])`,
+      [ownerAlbumIds, albumId],
+    )) as { bytes: string; album_photos: number }[];
+    return { albumPhotos: row?.album_photos ?? 0, bytes: Number(row?.bytes ?? 0) };
+  }
+
   /** An album's photos, oldest first. */
   list(albumId: string): Promise<PhotoEntity[]> {
     return this.dataSource

@@ -7,9 +7,30 @@ import { PHOTO_CONTENT_STORE, type PhotoContentStore } from './photo-content.sto
 import { type PhotoResponseDto, toPhotoResponse } from './photo.dto.ts';
 import { PhotoEntity } from './photo.entity.ts';
 import { PhotoRepository } from './photo.repository.ts';
+import { AlbumRepository } from '../albums/album.repository.ts';
+import {
+  OWNER_QUOTAS,
+  type OwnerQuotas,
+  photoQuotaBreach,
+  type QuotaBreach,
+  quotaExceeded,
+} from '../quotas/owner-quotas.ts';
 
 /** The largest photo accepted, in bytes (10 MB). */
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+/**
+ * What a multipart body may hold besides the photo (boundaries, part headers, small fields): a
+ * body whose `Content-Length` exceeds the room left by more than this cannot fit, and is refused
+ * before it is read.
+ */
+export const MULTIPART_FRAMING_BYTES = 64 * 1024;
+
+/** The album a photo goes to, and the owner whose quotas it counts against. */
+export interface PhotoTarget {
+  readonly albumId: string;
+  readonly ownerId: string;
+}
 
 /** A file name safe to store and to echo in Content-Disposition. */
 function cleanFileName(name: string | undefined): string {
@@ -27,14 +48,50 @@ export class PhotoService {
   constructor(
     private readonly photos: PhotoRepository,
     @Inject(PHOTO_CONTENT_STORE) private readonly contents: PhotoContentStore,
+    private readonly albums: AlbumRepository,
+    @Inject(OWNER_QUOTAS) private readonly quotas: OwnerQuotas,
   ) {}
 
-  /** Stores a photo whose bytes are a JPEG, PNG, WebP or GIF image, metadata and bytes in one transaction. */
+  /**
+   * Before the body is read: refuses an upload the owner's quotas have no room for (the album is
+   * full, no bytes are left, or the declared `Content-Length` cannot fit), and says how many bytes
+   * the photo may have, with the breach to answer when it has more. Not under the owner's lock:
+   * {@link add} checks again under it.
+   */
+  async admit(
+    target: PhotoTarget,
+    declaredLength: number | undefined,
+  ): Promise<{ readonly maxBytes: number; readonly overflow: QuotaBreach }> {
+    const usage = await this.photos.transaction(async (manager) =>
+      this.photos.usage(
+        manager,
+        await this.albums.idsOwnedBy(manager, target.ownerId),
+        target.albumId,
+      ),
+    );
+    const declaredPhoto =
+      declaredLength === undefined ? 0 : Math.max(0, declaredLength - MULTIPART_FRAMING_BYTES);
+    const breach = photoQuotaBreach(usage, this.quotas, declaredPhoto);
+    if (breach !== undefined) {
+      throw quotaExceeded(breach, true);
+    }
+    return {
+      maxBytes: Math.min(MAX_PHOTO_BYTES, this.quotas.bytesPerOwner - usage.bytes),
+      overflow: { quota: 'bytes-per-owner', usage: usage.bytes, limit: this.quotas.bytesPerOwner },
+    };
+  }
+
+  /**
+   * Stores a photo whose bytes are a JPEG, PNG, WebP or GIF image, metadata and bytes in one
+   * transaction, within the owner's quotas: checked under the owner's lock, so two concurrent
+   * uploads cannot both take the last place.
+   */
   async add(
-    albumId: string,
+    target: PhotoTarget,
     fileName: string | undefined,
     bytes: Buffer,
   ): Promise<PhotoResponseDto> {
+    const { albumId } = target;
     if (bytes.length === 0) {
       throw new ProblemException({ status: 400, code: 'empty-file', detail: 'The file is empty.' });
     }
@@ -56,6 +113,16 @@ export class PhotoService {
       createdAt: new Date(),
     });
     await this.photos.transaction(async (manager) => {
+      await this.albums.lockOwner(manager, target.ownerId);
+      const usage = await this.photos.usage(
+        manager,
+        await this.albums.idsOwnedBy(manager, target.ownerId),
+        albumId,
+      );
+      const breach = photoQuotaBreach(usage, this.quotas, bytes.length);
+      if (breach !== undefined) {
+        throw quotaExceeded(breach);
+      }
       await this.photos.insert(manager, photo);
       await this.contents.save(manager, photo.id, bytes);
     });

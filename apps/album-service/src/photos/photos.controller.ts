@@ -20,9 +20,18 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Scopes, UmaResource } from '@app/auth';
-import { ApiProblems, problem, ProblemException, validationProblem } from '@app/common';
+import { type ProtectedResource, ResolvedResource, Scopes, UmaResource } from '@app/auth';
+import {
+  ApiProblems,
+  problem,
+  ProblemException,
+  QuotaProblemDto,
+  validationProblem,
+} from '@app/common';
+import { RateLimitPolicy } from '@app/platform';
 import { ALBUM } from '../albums/album.entity.ts';
+import type { AlbumRecord } from '../albums/album.repository.ts';
+import { quotaExceeded } from '../quotas/owner-quotas.ts';
 import { PhotoResponseDto } from './photo.dto.ts';
 import { MAX_PHOTO_BYTES, PhotoService } from './photo.service.ts';
 
@@ -53,6 +62,13 @@ function isFileTooLarge(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'FST_REQ_FILE_TOO_LARGE';
 }
 
+/** The request's `Content-Length`, when it declares a valid one. */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  const length = header === undefined ? Number.NaN : Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
 /** `/albums/:id/photos`: the album's `@Scopes` decide access to its photos. */
 @ApiTags('photos')
 @UmaResource(ALBUM, { param: 'id' })
@@ -62,8 +78,10 @@ export class PhotosController {
 
   @Post()
   @Scopes('album:edit')
+  @RateLimitPolicy('costly')
   @ApiOperation({
-    summary: 'Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF)',
+    summary:
+      "Upload a photo (multipart field `file`, at most 10 MB, JPEG/PNG/WebP/GIF), within the album owner's quotas",
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -79,11 +97,23 @@ export class PhotosController {
     problem(400, 'empty-file', 'the file is empty'),
     problem(400, 'malformed-multipart', 'the multipart body cannot be read'),
     problem(413, 'file-too-large', 'the file is larger than 10 MB'),
+    problem(
+      409,
+      'quota-exceeded',
+      "the album holds as many photos as its owner's quota allows (`quota`: `photos-per-album`, with `usage` and `limit`)",
+      { body: QuotaProblemDto },
+    ),
+    problem(
+      413,
+      'quota-exceeded',
+      "the photo does not fit in the bytes left of the album owner's quota (`quota`: `bytes-per-owner`, with `usage` and `limit`); refused before the body is read when its `Content-Length` says so",
+      { body: QuotaProblemDto },
+    ),
     problem(415, 'multipart-required', 'the body is not multipart/form-data'),
     problem(415, 'unsupported-image-type', 'the bytes are not JPEG, PNG, WebP or GIF'),
   )
   async upload(
-    @Param('id') albumId: string,
+    @ResolvedResource() album: ProtectedResource<AlbumRecord>,
     @Req() request: FastifyRequest,
   ): Promise<PhotoResponseDto> {
     if (!request.isMultipart()) {
@@ -93,9 +123,13 @@ export class PhotosController {
         detail: 'Send the photo as multipart/form-data in a field named file.',
       });
     }
+    // An editor's upload counts against the album owner's quotas.
+    const target = { albumId: album.entity.album.id, ownerId: album.ownerId };
+    const room = await this.photos.admit(target, declaredLength(request));
+    // Read no further than the owner's room: more bytes would not fit.
     let part: Awaited<ReturnType<FastifyRequest['file']>>;
     try {
-      part = await request.file({ limits: { fileSize: MAX_PHOTO_BYTES, files: 1 } });
+      part = await request.file({ limits: { fileSize: room.maxBytes, files: 1 } });
     } catch {
       throw malformedMultipart();
     }
@@ -106,6 +140,9 @@ export class PhotosController {
     try {
       bytes = await part.toBuffer();
     } catch (error) {
+      if (isFileTooLarge(error) && room.maxBytes < MAX_PHOTO_BYTES) {
+        throw quotaExceeded(room.overflow, true);
+      }
       if (isFileTooLarge(error)) {
         throw new ProblemException({
           status: 413,
@@ -123,7 +160,7 @@ export class PhotosController {
         },
       ]);
     }
-    return this.photos.add(albumId, part.filename, bytes);
+    return this.photos.add(target, part.filename, bytes);
   }
 
   @Get()

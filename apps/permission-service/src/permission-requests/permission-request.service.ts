@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CurrentGrantRepository, type Principal } from '@app/auth';
 import { pageOf } from '@app/common';
 import { ProtectionApiClient } from '@app/keycloak';
@@ -30,6 +30,13 @@ import {
 } from './permission-request.parser.ts';
 import { PermissionRequestSubmitter } from './permission-request.submitter.ts';
 import { invalidTicket, unverifiedTicketPermission } from './permission-ticket.ts';
+import { RecentRequestRepository, scopeSetKey } from './recent-request.repository.ts';
+
+/**
+ * How long, in seconds, a pending request's answer is repeated to an identical request without
+ * asking Keycloak (0: never). Bounds how long a change made in Keycloak directly goes unseen here.
+ */
+export const REQUEST_REPEAT_SECONDS = Symbol('REQUEST_REPEAT_SECONDS');
 
 /**
  * Permission requests, as Keycloak's permission tickets: one ticket per (album, requester, scope),
@@ -47,6 +54,8 @@ export class PermissionRequestService {
     private readonly audit: AuditRepository,
     private readonly currentGrants: CurrentGrantRepository,
     private readonly reconciler: GrantReconciler,
+    private readonly recentRequests: RecentRequestRepository,
+    @Inject(REQUEST_REPEAT_SECONDS) private readonly repeatSeconds: number,
   ) {}
 
   /** Asks the album's owner for access on the requester's behalf. */
@@ -64,8 +73,35 @@ export class PermissionRequestService {
     return answer;
   }
 
-  /** A request naming the album and the scopes. */
+  /**
+   * A request naming the album and the scopes. The same request repeated while it is pending is
+   * answered from the record of recent requests, without Keycloak; another scope set, or any
+   * change of the requester's access to the album since (an answer, a share, a revocation),
+   * goes to Keycloak again.
+   */
   private async requestScopes(
+    requester: Principal,
+    requesterToken: string,
+    asked: Extract<CreateRequest, { kind: 'album' }>,
+  ): Promise<PermissionRequestDto> {
+    if (this.repeatSeconds === 0) {
+      return this.askScopes(requester, requesterToken, asked);
+    }
+    const key = { albumId: asked.albumId, requesterId: requester.subject };
+    const scopes = scopeSetKey(asked.scopes);
+    const recent = await this.recentRequests.lookup(key, scopes, this.repeatSeconds);
+    if (recent.kind === 'repeat') {
+      return recent.answer;
+    }
+    const answer = await this.askScopes(requester, requesterToken, asked);
+    if (answer.status === 'pending') {
+      await this.recentRequests.remember(key, scopes, answer, recent.generation);
+    }
+    return answer;
+  }
+
+  /** Asks Keycloak for the scopes the requester neither holds nor asked for yet. */
+  private async askScopes(
     requester: Principal,
     requesterToken: string,
     asked: Extract<CreateRequest, { kind: 'album' }>,
@@ -111,6 +147,8 @@ export class PermissionRequestService {
     const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
     if (outcome === 'pending' && missing.length > 0) {
       await this.recordRequested(album, requester, party, missing);
+      // The pending scopes changed: an earlier answer no longer says what is pending.
+      await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
     }
     return this.answer(album, party, claimed.scopes);
   }
@@ -187,27 +225,30 @@ export class PermissionRequestService {
     const { entry, album, chosen } = await this.beginAnswer(owner, id, scopes);
     // The request stays pending: the owner may deny it, or approve it once the user is enabled.
     await this.grantDirectory.requireEnabled(entry.requester);
-    await this.currentGrants.exclusive(
-      album.resourceId,
-      entry.requester.subject,
-      async (current) => {
-        if (entry.requester.partner) {
-          // The partner's share is one permission with its full set: what it holds already (its
-          // share included) and what is approved now.
-          const held = await this.grantDirectory.entry(album.resourceId, entry.requester);
-          await this.grantDirectory.setPartnerShare(album.resourceId, entry.requester, [
-            ...new Set([...(held === undefined ? [] : grantedScopes(held)), ...scopeNames(chosen)]),
-          ]);
-          for (const ticket of chosen) {
-            await this.protection.deleteTicket(ticket.id);
+    await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: entry.requester.subject },
+      () =>
+        this.currentGrants.exclusive(album.resourceId, entry.requester.subject, async (current) => {
+          if (entry.requester.partner) {
+            // The partner's share is one permission with its full set: what it holds already (its
+            // share included) and what is approved now.
+            const held = await this.grantDirectory.entry(album.resourceId, entry.requester);
+            await this.grantDirectory.setPartnerShare(album.resourceId, entry.requester, [
+              ...new Set([
+                ...(held === undefined ? [] : grantedScopes(held)),
+                ...scopeNames(chosen),
+              ]),
+            ]);
+            for (const ticket of chosen) {
+              await this.protection.deleteTicket(ticket.id);
+            }
+          } else {
+            for (const ticket of chosen) {
+              await this.protection.approveTicket(ticket.id);
+            }
           }
-        } else {
-          for (const ticket of chosen) {
-            await this.protection.approveTicket(ticket.id);
-          }
-        }
-        await current.widen(scopeNames(chosen));
-      },
+          await current.widen(scopeNames(chosen));
+        }),
     );
     await this.audit.record({
       albumId: album.albumId,
@@ -230,15 +271,19 @@ export class PermissionRequestService {
    */
   async deny(owner: Principal, id: string): Promise<void> {
     const { entry, album, chosen: pending } = await this.beginAnswer(owner, id, undefined);
-    await this.currentGrants.exclusive(
-      album.resourceId,
-      entry.requester.subject,
-      async (current) => {
-        for (const ticket of pending) {
-          await this.protection.deleteTicket(ticket.id);
-        }
-        await this.reconciler.narrowToKeycloak(current, album.resourceId, entry.requester.subject);
-      },
+    await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: entry.requester.subject },
+      () =>
+        this.currentGrants.exclusive(album.resourceId, entry.requester.subject, async (current) => {
+          for (const ticket of pending) {
+            await this.protection.deleteTicket(ticket.id);
+          }
+          await this.reconciler.narrowToKeycloak(
+            current,
+            album.resourceId,
+            entry.requester.subject,
+          );
+        }),
     );
     await this.audit.record({
       albumId: album.albumId,
@@ -284,6 +329,7 @@ export class PermissionRequestService {
     // The album may be gone meanwhile: the tickets are withdrawn all the same, unaudited.
     const album = (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
     if (album !== undefined) {
+      await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
       await this.audit.record({
         albumId: album.albumId,
         action: 'withdrawn',

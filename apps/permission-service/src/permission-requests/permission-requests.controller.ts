@@ -21,6 +21,7 @@ import type { FastifyReply } from 'fastify';
 import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, DEFAULT_PAGE_SIZE, problem } from '@app/common';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
+import { RateLimitPolicy } from '@app/platform';
 import {
   ApprovePermissionRequestDto,
   CreatePermissionRequestDto,
@@ -49,6 +50,7 @@ export class PermissionRequestsController {
   constructor(private readonly requests: PermissionRequestService) {}
 
   @Post()
+  @RateLimitPolicy('costly')
   @ApiOperation({
     summary: "Ask an album's owner for access (202 pending, 200 when access already exists)",
   })

@@ -23,6 +23,7 @@ import {
 } from '../grants/grant-entry.ts';
 import { AuditRepository } from '../audit/audit.repository.ts';
 import type { ShareDto, SharedAlbumDto } from './share.dto.ts';
+import { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
 
@@ -102,6 +103,7 @@ export class ShareService {
     private readonly grants: CurrentGrantRepository,
     private readonly audit: AuditRepository,
     private readonly reconciler: GrantReconciler,
+    private readonly recentRequests: RecentRequestRepository,
   ) {}
 
   /**
@@ -134,45 +136,45 @@ export class ShareService {
         { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
       ]);
     }
-    const { held, dropped, changed } = await this.grants.exclusive(
-      album.resourceId,
-      party.subject,
-      async (current) => {
-        const before = await this.grantDirectory.entry(album.resourceId, party);
-        const keycloakHeld = before === undefined ? [] : grantedScopes(before);
-        const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
-        const droppedScopes = [
-          ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
-        ].filter((scope) => !scopes.includes(scope));
-        const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-        // Narrowing a disabled user's share is a revocation, and always allowed.
-        if (scopes.some((scope) => !effectiveBefore.includes(scope))) {
-          await this.grantDirectory.requireEnabled(party);
-        }
-        if (droppedScopes.length > 0) {
-          await this.revoke(current, scopes, () =>
-            this.withdrawGrants(
-              album,
-              party,
-              before,
-              (scope) => droppedScopes.includes(scope),
-              scopes,
-            ),
-          );
-        }
-        if (added.length > 0) {
-          await this.grant(album, party, before, scopes);
-        }
-        // Keycloak holds every scope of the set now; the record follows (this also confirms a
-        // grant made in Keycloak directly, which the record did not have).
-        await current.widen(scopes);
-        return {
-          held: effectiveBefore,
-          dropped: droppedScopes,
-          changed:
-            droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
-        };
-      },
+    const { held, dropped, changed } = await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: party.subject },
+      () =>
+        this.grants.exclusive(album.resourceId, party.subject, async (current) => {
+          const before = await this.grantDirectory.entry(album.resourceId, party);
+          const keycloakHeld = before === undefined ? [] : grantedScopes(before);
+          const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
+          const droppedScopes = [
+            ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
+          ].filter((scope) => !scopes.includes(scope));
+          const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+          // Narrowing a disabled user's share is a revocation, and always allowed.
+          if (scopes.some((scope) => !effectiveBefore.includes(scope))) {
+            await this.grantDirectory.requireEnabled(party);
+          }
+          if (droppedScopes.length > 0) {
+            await this.revoke(current, scopes, () =>
+              this.withdrawGrants(
+                album,
+                party,
+                before,
+                (scope) => droppedScopes.includes(scope),
+                scopes,
+              ),
+            );
+          }
+          if (added.length > 0) {
+            await this.grant(album, party, before, scopes);
+          }
+          // Keycloak holds every scope of the set now; the record follows (this also confirms a
+          // grant made in Keycloak directly, which the record did not have).
+          await current.widen(scopes);
+          return {
+            held: effectiveBefore,
+            dropped: droppedScopes,
+            changed:
+              droppedScopes.length > 0 || scopes.some((scope) => !effectiveBefore.includes(scope)),
+          };
+        }),
     );
     if (changed) {
       await this.audit.record({
@@ -208,28 +210,30 @@ export class ShareService {
     if (party === undefined) {
       throw holdsNothing();
     }
-    const scopes = await this.grants.exclusive(album.resourceId, party.subject, async (current) => {
-      const entry = await this.grantDirectory.entry(album.resourceId, party);
-      if (
-        entry === undefined &&
-        (await this.grants.held(album.resourceId, party.subject)).length === 0
-      ) {
-        return undefined;
-      }
-      await this.revoke(current, [], () =>
-        this.withdrawGrants(album, party, entry, () => true, []),
-      );
-      return [
-        ...new Set([
-          ...(entry === undefined ? [] : grantedScopes(entry)),
-          ...scopeNames(entry?.pending ?? []),
-          ...(entry?.current ?? []),
-        ]),
-      ].sort();
-    });
-    if (scopes === undefined) {
-      throw holdsNothing();
-    }
+    const scopes = await this.recentRequests.forgetAfter(
+      { albumId: album.albumId, requesterId: party.subject },
+      () =>
+        this.grants.exclusive(album.resourceId, party.subject, async (current) => {
+          const entry = await this.grantDirectory.entry(album.resourceId, party);
+          if (
+            entry === undefined &&
+            (await this.grants.held(album.resourceId, party.subject)).length === 0
+          ) {
+            // Refused inside the change: nothing changed, so nothing is forgotten either.
+            throw holdsNothing();
+          }
+          await this.revoke(current, [], () =>
+            this.withdrawGrants(album, party, entry, () => true, []),
+          );
+          return [
+            ...new Set([
+              ...(entry === undefined ? [] : grantedScopes(entry)),
+              ...scopeNames(entry?.pending ?? []),
+              ...(entry?.current ?? []),
+            ]),
+          ].sort();
+        }),
+    );
     await this.audit.record({
       albumId: album.albumId,
       action: 'revoked',

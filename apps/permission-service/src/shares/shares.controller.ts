@@ -3,6 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, problem, retryAfterHeader } from '@app/common';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
+import { RateLimitPolicy } from '@app/platform';
 import { PutShareDto, ShareDto, SharedAlbumDto } from './share.dto.ts';
 import { ShareService } from './share.service.ts';
 
@@ -38,6 +39,7 @@ export class SharesController {
   }
 
   @Put('albums/:albumId/shares/:username')
+  @RateLimitPolicy('costly')
   @ApiOperation({
     summary:
       'Share the album with a person or a partner: the body is the full set of scopes to hold',
@@ -66,6 +68,7 @@ export class SharesController {
   }
 
   @Delete('albums/:albumId/shares/:username')
+  @RateLimitPolicy('costly')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke everything the user holds on the album, effective at once' })
   @ApiNoContentResponse()

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commaList, httpUrl, parseEnv, port, positiveInt, postgresUrl } from './env.ts';
+import { loadRateLimitConfig, type RateLimitConfig, type RateLimits } from './rate-limit-config.ts';
 
 /** Where the local PostgreSQL server keeps the project's database unless DATABASE_URL says otherwise. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/photoz';
@@ -87,6 +88,8 @@ export interface ServiceConfig {
     /** The clients whose logout tokens are accepted (their sessions hold this API's tokens). */
     readonly backchannelLogoutClients: string[];
   };
+  /** Per-caller rate limits of this instance (`RATE_LIMIT_*`). */
+  readonly rateLimit: RateLimitConfig;
 }
 
 /** Reads the shared service configuration; the default ports differ per service. */
@@ -94,6 +97,7 @@ export function loadServiceConfig(
   defaultPort: number,
   env: Record<string, string | undefined> = process.env,
   defaultMetricsPort = 9101,
+  defaultRateLimits?: RateLimits,
 ): ServiceConfig {
   const parsed = parseEnv(
     serviceEnv.extend({
@@ -131,5 +135,6 @@ export function loadServiceConfig(
       endedSessionsReloadIntervalMs: parsed.ENDED_SESSIONS_RELOAD_MS,
       backchannelLogoutClients: parsed.BACKCHANNEL_LOGOUT_CLIENTS,
     },
+    rateLimit: loadRateLimitConfig(env, defaultRateLimits),
   };
 }

@@ -117,7 +117,15 @@ export async function createHttpApp(
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
     // The frontend reads the UMA ticket from WWW-Authenticate.
-    exposedHeaders: ['WWW-Authenticate', 'X-Request-Id', 'Location'],
+    exposedHeaders: [
+      'WWW-Authenticate',
+      'X-Request-Id',
+      'Location',
+      // The rate-limit fields (see RateLimitModule), so the frontend can pace itself.
+      'RateLimit',
+      'RateLimit-Policy',
+      'Retry-After',
+    ],
     maxAge: 600,
   });
   app.enableShutdownHooks();

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { RateLimitedProblemDto } from './problem-details.dto.ts';
 
 /**
  * One kind of problem a route can answer, for its OpenAPI document. `createOpenApiDocument`
@@ -68,6 +69,22 @@ export const BEARER_CHALLENGE: ProblemSpec = {
     'WWW-Authenticate':
       'RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"`',
   },
+};
+
+/** Answered on every route that needs a token (added by `createOpenApiDocument`): rate limits. */
+export const RATE_LIMITED: ProblemSpec = {
+  status: 429,
+  codes: ['rate-limited'],
+  description:
+    'the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)',
+  headers: {
+    'Retry-After': RETRY_AFTER,
+    RateLimit:
+      'draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route)',
+    'RateLimit-Policy':
+      'draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route)',
+  },
+  body: RateLimitedProblemDto,
 };
 
 /** Answered on every route that takes a JSON body (added by `createOpenApiDocument`). */

@@ -8,8 +8,14 @@ import {
   JSON_BODY_PROBLEMS,
   type ProblemSpec,
   problemSpecsOf,
+  RATE_LIMITED,
 } from './api-problems.ts';
-import { FieldErrorDto, ProblemDetailsDto, UmaTicketProblemDto } from './problem-details.dto.ts';
+import {
+  FieldErrorDto,
+  ProblemDetailsDto,
+  RateLimitedProblemDto,
+  UmaTicketProblemDto,
+} from './problem-details.dto.ts';
 import { problemType, statusTitle } from './problem-details.ts';
 
 /** The content type of every error body. */
@@ -112,6 +118,7 @@ function completeOperation(template: string, operation: Operation, route: RouteD
   if (!route.isPublic) {
     operation.security = [{ [BEARER_SCHEME]: [] }];
     specs.push(BEARER_CHALLENGE);
+    specs.push(RATE_LIMITED);
   }
   const pathParams = [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1] ?? '');
   if (pathParams.length > 0) {
@@ -157,8 +164,8 @@ function completeOperation(template: string, operation: Operation, route: RouteD
 
 /**
  * The OpenAPI document of a Nest application: what the routes' decorators say, and every problem
- * each route can answer (`@ApiProblems`, plus the bearer challenge on every route that is not
- * `@Public()`, the body problems of JSON routes and `414` where the path has parameters). It reads
+ * each route can answer (`@ApiProblems`, plus the bearer challenge and the rate limit's `429` on
+ * every route that is not `@Public()`, the body problems of JSON routes and `414` where the path has parameters). It reads
  * only the routes' metadata, so an application created with `preview: true` (no database, no
  * Keycloak) gives the same document as a running one.
  */
@@ -188,7 +195,13 @@ export function createOpenApiDocument(app: INestApplication, info: OpenApiInfo):
       .build(),
     {
       operationIdFactory: operationId,
-      extraModels: unique([ProblemDetailsDto, FieldErrorDto, UmaTicketProblemDto, ...bodies]),
+      extraModels: unique([
+        ProblemDetailsDto,
+        FieldErrorDto,
+        UmaTicketProblemDto,
+        RateLimitedProblemDto,
+        ...bodies,
+      ]),
     },
   );
   for (const [template, item] of Object.entries(document.paths)) {

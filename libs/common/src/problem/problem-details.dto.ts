@@ -43,3 +43,25 @@ export class UmaTicketProblemDto extends ProblemDetailsDto {
   @ApiProperty({ type: [String], description: 'The scopes the route needs' })
   scopes: string[];
 }
+
+/** A refusal by a per-caller rate limit (`urn:photoz:problem:rate-limited`). */
+export class RateLimitedProblemDto extends ProblemDetailsDto {
+  @ApiProperty({
+    type: [String],
+    description: 'The policies the request went over, as named in `RateLimit-Policy`',
+    example: ['user-costly'],
+  })
+  'violated-policies': string[];
+}
+
+/** A refusal by an owner's quota (`urn:photoz:problem:quota-exceeded`). */
+export class QuotaProblemDto extends ProblemDetailsDto {
+  @ApiProperty({
+    enum: ['albums-per-owner', 'photos-per-album', 'bytes-per-owner'],
+    description: 'Which quota',
+  })
+  quota: string;
+
+  @ApiProperty({ description: 'What the owner uses now, in the quota’s unit' }) usage: number;
+  @ApiProperty({ description: 'The quota' }) limit: number;
+}

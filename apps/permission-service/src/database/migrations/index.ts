@@ -4,6 +4,7 @@ import { CreateEndedSessions1765100000000 } from '../../../../../libs/auth/src/e
 import { CreateRptRevocations1763900000000 } from '../../../../../libs/auth/src/rpt-revocations.migration.ts';
 import { CreateAuditEvents1763900000001 } from './1763900000001-create-audit-events.ts';
 import { CreateKeycloakWatch1765000000000 } from './1765000000000-create-keycloak-watch.ts';
+import { CreateRecentRequests1765200000000 } from './1765200000000-create-recent-requests.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
@@ -12,4 +13,5 @@ export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   CreateCurrentGrants1764000000000,
   CreateKeycloakWatch1765000000000,
   CreateEndedSessions1765100000000,
+  CreateRecentRequests1765200000000,
 ];
