@@ -37,6 +37,14 @@ function refuse(realm: string, reason: string | undefined): ProblemException {
 }
 
 /**
+ * The guard's answer to a request without credentials, for what answers it before the guard runs
+ * (a body announced without a token is refused before it is read: `createHttpApp`).
+ */
+export function missingTokenChallenge(realm: string): ProblemException {
+  return refuse(realm, undefined);
+}
+
+/**
  * Global, deny by default: every route needs a valid access token unless it is `@Public()`. An RPT
  * is a pass for the permissions it lists, not an identity: Keycloak puts this API in its `aud`
  * whichever client asked for it, so it would carry a client without this API's audience past the
