@@ -37,11 +37,12 @@ function refuse(realm: string, reason: string | undefined): ProblemException {
 }
 
 /**
- * The guard's answer to a request without credentials, for what answers it before the guard runs
- * (a body announced without a token is refused before it is read: `createHttpApp`).
+ * The guard's own refusal, counted alike, for what refuses a token outside it: a body announced
+ * without a token is refused before it is read (`createHttpApp`), and a token Keycloak no longer
+ * accepts when a service calls it with the token ({@link TOKEN_NO_LONGER_ACTIVE}).
  */
-export function missingTokenChallenge(realm: string): ProblemException {
-  return refuse(realm, undefined);
+export function tokenRefusal(realm: string, reason?: string): ProblemException {
+  return refuse(realm, reason);
 }
 
 /**

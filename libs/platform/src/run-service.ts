@@ -1,6 +1,6 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { missingTokenChallenge } from '@app/auth';
+import { tokenRefusal } from '@app/auth';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
 import { log, ManagementServer } from '@app/observability';
 import { KeycloakUnavailableFilter } from './keycloak-unavailable.filter.ts';
@@ -28,7 +28,7 @@ export async function createServiceApp<C extends ServiceConfig>(
     description: definition.description,
     corsOrigins: config.http.corsOrigins,
     limits: config.httpLimits,
-    tokenRequired: () => missingTokenChallenge(config.keycloak.realm),
+    tokenRequired: () => tokenRefusal(config.keycloak.realm),
     logLevels,
   });
   // Nest tries global filters from the last registered to the first: registered after the
