@@ -33,8 +33,16 @@ class BodyWithDeadline extends Transform {
       source.unpipe(this);
       this.destroy(bodyTimeout(timeoutMs));
     }, timeoutMs).unref();
+    // Fastify listens while it reads the body; a body it never reads (refused for its length or
+    // its content type) must not turn the deadline into an uncaught error.
+    this.on('error', () => undefined);
     source.once('error', (error) => this.destroy(error));
     source.pipe(this);
+  }
+
+  /** Stops the clock: the request has been answered. */
+  stop(): void {
+    clearTimeout(this.timer);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -61,7 +69,7 @@ class BodyWithDeadline extends Transform {
  * finishes its body holds no connection once it has been answered.
  */
 export function boundBodyTime(fastify: FastifyInstance, timeoutMs: number): void {
-  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+  fastify.addHook('preParsing', (request, reply, payload, done) => {
     const multipart = (request.headers['content-type'] ?? '')
       .trimStart()
       .toLowerCase()
@@ -70,7 +78,9 @@ export function boundBodyTime(fastify: FastifyInstance, timeoutMs: number): void
       done(null, payload);
       return;
     }
-    done(null, new BodyWithDeadline(payload, timeoutMs));
+    const body = new BodyWithDeadline(payload, timeoutMs);
+    reply.raw.once('close', () => body.stop());
+    done(null, body);
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (!request.raw.complete) {
