@@ -81,7 +81,7 @@ describe('slow and idle clients', () => {
         'Content-Length': '100',
       }),
       // A byte now and then: the connection is never idle, the body never complete.
-      drip: { pieces: [...'{"name":"slow"'], everyMs: 300 },
+      drip: { pieces: '{"name":"slow"'.split(''), everyMs: 300 },
       waitMs: WAIT_MS,
     });
     expect(outcome.status).toBe(408);

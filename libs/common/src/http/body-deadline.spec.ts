@@ -55,7 +55,7 @@ describe(boundBodyTime.name, () => {
     app = started.app;
     const answer = await exchange(
       started.port,
-      `${request('application/json', 7, '{"a":1}').replace('Host: x', 'Host: x\r\nConnection: close')}`,
+      request('application/json', 7, '{"a":1}').replace('Host: x', 'Host: x\r\nConnection: close'),
     );
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
   });

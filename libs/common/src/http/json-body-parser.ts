@@ -32,7 +32,7 @@ export function useJsonBodyParser(
         done(jsonTooDeep(options.maxDepth), undefined);
         return;
       }
-      parse(request, body.toString('utf8'), done);
+      void parse(request, body.toString('utf8'), done);
     },
   );
 }
