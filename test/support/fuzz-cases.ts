@@ -437,26 +437,10 @@ function shapedObject(schema: Schema, depth = 0): fc.Arbitrary<Record<string, un
     .map(([known, extra]) => ({ ...extra, ...known }));
 }
 
-function plausibleQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
-  return fc
-    .record(
-      Object.fromEntries(
-        route.queryParams.map((parameter) => [
-          parameter.name,
-          plausibleValue(parameter.schema, parameter.name).map(String),
-        ]),
-      ),
-      { requiredKeys: [] },
-    )
-    .map((values) =>
-      Object.entries(values).map(([key, value]) => ({ key, value: String(value), raw: false })),
-    );
-}
-
 /** Dates at and past the ends of what JavaScript and PostgreSQL hold, and a few ordinary ones. */
 const cursorDateText = fc.oneof(
   {
-    weight: 3,
+    weight: 6,
     arbitrary: fc.constantFrom(
       '-271821-04-20T00:00:00.000Z',
       '+275760-09-13T00:00:00.000Z',
@@ -473,7 +457,7 @@ const cursorDateText = fc.oneof(
       'epoch',
     ),
   },
-  { weight: 3, arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toJSON()) },
+  { weight: 2, arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toJSON()) },
   { weight: 1, arbitrary: nastyString },
 );
 
@@ -484,12 +468,12 @@ const cursorPosition: fc.Arbitrary<unknown> = fc.oneof(
     arbitrary: fc.record(
       {
         createdAt: fc.oneof(
-          { weight: 4, arbitrary: cursorDateText },
+          { weight: 6, arbitrary: cursorDateText },
           { weight: 1, arbitrary: garbage },
         ),
-        id: fc.oneof(fc.uuid(), realRef, garbage),
+        id: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, realRef, garbage),
       },
-      { requiredKeys: [] },
+      { requiredKeys: ['createdAt', 'id'] },
     ),
   },
   {
@@ -523,7 +507,7 @@ const cursorPosition: fc.Arbitrary<unknown> = fc.oneof(
  */
 const cursorContents: fc.Arbitrary<unknown> = fc.oneof(
   {
-    weight: 6,
+    weight: 8,
     arbitrary: cursorPosition.map((position) =>
       Buffer.from(JSON.stringify(position) ?? 'null').toString('base64url'),
     ),
@@ -547,6 +531,26 @@ const cursorContents: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: nastyString },
 );
 
+function plausibleQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
+  return fc
+    .record(
+      Object.fromEntries(
+        route.queryParams.map((parameter) => [
+          parameter.name,
+          // No cursor the services handed out is at hand: any is as plausible as another.
+          (parameter.name === 'cursor'
+            ? cursorContents
+            : plausibleValue(parameter.schema, parameter.name)
+          ).map(String),
+        ]),
+      ),
+      { requiredKeys: [] },
+    )
+    .map((values) =>
+      Object.entries(values).map(([key, value]) => ({ key, value: String(value), raw: false })),
+    );
+}
+
 function fuzzedQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
   const documented = route.queryParams.map((parameter) =>
     fc.record({
@@ -559,9 +563,17 @@ function fuzzedQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
     }),
   );
   const anyPair = fc.record({ key: nastyString, value: nastyString, raw: fc.boolean() });
-  return fc.array(documented.length === 0 ? anyPair : fc.oneof(...documented, anyPair), {
+  const pairs = fc.array(documented.length === 0 ? anyPair : fc.oneof(...documented, anyPair), {
     maxLength: 4,
   });
+  if (!route.queryParams.some((parameter) => parameter.name === 'cursor')) {
+    return pairs;
+  }
+  // A tampered cursor alone, often: the list reads it only when the rest of the query is valid.
+  const cursorAlone = cursorContents.map((value) => [
+    { key: 'cursor', value: String(value), raw: false },
+  ]);
+  return fc.oneof({ weight: 1, arbitrary: pairs }, { weight: 1, arbitrary: cursorAlone });
 }
 
 const schemeArbitrary = fc.oneof(
@@ -855,7 +867,7 @@ function fuzzedBody(route: FuzzRoute): fc.Arbitrary<BodySpec> {
       }),
     },
     {
-      weight: 2,
+      weight: route.jsonBody === undefined ? 1 : 4,
       arbitrary: fc.record({
         kind: fc.constant('nested' as const),
         depth: fc.oneof(
