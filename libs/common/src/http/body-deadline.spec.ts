@@ -9,7 +9,7 @@ const BOUND_MS = 200;
 async function server(): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify();
   boundBodyTime(app, BOUND_MS);
-  app.setErrorHandler((error, _request, reply) =>
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) =>
     reply
       .status(error instanceof ProblemException ? error.getStatus() : (error.statusCode ?? 500))
       .send({}),

@@ -24,8 +24,8 @@ class MixedController {
 }
 
 /** A controller's method as Nest finds it, without calling it. */
-const handler = (controller: { prototype: object }, name: string): object =>
-  Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as object;
+const handler = (controller: { prototype: object }, name: string): (() => string) =>
+  Object.getOwnPropertyDescriptor(controller.prototype, name)?.value as () => string;
 
 describe(Public.name, () => {
   const reflector = new Reflector();
