@@ -291,4 +291,81 @@ describe('albums as UMA resources', () => {
         .length,
     ).toBe(before);
   });
+
+  it('refuses a cursor holding a date no list can reach with the invalid-cursor 400', async () => {
+    const id = '6f1c1c1e-0000-4000-8000-000000000000';
+    // JavaScript's first and last dates, and one just before PostgreSQL's first (4714 BC).
+    for (const createdAt of [
+      '-271821-04-20T00:00:00.000Z',
+      '+275760-09-13T00:00:00.000Z',
+      '-004714-11-23T00:00:00.000Z',
+    ]) {
+      const cursor = Buffer.from(JSON.stringify({ createdAt, id })).toString('base64url');
+      for (const [path, token] of [
+        [`/albums?cursor=${cursor}`, alice],
+        [`/admin/albums?cursor=${cursor}`, admin],
+      ] as const) {
+        const response = await call<{ errors: { field: string }[] }>(service.url, 'GET', path, {
+          token,
+        });
+        expect(response.status, `${path} (${createdAt})`).toBe(400);
+        expect(response.body.errors[0]?.field).toBe('cursor');
+      }
+    }
+  });
+
+  describe('JSON bodies', () => {
+    /** `{"name":[[[…]]]}`, `levels` deep inside the object. */
+    const nestedName = (levels: number) => `{"name":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+
+    async function postRaw(token: string, body: string) {
+      const response = await fetch(`${service.url}/albums`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: (await response.json()) as { type?: string; detail?: string },
+      };
+    }
+
+    async function jdoeAlbumCount(): Promise<number> {
+      return (await call<Page>(service.url, 'GET', '/albums?limit=100', { token: jdoe })).body.items
+        .length;
+    }
+
+    it('refuses a deeply nested body with a 400 problem before reading it, and stores nothing', async () => {
+      const before = await jdoeAlbumCount();
+      const response = await postRaw(jdoe, nestedName(3000));
+      expect(response.status).toBe(400);
+      expect(response.type).toContain('application/problem+json');
+      expect(response.body.type).toBe('urn:photoz:problem:json-too-deep');
+      expect(await jdoeAlbumCount()).toBe(before);
+    });
+
+    it('reads a body nested as deep as the limit, and judges it by its fields', async () => {
+      const response = await postRaw(jdoe, nestedName(15));
+      expect(response.status).toBe(400);
+      expect(response.body.type).toBe('urn:photoz:problem:validation');
+    });
+
+    it('refuses a body larger than any album needs with 413', async () => {
+      const before = await jdoeAlbumCount();
+      const response = await postRaw(jdoe, JSON.stringify({ name: 'x'.repeat(40 * 1024) }));
+      expect(response.status).toBe(413);
+      expect(response.type).toContain('application/problem+json');
+      expect(await jdoeAlbumCount()).toBe(before);
+    });
+
+    it('takes the largest body an album can have: every character an escaped astral one', async () => {
+      const escaped = (count: number) => '\\ud83d\\ude42'.repeat(count);
+      const response = await postRaw(
+        jdoe,
+        `{"name":"${escaped(200)}","description":"${escaped(2000)}"}`,
+      );
+      expect(response.status).toBe(201);
+    });
+  });
 });

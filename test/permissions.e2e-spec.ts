@@ -5,7 +5,8 @@ import { permissionService } from '../apps/permission-service/src/permission-ser
 import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, accessTokens } from './support/tokens.ts';
+import { KeycloakAdmin } from './support/keycloak-admin.ts';
+import { accessTokens, clientToken, login, loginWith, logout } from './support/tokens.ts';
 import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
 
 interface PermissionRequest {
@@ -681,6 +682,64 @@ describe('permission requests, sharing and revocation', () => {
           /error_description="audience not accepted"/,
         );
       });
+    });
+  });
+
+  describe("6. stale tokens and requests for one's own album", () => {
+    let album: Album & { resourceId: string };
+
+    beforeAll(async () => {
+      album = await registeredAlbum('Stale tokens');
+    });
+
+    /** The bearer challenge for a refused token: the caller's to renew, not a server error. */
+    function expectTokenNoLongerActive(response: Awaited<ReturnType<typeof requestAccess>>) {
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(
+        /^Bearer realm="photoz", error="invalid_token", error_description="[^"]+"$/,
+      );
+    }
+
+    it('answers a requester whose session was logged out with 401 invalid_token', async () => {
+      const session = await login('jdoe');
+      const ticket = await challenge(session.access_token, `/albums/${album.id}`);
+      await logout(session);
+      expectTokenNoLongerActive(
+        await requestAccess(session.access_token, { albumId: album.id, scopes: ['album:view'] }),
+      );
+      expectTokenNoLongerActive(await requestAccess(session.access_token, { ticket }));
+      expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
+    });
+
+    it('answers a requester disabled since the token was issued with 401 invalid_token', async () => {
+      const admin = new KeycloakAdmin();
+      const username = `i16-disabled-${randomBytes(4).toString('hex')}`;
+      const userId = await admin.createUser(username);
+      try {
+        const { access_token: token } = await loginWith(username, username);
+        await admin.setUserEnabled(userId, false);
+        expectTokenNoLongerActive(
+          await requestAccess(token, { albumId: album.id, scopes: ['album:view'] }),
+        );
+      } finally {
+        await admin.deleteUser(userId);
+      }
+    });
+
+    it("refuses the owner's request for her own album by ticket with 400, and records nothing", async () => {
+      const ticket = await challenge(bob, `/albums/${album.id}`);
+      const asked = await requestAccess(alice, { ticket });
+      expect(asked.status).toBe(400);
+      expect((asked.body as unknown as { errors: { field: string }[] }).errors[0]?.field).toBe(
+        'ticket',
+      );
+      const audit = await call<Page<AuditEvent>>(
+        permissions.url,
+        'GET',
+        `/albums/${album.id}/audit`,
+        { token: alice },
+      );
+      expect(audit.body.items).toEqual([]);
     });
   });
 });

@@ -115,6 +115,14 @@ export type BodySpec =
   | { readonly kind: 'json'; readonly value: unknown }
   | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'oversized'; readonly bytes: number; readonly json: boolean }
+  | {
+      readonly kind: 'nested';
+      /** How many arrays or objects open inside one another. */
+      readonly depth: number;
+      readonly container: 'array' | 'object' | 'mixed';
+      /** The property of an outer object the nesting sits in (`{"name":[[…]]}`), if any. */
+      readonly under: string | undefined;
+    }
   | { readonly kind: 'form'; readonly pairs: readonly (readonly [string, string])[] }
   | {
       readonly kind: 'multipart';
@@ -429,13 +437,111 @@ function shapedObject(schema: Schema, depth = 0): fc.Arbitrary<Record<string, un
     .map(([known, extra]) => ({ ...extra, ...known }));
 }
 
+/** Dates at and past the ends of what JavaScript and PostgreSQL hold, and a few ordinary ones. */
+const cursorDateText = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      '-271821-04-20T00:00:00.000Z',
+      '+275760-09-13T00:00:00.000Z',
+      '-004714-11-23T00:00:00.000Z',
+      '-004713-11-24T00:00:00.000Z',
+      '+294277-01-01T00:00:00.000Z',
+      '0000-01-01T00:00:00.000Z',
+      '9999-12-31T23:59:59.999Z',
+      '1970-01-01T00:00:00.000Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-05-17',
+      'infinity',
+      '-infinity',
+      'epoch',
+    ),
+  },
+  { weight: 2, arbitrary: fc.date({ noInvalidDate: true }).map((date) => date.toJSON()) },
+  { weight: 1, arbitrary: nastyString },
+);
+
+/** Positions of the services' lists: an album's date and id, an audit event's id, an offset. */
+const cursorPosition: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        createdAt: fc.oneof(
+          { weight: 6, arbitrary: cursorDateText },
+          { weight: 1, arbitrary: garbage },
+        ),
+        id: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, realRef, garbage),
+      },
+      { requiredKeys: ['createdAt', 'id'] },
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.integer(),
+      fc.constantFrom(
+        -1,
+        0,
+        2 ** 31,
+        Number.MAX_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER + 2,
+        1e308,
+        0.5,
+      ),
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.oneof(
+      fc.bigInt({ min: 0n, max: 10n ** 19n }).map(String),
+      fc.constantFrom('0', '-1', '9'.repeat(18), '9'.repeat(19), '9223372036854775808', '1e3'),
+    ),
+  },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+);
+
+/**
+ * What a tampered `cursor` may hold: base64url JSON of made-up positions (the form the services
+ * hand out), the same in standard base64 or cut short, and text that decodes to nothing.
+ */
+const cursorContents: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: cursorPosition.map((position) =>
+      Buffer.from(JSON.stringify(position) ?? 'null').toString('base64url'),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: cursorPosition.map((position) =>
+      Buffer.from(JSON.stringify(position) ?? 'null').toString('base64'),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(cursorPosition, fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }))
+      .map(([position, at]) => {
+        const encoded = Buffer.from(JSON.stringify(position) ?? 'null').toString('base64url');
+        return encoded.slice(0, Math.floor(at * encoded.length));
+      }),
+  },
+  { weight: 1, arbitrary: fc.base64String({ maxLength: 200 }) },
+  { weight: 1, arbitrary: nastyString },
+);
+
 function plausibleQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
   return fc
     .record(
       Object.fromEntries(
         route.queryParams.map((parameter) => [
           parameter.name,
-          plausibleValue(parameter.schema, parameter.name).map(String),
+          // No cursor the services handed out is at hand: any is as plausible as another.
+          (parameter.name === 'cursor'
+            ? cursorContents
+            : plausibleValue(parameter.schema, parameter.name)
+          ).map(String),
         ]),
       ),
       { requiredKeys: [] },
@@ -449,14 +555,25 @@ function fuzzedQuery(route: FuzzRoute): fc.Arbitrary<FuzzCase['query']> {
   const documented = route.queryParams.map((parameter) =>
     fc.record({
       key: fc.constant(parameter.name),
-      value: valueFor(parameter.schema, parameter.name).map(String),
+      value: (parameter.name === 'cursor'
+        ? cursorContents
+        : valueFor(parameter.schema, parameter.name)
+      ).map(String),
       raw: fc.boolean(),
     }),
   );
   const anyPair = fc.record({ key: nastyString, value: nastyString, raw: fc.boolean() });
-  return fc.array(documented.length === 0 ? anyPair : fc.oneof(...documented, anyPair), {
+  const pairs = fc.array(documented.length === 0 ? anyPair : fc.oneof(...documented, anyPair), {
     maxLength: 4,
   });
+  if (!route.queryParams.some((parameter) => parameter.name === 'cursor')) {
+    return pairs;
+  }
+  // A tampered cursor alone, often: the list reads it only when the rest of the query is valid.
+  const cursorAlone = cursorContents.map((value) => [
+    { key: 'cursor', value: String(value), raw: false },
+  ]);
+  return fc.oneof({ weight: 1, arbitrary: pairs }, { weight: 1, arbitrary: cursorAlone });
 }
 
 const schemeArbitrary = fc.oneof(
@@ -747,6 +864,25 @@ function fuzzedBody(route: FuzzRoute): fc.Arbitrary<BodySpec> {
         // Around the 1 MiB body limit.
         bytes: fc.constantFrom(1024 * 1024 - 16, 1024 * 1024 + 1, 3 * 1024 * 1024),
         json: fc.boolean(),
+      }),
+    },
+    {
+      weight: route.jsonBody === undefined ? 1 : 4,
+      arbitrary: fc.record({
+        kind: fc.constant('nested' as const),
+        depth: fc.oneof(
+          // Around the services' limit, well past it, past the stack, and near the body limit.
+          fc.constantFrom(15, 16, 17, 100, 3000, 10_000, 500_000),
+          fc.integer({ min: 1, max: 20_000 }),
+        ),
+        container: fc.constantFrom('array' as const, 'object' as const, 'mixed' as const),
+        under: fc.option(
+          fc.oneof(
+            fc.constantFrom(...Object.keys(route.jsonBody?.properties ?? { name: {} })),
+            nastyString,
+          ),
+          { nil: undefined },
+        ),
       }),
     },
     {

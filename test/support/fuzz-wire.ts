@@ -272,6 +272,24 @@ function encodedBody(
             contentType: 'application/json',
           }
         : { body: Buffer.alloc(spec.bytes, 0x61), contentType: 'application/octet-stream' };
+    case 'nested': {
+      const levels = Array.from({ length: spec.depth }, (_, level) =>
+        spec.container === 'array' || (spec.container === 'mixed' && level % 2 === 0)
+          ? ['[', ']']
+          : ['{"a":', '}'],
+      );
+      // The innermost object holds a value: `{"a":}` would be refused for its syntax alone.
+      const inner = levels.at(-1)?.[0] === '[' ? '' : '1';
+      let text = `${levels.map(([open]) => open).join('')}${inner}${levels
+        .map(([, close]) => close)
+        .reverse()
+        .join('')}`;
+      if (spec.under !== undefined) {
+        inputs.push(spec.under);
+        text = `{${JSON.stringify(spec.under)}:${text}}`;
+      }
+      return { body: Buffer.from(text), contentType: 'application/json' };
+    }
     case 'form':
       for (const [key, value] of spec.pairs) {
         inputs.push(key, value);

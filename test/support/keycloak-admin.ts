@@ -89,4 +89,32 @@ export class KeycloakAdmin {
     }
     return key.kid;
   }
+
+  /** Creates a user of the test realm whose password is its name; returns its id. */
+  async createUser(username: string): Promise<string> {
+    const { status, location } = await this.call('POST', '/users', {
+      username,
+      enabled: true,
+      email: `${username}@example.test`,
+      emailVerified: true,
+      firstName: 'Test',
+      lastName: 'User',
+      credentials: [{ type: 'password', value: username, temporary: false }],
+    });
+    if (status !== 201 || location === null) {
+      throw new Error(`creating user ${username} failed: ${status}`);
+    }
+    return location.slice(location.lastIndexOf('/') + 1);
+  }
+
+  async setUserEnabled(userId: string, enabled: boolean): Promise<void> {
+    const { status } = await this.call('PUT', `/users/${userId}`, { enabled });
+    if (status !== 204) {
+      throw new Error(`updating user ${userId} failed: ${status}`);
+    }
+  }
+
+  async deleteUser(userId: string): Promise<void> {
+    await this.call('DELETE', `/users/${userId}`);
+  }
 }

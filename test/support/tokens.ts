@@ -46,6 +46,34 @@ export function login(
   });
 }
 
+/** A user's tokens with a password of its own (a user a test created). */
+export function loginWith(username: string, password: string): Promise<TokenResponse> {
+  return requestToken(REALM, {
+    grant_type: 'password',
+    client_id: 'photoz-cli',
+    username,
+    password,
+  });
+}
+
+/**
+ * Logs the session of `tokens` out at Keycloak, as the user's "log out" does; its access token
+ * keeps its signature and `exp`, but Keycloak no longer accepts it.
+ */
+export async function logout(tokens: TokenResponse): Promise<void> {
+  const response = await fetch(`${KEYCLOAK_URL}/realms/${REALM}/protocol/openid-connect/logout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      client_id: 'photoz-cli',
+      refresh_token: tokens.refresh_token ?? '',
+    }),
+  });
+  if (response.status !== 204) {
+    throw new Error(`logout failed: ${response.status}`);
+  }
+}
+
 /** The access tokens of several dev-realm users, in the order named. */
 export function accessTokens(...usernames: string[]): Promise<string[]> {
   return Promise.all(usernames.map(async (username) => (await login(username)).access_token));

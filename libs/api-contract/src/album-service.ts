@@ -593,6 +593,7 @@ export interface operations {
       /**
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
        */
       400: {
         content: {
@@ -608,6 +609,15 @@ export interface operations {
           /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
           'WWW-Authenticate'?: string;
         };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
@@ -886,6 +896,7 @@ export interface operations {
       /**
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
        * - `validation`: the resource id in the path is malformed
        */
       400: {
@@ -927,6 +938,15 @@ export interface operations {
        * - `not-found`: no such resource
        */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };

@@ -269,6 +269,7 @@ export interface operations {
       /**
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
        * - `validation`: scopes outside the album, your own album, or a ticket Keycloak refused
        */
       400: {
@@ -294,6 +295,15 @@ export interface operations {
        * - `not-found`: no such album
        */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
@@ -515,6 +525,7 @@ export interface operations {
       /**
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
        * - `validation`: a scope that is not pending
        */
       400: {
@@ -540,6 +551,15 @@ export interface operations {
        * - `not-found`: no such request, or not one the caller may see (the same answer)
        */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
@@ -889,6 +909,7 @@ export interface operations {
       /**
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
        * - `validation`: scopes outside the album, an empty set, or sharing with yourself
        */
       400: {
@@ -915,6 +936,15 @@ export interface operations {
        * - `not-found`: no such user, or the user holds nothing on the album (the same answer)
        */
       404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };

@@ -41,6 +41,15 @@ function refuse(realm: string, reason: string | undefined): ProblemException {
 }
 
 /**
+ * The guard's own refusal, counted alike, for what refuses a token outside it: a body announced
+ * without a token is refused before it is read (`createHttpApp`), and a token Keycloak no longer
+ * accepts when a service calls it with the token ({@link TOKEN_NO_LONGER_ACTIVE}).
+ */
+export function tokenRefusal(realm: string, reason?: string): ProblemException {
+  return refuse(realm, reason);
+}
+
+/**
  * Global, deny by default: every route needs a valid access token unless it is `@Public()`. An RPT
  * is a pass for the permissions it lists, not an identity: Keycloak puts this API in its `aud`
  * whichever client asked for it, so it would carry a client without this API's audience past the

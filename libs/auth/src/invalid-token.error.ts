@@ -11,6 +11,12 @@ export class InvalidTokenError extends Error {
 }
 
 /**
+ * Why a token this service accepted is refused once Keycloak, called with it, no longer accepts
+ * it: its session was logged out or its user disabled after it was issued.
+ */
+export const TOKEN_NO_LONGER_ACTIVE = 'token no longer active';
+
+/**
  * A `401` with an RFC 6750 Bearer challenge. Without `description` (no credentials at all) the
  * challenge carries no error, as RFC 6750 §3.1 asks.
  */

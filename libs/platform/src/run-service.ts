@@ -1,5 +1,6 @@
 import { type DynamicModule, Logger, type LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { tokenRefusal } from '@app/auth';
 import { ConfigError, createHttpApp, type ServiceConfig } from '@app/common';
 import { log, ManagementServer } from '@app/observability';
 import { KeycloakUnavailableFilter } from './keycloak-unavailable.filter.ts';
@@ -9,7 +10,6 @@ export interface ServiceDefinition<C extends ServiceConfig> {
   readonly description: string;
   loadConfig(env: Record<string, string | undefined>): C;
   module(config: C): DynamicModule;
-  readonly bodyLimitBytes?: number;
   /** Registers Fastify plugins (e.g. multipart) before the application initialises. */
   readonly configure?: (app: NestFastifyApplication) => Promise<void>;
 }
@@ -27,7 +27,8 @@ export async function createServiceApp<C extends ServiceConfig>(
     title: definition.name,
     description: definition.description,
     corsOrigins: config.http.corsOrigins,
-    bodyLimitBytes: definition.bodyLimitBytes,
+    limits: config.httpLimits,
+    tokenRequired: () => tokenRefusal(config.keycloak.realm),
     logLevels,
   });
   // Nest tries global filters from the last registered to the first: registered after the

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { isUuid, notFoundProblem, readPage } from '@app/common';
+import { cursorDate, isUuid, notFoundProblem, readPage } from '@app/common';
 import { UmaOutboxWriter } from '@app/uma-resources';
 import {
   type AlbumPageDto,
@@ -28,11 +28,10 @@ function albumPositionIn(value: unknown): AlbumPosition | undefined {
     return undefined;
   }
   const { createdAt, id } = value as Record<string, unknown>;
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || !isUuid(id)) {
-    return undefined;
-  }
-  const date = new Date(createdAt);
-  return Number.isNaN(date.getTime()) ? undefined : { createdAt: date, id };
+  const date = cursorDate(createdAt);
+  return date === undefined || typeof id !== 'string' || !isUuid(id)
+    ? undefined
+    : { createdAt: date, id };
 }
 
 /**

@@ -188,6 +188,19 @@ describe(AccessPolicy.name, () => {
       expect(refused.getStatus()).toBe(400);
       expect(refused.toBody()).toMatchObject({ errors: [{ field: 'ticket' }] });
     });
+
+    it("tells the owner of an accepted ticket's album they own it already", async () => {
+      const { access } = policy();
+      const refused = await refusal(() =>
+        access.requireAccess(principal(ALICE), Permission.PermissionRequestCreate, {
+          acceptedTicketResourceId: RESOURCE,
+        }),
+      );
+      expect(refused.getStatus()).toBe(400);
+      expect(refused.toBody()).toMatchObject({
+        errors: [{ field: 'ticket', message: 'you own this album already' }],
+      });
+    });
   });
 
   describe(Permission.PermissionRequestAnswer, () => {

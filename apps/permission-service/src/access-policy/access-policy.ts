@@ -124,7 +124,7 @@ export class AccessPolicy {
     [Permission.PermissionRequestCreate]: (caller, target) =>
       'albumId' in target
         ? this.albumToAskFor(caller, target.albumId)
-        : this.albumOfAcceptedTicket(target.acceptedTicketResourceId),
+        : this.albumOfAcceptedTicket(caller, target.acceptedTicketResourceId),
 
     // A request is answered by the owner of its album only.
     [Permission.PermissionRequestAnswer]: (caller, { requestId }) =>
@@ -165,13 +165,21 @@ export class AccessPolicy {
   }
 
   /**
-   * The album a challenge's ticket names, once Keycloak has accepted the ticket from the caller:
-   * that acceptance is the check (the ticket is signed with a key only Keycloak holds), so unlike
-   * a request by album id the owner is not refused here. A ticket naming no album is answered like
-   * a made-up one, saying nothing about any album.
+   * The album a challenge's ticket names, once Keycloak has accepted the ticket from the caller
+   * (it is signed with a key only Keycloak holds, so what it names is believed only then). A
+   * ticket naming no album is answered like a made-up one, saying nothing about any album; its
+   * owner is refused as for a request by album id (Keycloak takes her ticket and records nothing).
    */
-  private async albumOfAcceptedTicket(resourceId: string): Promise<AlbumResource> {
-    return (await this.albums.byResourceIds([resourceId])).get(resourceId) ?? invalidTicket();
+  private async albumOfAcceptedTicket(
+    caller: Principal,
+    resourceId: string,
+  ): Promise<AlbumResource> {
+    const album =
+      (await this.albums.byResourceIds([resourceId])).get(resourceId) ?? invalidTicket();
+    if (album.ownerId === caller.subject) {
+      throw validationProblem([{ field: 'ticket', message: 'you own this album already' }]);
+    }
+    return album;
   }
 
   /** The request, with its album, when `caller` owns the album it asks for. */

@@ -1,5 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { UmaTicketCache } from '@app/auth';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AUTH_OPTIONS,
+  type AuthOptions,
+  TOKEN_NO_LONGER_ACTIVE,
+  tokenRefusal,
+  UmaTicketCache,
+} from '@app/auth';
 import {
   KeycloakError,
   KeycloakUnavailableError,
@@ -30,6 +36,15 @@ async function lostTheRace(
 }
 
 /**
+ * Whether Keycloak refused the requester's own token: the UMA grant authenticates with nothing
+ * else, and answers `401 invalid_grant` ("Invalid bearer token") once the token's session has
+ * been logged out or its user disabled, although its signature and `exp` still hold.
+ */
+function refusedRequesterToken(error: unknown): boolean {
+  return error instanceof KeycloakError && error.status === 401;
+}
+
+/**
  * Submits permission requests at Keycloak on the requester's behalf (the UMA grant with
  * `submit_request`, authenticated with the requester's own token), and recovers when a concurrent
  * request of the same party recorded the same request first.
@@ -40,7 +55,16 @@ export class PermissionRequestSubmitter {
     private readonly umaGrant: UmaGrantClient,
     private readonly challenges: UmaTicketCache,
     private readonly grants: GrantDirectory,
+    @Inject(AUTH_OPTIONS) private readonly auth: AuthOptions,
   ) {}
+
+  /**
+   * A token Keycloak no longer accepts is the caller's to renew: a `401` `invalid_token`, as the
+   * guard answers a token it refuses itself, rather than a server error or a refused ticket.
+   */
+  private refuseRequesterToken(): never {
+    throw tokenRefusal(this.auth.realm, TOKEN_NO_LONGER_ACTIVE);
+  }
 
   /** Asks for `scopes` on the resource; `false` when a concurrent request recorded them first. */
   async submitScopes(
@@ -56,6 +80,9 @@ export class PermissionRequestSubmitter {
       );
       return true;
     } catch (error) {
+      if (refusedRequesterToken(error)) {
+        return this.refuseRequesterToken();
+      }
       if (await lostTheRace(error, this.grants, resourceId, party, scopes)) {
         return false;
       }
@@ -77,6 +104,9 @@ export class PermissionRequestSubmitter {
     try {
       return await this.umaGrant.submitRequest(ticket, requesterToken);
     } catch (error) {
+      if (refusedRequesterToken(error)) {
+        return this.refuseRequesterToken();
+      }
       if (error instanceof KeycloakError) {
         return invalidTicket();
       }

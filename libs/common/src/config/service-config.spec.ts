@@ -38,4 +38,40 @@ describe(loadServiceConfig.name, () => {
     expect(config.keycloak.url).toBe('http://kc:8080');
     expect(config.http.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
   });
+
+  it('bounds bodies and slow clients by default, each bound configurable', () => {
+    expect(loadServiceConfig(3000, { KEYCLOAK_CLIENT_SECRET: 's' }).httpLimits).toEqual({
+      bodyLimitBytes: 32_768,
+      jsonMaxDepth: 16,
+      headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 10_000,
+      uploadTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 72_000,
+      maxConnections: 1_000,
+    });
+    const config = loadServiceConfig(3000, {
+      KEYCLOAK_CLIENT_SECRET: 's',
+      HTTP_JSON_MAX_DEPTH: '4',
+      HTTP_BODY_TIMEOUT_MS: '500',
+      HTTP_MAX_CONNECTIONS: '2',
+    });
+    expect(config.httpLimits).toMatchObject({
+      jsonMaxDepth: 4,
+      bodyTimeoutMs: 500,
+      maxConnections: 2,
+    });
+  });
+
+  it('refuses a JSON depth the parsers cannot take, and an upload bound below the others', () => {
+    expect(() =>
+      loadServiceConfig(3000, { KEYCLOAK_CLIENT_SECRET: 's', HTTP_JSON_MAX_DEPTH: '5000' }),
+    ).toThrow(/HTTP_JSON_MAX_DEPTH: must be 2 to 256/);
+    expect(() =>
+      loadServiceConfig(3000, {
+        KEYCLOAK_CLIENT_SECRET: 's',
+        HTTP_UPLOAD_TIMEOUT_MS: '5000',
+        HTTP_HEADERS_TIMEOUT_MS: '6000',
+      }),
+    ).toThrow(/HTTP_UPLOAD_TIMEOUT_MS: must be at least/);
+  });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commaList, httpUrl, parseEnv, port, positiveInt, postgresUrl } from './env.ts';
 import { loadRateLimitConfig, type RateLimitConfig, type RateLimits } from './rate-limit-config.ts';
+import { type HttpLimits, httpLimitsEnv, httpLimitsOf } from '../http/http-limits.ts';
 
 /** Where the local PostgreSQL server keeps the project's database unless DATABASE_URL says otherwise. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/photoz';
@@ -58,6 +59,8 @@ const serviceEnv = z.object({
 /** Configuration shared by every service of the project. */
 export interface ServiceConfig {
   readonly http: { readonly host: string; readonly port: number; readonly corsOrigins: string[] };
+  /** Body size, JSON depth, time bounds and the connection cap of the HTTP server. */
+  readonly httpLimits: HttpLimits;
   /** The management port: `/metrics` and `/health/live`; port 0 picks a free one. */
   readonly management: { readonly host: string; readonly port: number };
   readonly database: { readonly url: string; readonly poolSize: number };
@@ -100,7 +103,7 @@ export function loadServiceConfig(
   defaultRateLimits?: RateLimits,
 ): ServiceConfig {
   const parsed = parseEnv(
-    serviceEnv.extend({
+    serviceEnv.extend(httpLimitsEnv.shape).extend({
       PORT: port.default(defaultPort),
       METRICS_PORT: z.coerce
         .number({ error: 'must be a port number' })
@@ -114,6 +117,7 @@ export function loadServiceConfig(
   const issuer = parsed.KEYCLOAK_ISSUER ?? `${parsed.KEYCLOAK_URL}/realms/${parsed.KEYCLOAK_REALM}`;
   return {
     http: { host: parsed.HOST, port: parsed.PORT, corsOrigins: parsed.CORS_ORIGINS },
+    httpLimits: httpLimitsOf(parsed),
     management: { host: parsed.METRICS_HOST, port: parsed.METRICS_PORT },
     database: { url: parsed.DATABASE_URL, poolSize: parsed.DATABASE_POOL_SIZE },
     keycloak: {

@@ -10,13 +10,24 @@ import { ProblemDetailsFilter, sendProblem } from '../problem/problem-details.fi
 import { createOpenApiDocument } from '../problem/openapi-document.ts';
 import { problemType, statusTitle } from '../problem/problem-details.ts';
 import { applySecurityHeaders, registerSecurityHeaders } from './security-headers.ts';
+import { boundBodyTime } from './body-deadline.ts';
+import { capConnections, connectionTimeouts } from './connection-limits.ts';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './http-limits.ts';
+import { useJsonBodyParser } from './json-body-parser.ts';
+import { refuseBodiesWithoutToken } from './token-before-body.ts';
 import { createValidationPipe } from './validation.ts';
 
 export interface HttpAppOptions {
   readonly title: string;
   readonly description: string;
   readonly corsOrigins: readonly string[];
-  readonly bodyLimitBytes?: number;
+  /** Body size, JSON depth, time bounds and connection cap (`HTTP_*`); the defaults otherwise. */
+  readonly limits?: HttpLimits;
+  /**
+   * The answer to a request with a body but no bearer token on a route that is not `@Public()`,
+   * given before the body is read; without it, such bodies are read and the guard answers.
+   */
+  readonly tokenRequired?: () => Error;
   /** Nest's own messages at these levels only (tests); the log level is `LOG_LEVEL`'s. */
   readonly logLevels?: LogLevel[];
 }
@@ -45,8 +56,10 @@ export async function createHttpApp(
   module: DynamicModule,
   options: HttpAppOptions,
 ): Promise<NestFastifyApplication> {
+  const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
   const adapter = new FastifyAdapter({
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit: limits.bodyLimitBytes,
+    ...connectionTimeouts(limits),
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => {
       const supplied = request.headers['x-request-id'];
@@ -77,6 +90,12 @@ export async function createHttpApp(
   });
   await registerSecurityHeaders(app, '/docs');
   const fastify = app.getHttpAdapter().getInstance();
+  capConnections(fastify.server, limits);
+  useJsonBodyParser(app, { bodyLimit: limits.bodyLimitBytes, maxDepth: limits.jsonMaxDepth });
+  if (options.tokenRequired !== undefined) {
+    refuseBodiesWithoutToken(fastify, options.tokenRequired);
+  }
+  boundBodyTime(fastify, limits.bodyTimeoutMs);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     annotateRequestSpan({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProblemException } from '../problem/problem-details.ts';
-import { decodeCursor, encodeCursor, pageOf, readPage } from './page.ts';
+import { cursorDate, decodeCursor, encodeCursor, pageOf, readPage } from './page.ts';
 
 const LETTERS = ['a', 'b', 'c', 'd', 'e'];
 
@@ -49,5 +49,30 @@ describe(pageOf.name, () => {
 describe(decodeCursor.name, () => {
   it('refuses what is not base64url JSON with the same problem as any other bad cursor', () => {
     expect(() => decodeCursor('%%%', () => 1)).toThrow(ProblemException);
+  });
+});
+
+describe(cursorDate.name, () => {
+  it('reads back the date a cursor was written with', () => {
+    const date = new Date('2026-05-17T10:20:30.456Z');
+    expect(cursorDate(JSON.parse(JSON.stringify(date)))).toEqual(date);
+  });
+
+  it.each([
+    '-271821-04-20T00:00:00.000Z',
+    '+275760-09-13T00:00:00.000Z',
+    '-004714-11-23T00:00:00.000Z',
+  ])('refuses %s, past the years a row can be written in', (value) => {
+    expect(cursorDate(value)).toBeUndefined();
+  });
+
+  it.each([
+    '2026-02-30T00:00:00.000Z',
+    '2026-05-17',
+    '2026-05-17T10:20:30Z',
+    1_779_000_000_000,
+    null,
+  ])('refuses %s, which no cursor holds', (value) => {
+    expect(cursorDate(value)).toBeUndefined();
   });
 });

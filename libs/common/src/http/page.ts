@@ -33,6 +33,24 @@ export function decodeCursor<P>(cursor: string, parse: (value: unknown) => P | u
   return parse(decoded) ?? invalidCursor();
 }
 
+/** The form `Date#toJSON` gives a date of the years 0000 to 9999. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * The date a cursor's position holds, written as `Date#toJSON` writes it, or `undefined`. Only the
+ * years 0000 to 9999 are read back: a cursor handed out holds a date a row was written, and the
+ * dates JavaScript can hold reach past what PostgreSQL stores (4714 BC), which a tampered cursor
+ * would otherwise take to the database.
+ */
+export function cursorDate(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) {
+    return undefined;
+  }
+  const date = new Date(value);
+  // A date that does not exist (`2026-02-30`) is read as another one, which it does not write.
+  return Number.isNaN(date.getTime()) || date.toJSON() !== value ? undefined : date;
+}
+
 /**
  * One page of a list read in order after a position: `read` is asked for one more item than the
  * page holds, which tells whether another page follows; the cursor is the last item's position.

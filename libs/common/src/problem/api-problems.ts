@@ -90,6 +90,12 @@ export const RATE_LIMITED: ProblemSpec = {
 /** Answered on every route that takes a JSON body (added by `createOpenApiDocument`). */
 export const JSON_BODY_PROBLEMS: readonly ProblemSpec[] = [
   DEFAULT_PROBLEMS[400] as ProblemSpec,
+  problem(
+    400,
+    'json-too-deep',
+    'the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)',
+  ),
+  problem(408, 'body-timeout', 'the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)'),
   DEFAULT_PROBLEMS[413] as ProblemSpec,
   DEFAULT_PROBLEMS[415] as ProblemSpec,
 ];
