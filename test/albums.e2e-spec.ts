@@ -363,7 +363,9 @@ describe('albums as UMA resources', () => {
       const escaped = (count: number) => '\\ud83d\\ude42'.repeat(count);
       const response = await postRaw(
         jdoe,
-        `{"name":"${escaped(200)}","description":"${escaped(2000)}"}`,
+        // The name is bounded in UTF-16 code units (200: 100 astral characters), the description
+        // in characters (2000 astral ones).
+        `{"name":"${escaped(100)}","description":"${escaped(2000)}"}`,
       );
       expect(response.status).toBe(201);
     });
