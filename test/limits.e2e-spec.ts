@@ -156,6 +156,15 @@ describe('limits on abuse', () => {
       expect(refused?.headers.get('ratelimit-policy')).toBe('"user-read";q=5;w=60');
     });
 
+    it('keeps a caller that retries at once waiting for each refusal, its flood slowed to its own pace', async () => {
+      // alice is over the limit since the test above: each refusal waits the default 1 s, so
+      // four retries at once from one connection take at least 4 s and all are refused.
+      const started = performance.now();
+      const answers = await repeat(4, () => readAlbums(alice));
+      expect(answers.map((answer) => answer.status)).toEqual([429, 429, 429, 429]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(3_900);
+    });
+
     it('counts a partner apart from the people', async () => {
       const spent = await repeat(6, () => readAlbums(jdoe));
       expect(spent.at(-1)?.status).toBe(429);

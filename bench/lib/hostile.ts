@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { load, type LoadResult } from './load.ts';
 
 /** What the hostile client sent and what the server answered it, by kind. */
@@ -20,6 +22,19 @@ export interface HostileResult {
   readonly traffic: HostileTraffic;
 }
 
+/** What the attacking process is told (as JSON, its one argument). */
+export interface AttackOptions {
+  readonly albumUrl: string;
+  readonly permissionUrl: string;
+  readonly albumId: string;
+  readonly attackerToken: string;
+  readonly durationMs: number;
+  readonly nestedBytes: number;
+  readonly nestedWorkers: number;
+  readonly slowSockets: number;
+  readonly floodWorkers: number;
+}
+
 /** `{"name":[[[…]]]}` nested `depth` levels deep. */
 export function nestedBody(depth: number): string {
   return `{"name":${'['.repeat(depth)}${']'.repeat(depth)}}`;
@@ -30,45 +45,18 @@ function count(tally: Record<string, number>, key: string | number): void {
 }
 
 /**
- * One client with a valid token attacks one album-service instance three ways at once, while the
- * owner's read of her album is measured at a fixed request rate (p99 at a rate, not the most a
- * server can do, is what a user feels):
+ * One client with a valid token attacks an album-service instance (and its permission service)
+ * three ways at once for `durationMs`:
  *
  * - nested bodies: `POST /albums` with `{"name":[[[…]]]}` as deep as `nestedBytes` allows;
  * - slow bodies: `slowSockets` connections announcing a 100-byte body and sending a byte a second,
  *   each reopened when the server closes it;
  * - a flood: `floodWorkers` loops sending requests as fast as answers come (the album listing,
  *   another owner's album, and permission requests at the permission service).
- *
- * The owner's read is measured first alone (quiet), then under attack, for `seconds` each.
  */
-export async function hostileScenario(options: {
-  albumUrl: string;
-  permissionUrl: string;
-  albumId: string;
-  ownerToken: string;
-  attackerToken: string;
-  seconds: number;
-  ownerRate: number;
-  ownerConnections: number;
-  nestedBytes: number;
-  nestedWorkers: number;
-  slowSockets: number;
-  floodWorkers: number;
-}): Promise<HostileResult> {
-  const readUrl = `${options.albumUrl}/albums/${options.albumId}`;
-  const measure = (): Promise<LoadResult> =>
-    load({
-      url: readUrl,
-      token: options.ownerToken,
-      seconds: options.seconds,
-      connections: options.ownerConnections,
-      rate: options.ownerRate,
-    });
-  const quiet = await measure();
-
-  // Shared with the workers' loops, which end when the measurement does.
-  const attack = { running: true };
+export async function attack(options: AttackOptions): Promise<HostileTraffic> {
+  // Shared with the workers' loops, which end when the attack does.
+  const attacking = { running: true };
   const nestedStatuses: Record<string, number> = {};
   const floodStatuses: Record<string, number> = {};
   let nestedSent = 0;
@@ -93,7 +81,7 @@ export async function hostileScenario(options: {
   };
 
   const nestedWorker = async (): Promise<void> => {
-    while (attack.running) {
+    while (attacking.running) {
       nestedSent += 1;
       await send(
         `${options.albumUrl}/albums`,
@@ -117,76 +105,131 @@ export async function hostileScenario(options: {
   ];
   const floodWorker = async (index: number): Promise<void> => {
     let turn = index;
-    while (attack.running) {
-      const [url, init] = floodTargets[turn % floodTargets.length] ?? floodTargets[0]!;
+    while (attacking.running) {
+      const target = floodTargets[turn % floodTargets.length];
       turn += 1;
-      floodSent += 1;
-      await send(url, init, floodStatuses);
+      if (target !== undefined) {
+        floodSent += 1;
+        await send(target[0], target[1], floodStatuses);
+      }
     }
   };
 
-  const target = new URL(options.albumUrl);
+  const server = new URL(options.albumUrl);
   const sockets = new Set<Socket>();
   const slowWorker = async (): Promise<void> => {
-    while (attack.running) {
+    while (attacking.running) {
       slowOpened += 1;
       await new Promise<void>((resolve) => {
-        const socket = connect(Number(target.port), target.hostname);
+        const socket = connect(Number(server.port), server.hostname);
         sockets.add(socket);
         let timer: NodeJS.Timeout | undefined;
-        const done = (): void => {
-          clearInterval(timer);
-          sockets.delete(socket);
-          resolve();
-        };
         socket.on('connect', () => {
           socket.write(
-            `POST /albums HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: ${auth.authorization}\r\n` +
+            `POST /albums HTTP/1.1\r\nHost: ${server.host}\r\nAuthorization: ${auth.authorization}\r\n` +
               'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
           );
           timer = setInterval(() => socket.write(' '), 1_000);
         });
-        socket.on('data', () => {
-          // An answer (408, 400, 413) means the server gave up on the body.
-        });
         socket.on('close', () => {
-          if (attack.running) {
+          if (attacking.running) {
             slowClosedByServer += 1;
           }
-          done();
+          clearInterval(timer);
+          sockets.delete(socket);
+          resolve();
         });
         socket.on('error', () => undefined);
       });
-      if (attack.running) {
+      if (attacking.running) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   };
 
-  const attackers = [
+  const workers = [
     ...Array.from({ length: options.nestedWorkers }, () => nestedWorker()),
     ...Array.from({ length: options.floodWorkers }, (_, index) => floodWorker(index)),
     ...Array.from({ length: options.slowSockets }, () => slowWorker()),
   ];
-  // Let the attack reach its steady state before the owner's read is measured under it.
-  await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const hostile = await measure();
-  attack.running = false;
+  await new Promise((resolve) => setTimeout(resolve, options.durationMs));
+  attacking.running = false;
   for (const socket of sockets) {
     socket.destroy();
   }
-  await Promise.all(attackers);
+  await Promise.all(workers);
+  return { nestedSent, nestedStatuses, floodSent, floodStatuses, slowOpened, slowClosedByServer };
+}
+
+const ATTACKER = fileURLToPath(new URL('./hostile-client.ts', import.meta.url));
+
+/**
+ * Runs {@link attack} in a child process at the lowest CPU priority (`nice -n 19`): the attacker
+ * stands for a client on another machine, so the cycles it spends making its traffic (a megabyte
+ * per nested body) are not taken from the servers it attacks on this 2-core machine.
+ */
+function attackInChild(options: AttackOptions): Promise<HostileTraffic> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('nice', ['-n', '19', process.execPath, ATTACKER, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        reject(new Error(`the attacking process exited with ${code}`));
+        return;
+      }
+      resolve(JSON.parse(out) as HostileTraffic);
+    });
+  });
+}
+
+/**
+ * The owner's read of her album at a fixed request rate (p99 at a rate, not the most a server can
+ * do, is what a user feels), after a warm-up, first alone (quiet), then while one client with a
+ * valid token attacks the same instance ({@link attack}), for `seconds` each.
+ */
+export async function hostileScenario(
+  options: Omit<AttackOptions, 'durationMs'> & {
+    ownerToken: string;
+    seconds: number;
+    ownerRate: number;
+    ownerConnections: number;
+  },
+): Promise<HostileResult> {
+  const readUrl = `${options.albumUrl}/albums/${options.albumId}`;
+  const measure = (seconds: number): Promise<LoadResult> =>
+    load({
+      url: readUrl,
+      token: options.ownerToken,
+      seconds,
+      connections: options.ownerConnections,
+      rate: options.ownerRate,
+    });
+  await measure(5);
+  const quiet = await measure(options.seconds);
+  // The attack reaches its steady state before the owner's read is measured under it.
+  const rampMs = 3_000;
+  const attacking = attackInChild({
+    albumUrl: options.albumUrl,
+    permissionUrl: options.permissionUrl,
+    albumId: options.albumId,
+    attackerToken: options.attackerToken,
+    durationMs: rampMs + options.seconds * 1000 + 1_000,
+    nestedBytes: options.nestedBytes,
+    nestedWorkers: options.nestedWorkers,
+    slowSockets: options.slowSockets,
+    floodWorkers: options.floodWorkers,
+  });
+  await new Promise((resolve) => setTimeout(resolve, rampMs));
+  const hostile = await measure(options.seconds);
+  const traffic = await attacking;
   return {
     quiet,
     hostile,
     p99Ratio: hostile.p99Ms / Math.max(quiet.p99Ms, 1),
-    traffic: {
-      nestedSent,
-      nestedStatuses,
-      floodSent,
-      floodStatuses,
-      slowOpened,
-      slowClosedByServer,
-    },
+    traffic,
   };
 }

@@ -66,31 +66,63 @@ export interface BenchStack {
  * Starts two album-service instances and the permission service from the build, as `npm start`
  * runs them; each is pushed onto `started` as soon as it answers, for the caller to stop.
  */
+/** Starts one service from the build as `npm start` runs it; pushed onto `started` once it answers. */
+export async function startService(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  started: BenchProcess[],
+  nodeArgs: readonly string[] = [],
+): Promise<BenchProcess> {
+  const child = await startNodeServer({
+    name,
+    script: join(DIST, script),
+    env,
+    readyPath: '/health/ready',
+    nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+    logFile: join(LOG_DIR, `bench-${name}.log`),
+  });
+  started.push(child);
+  return child;
+}
+
+/** The album service and the permission service as deployed (their `main.js`). */
+export const ALBUM_SERVICE_MAIN = 'apps/album-service/src/main.js';
+export const PERMISSION_SERVICE_MAIN = 'apps/permission-service/src/main.js';
+
+/**
+ * The environment without the benchmark's raised limits: what a deployment runs with (the hostile
+ * scenario's targets).
+ */
+export function withProductionLimits(env: Record<string, string>): Record<string, string> {
+  const production = { ...env };
+  for (const key of ['RATE_LIMIT_READS', 'RATE_LIMIT_WRITES', 'RATE_LIMIT_COSTLY']) {
+    if (process.env[key] === undefined) {
+      delete production[key];
+    }
+  }
+  return production;
+}
+
+/**
+ * Starts two album-service instances and the permission service from the build, as `npm start`
+ * runs them; each is pushed onto `started` as soon as it answers, for the caller to stop.
+ */
 export async function startServices(
   env: Record<string, string>,
   started: BenchProcess[],
   albumANodeArgs: readonly string[] = [],
 ): Promise<BenchStack> {
-  const start = async (
-    name: string,
-    script: string,
-    nodeArgs: readonly string[] = [],
-  ): Promise<BenchProcess> => {
-    const child = await startNodeServer({
-      name,
-      script: join(DIST, script),
-      env,
-      readyPath: '/health/ready',
-      nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
-      logFile: join(LOG_DIR, `bench-${name}.log`),
-    });
-    started.push(child);
-    return child;
-  };
   const [albumA, albumB, permissions] = await Promise.all([
-    start('album-service-a', 'bench/servers/album-service-bench.js', albumANodeArgs),
-    start('album-service-b', 'apps/album-service/src/main.js'),
-    start('permission-service', 'apps/permission-service/src/main.js'),
+    startService(
+      'album-service-a',
+      'bench/servers/album-service-bench.js',
+      env,
+      started,
+      albumANodeArgs,
+    ),
+    startService('album-service-b', ALBUM_SERVICE_MAIN, env, started),
+    startService('permission-service', PERMISSION_SERVICE_MAIN, env, started),
   ]);
   return { albumA, albumB, permissions };
 }

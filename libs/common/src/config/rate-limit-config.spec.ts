@@ -3,9 +3,10 @@ import { ConfigError } from './env.ts';
 import { DEFAULT_RATE_LIMITS, loadRateLimitConfig } from './rate-limit-config.ts';
 
 describe(loadRateLimitConfig.name, () => {
-  it('gives people and partners the defaults in a window of 60 s', () => {
+  it('gives people and partners the defaults in a window of 60 s, refusals after 1 s', () => {
     expect(loadRateLimitConfig({})).toEqual({
       windowSeconds: 60,
+      refusalDelayMs: 1_000,
       user: DEFAULT_RATE_LIMITS,
       partner: DEFAULT_RATE_LIMITS,
     });

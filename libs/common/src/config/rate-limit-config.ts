@@ -15,6 +15,12 @@ export type RateLimits = Readonly<Record<RateLimitClass, number>>;
  */
 export interface RateLimitConfig {
   readonly windowSeconds: number;
+  /**
+   * How long a refusal waits before it is sent (at most until the window resets): a client that
+   * retries as soon as it is refused then sends one request per connection and delay, not as many
+   * as the service can refuse, and its flood costs the service a timer instead of its CPU.
+   */
+  readonly refusalDelayMs: number;
   readonly user: RateLimits;
   readonly partner: RateLimits;
 }
@@ -35,6 +41,12 @@ const rateLimitEnv = z.object({
     .min(1, 'must be 1 to 3600 seconds')
     .max(3600, 'must be 1 to 3600 seconds')
     .default(60),
+  RATE_LIMIT_REFUSAL_DELAY_MS: z.coerce
+    .number({ error: 'must be 0 to 10000 milliseconds' })
+    .int('must be 0 to 10000 milliseconds')
+    .min(0, 'must be 0 to 10000 milliseconds')
+    .max(10_000, 'must be 0 to 10000 milliseconds')
+    .default(1_000),
   RATE_LIMIT_READS: limit,
   RATE_LIMIT_WRITES: limit,
   RATE_LIMIT_COSTLY: limit,
@@ -59,6 +71,7 @@ export function loadRateLimitConfig(
   };
   return {
     windowSeconds: parsed.RATE_LIMIT_WINDOW_SECONDS,
+    refusalDelayMs: parsed.RATE_LIMIT_REFUSAL_DELAY_MS,
     user,
     partner: {
       read: parsed.RATE_LIMIT_PARTNER_READS ?? user.read,

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Principal } from '@app/auth';
 import { IS_PUBLIC_KEY, ProblemException } from '@app/common';
 import { PrincipalThrottlerGuard } from './principal-throttler.guard.ts';
@@ -51,10 +51,11 @@ function request(
 
 const guards: PrincipalThrottlerGuard[] = [];
 
-async function guard(): Promise<PrincipalThrottlerGuard> {
+async function guard(refusalDelayMs = 0): Promise<PrincipalThrottlerGuard> {
   const created = new PrincipalThrottlerGuard(
     throttlerOptions({
       windowSeconds: 60,
+      refusalDelayMs,
       user: { read: 2, write: 3, costly: 1 },
       partner: { read: 5, write: 5, costly: 5 },
     }),
@@ -105,6 +106,28 @@ describe(PrincipalThrottlerGuard.name, () => {
       'violated-policies': ['user-read'],
     });
     expect(headers.get('ratelimit')).toBe('"user-read";r=0;t=60');
+  });
+
+  it('sends a refusal only after the configured delay, and allowed requests at once', async () => {
+    vi.useFakeTimers();
+    try {
+      const limiter = await guard(1_000);
+      await expect(limiter.canActivate(request(read, caller('alice')).context)).resolves.toBe(true);
+      await limiter.canActivate(request(read, caller('alice')).context);
+      let settled: unknown;
+      const refused = limiter.canActivate(request(read, caller('alice')).context).then(
+        () => (settled = 'allowed'),
+        (error: unknown) => (settled = error),
+      );
+      await vi.advanceTimersByTimeAsync(999);
+      expect(settled).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      await refused;
+      expect(settled).toBeInstanceOf(ProblemException);
+      expect((settled as ProblemException).getStatus()).toBe(429);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts writes by their method and costly routes by their decorator, each apart', async () => {

@@ -1,5 +1,5 @@
 import { type ExecutionContext, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { ThrottlerGuard, type ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { principalOf } from '@app/auth';
 import {
@@ -10,6 +10,9 @@ import {
 } from '@app/common';
 import { FixedWindowCounter } from './fixed-window.counter.ts';
 import { RATE_LIMIT_CLASS_KEY } from './rate-limit-policy.decorator.ts';
+
+/** `ThrottlerModule`'s options, with how long a refusal waits (`RateLimitConfig.refusalDelayMs`). */
+export type PhotozThrottlerOptions = ThrottlerModuleOptions & { readonly refusalDelayMs: number };
 
 /** The two kinds of caller, counted apart: a partner is a client-credentials caller. */
 export type CallerKind = 'user' | 'partner';
@@ -44,12 +47,21 @@ function refuse(policy: Policy, retryAfter: number): ProblemException {
   });
 }
 
+/** A refusal sent after `ms`; the timer holds no process open. */
+function delayed(refusal: ProblemException, ms: number): Promise<boolean> {
+  return new Promise((_resolve, reject) => {
+    setTimeout(() => reject(refusal), ms).unref();
+  });
+}
+
 /**
  * Per-caller rate limits, counted by the caller the authentication guard verified (`sub`, people
  * and partners apart), never by anything of an unverified token; so it must run after that guard,
  * and refuses to run before it. Every counted answer carries the `RateLimit-Policy` and `RateLimit`
  * fields of draft-ietf-httpapi-ratelimit-headers-11; the refusal is a `429` problem with
- * `Retry-After`.
+ * `Retry-After`, sent after the configured delay (`RATE_LIMIT_REFUSAL_DELAY_MS`), so that a client
+ * that never stops is slowed to its own concurrency instead of being refused as fast as the
+ * service can.
  *
  * The policies are `ThrottlerModule`'s named throttlers (`user-read`, `partner-costly`, ...). The
  * request path is this class's own: the base guard applies every throttler to every route, awaits
@@ -64,8 +76,11 @@ export class PrincipalThrottlerGuard extends ThrottlerGuard implements OnModuleD
   private readonly routeClasses = new Map<unknown, RouteClass>();
   private sweeper: NodeJS.Timeout | undefined;
 
+  private refusalDelayMs = 0;
+
   override async onModuleInit(): Promise<void> {
     await super.onModuleInit();
+    this.refusalDelayMs = (this.options as Partial<PhotozThrottlerOptions>).refusalDelayMs ?? 0;
     const build = (kind: CallerKind) =>
       Object.fromEntries(
         RATE_LIMIT_CLASSES.map((policy) => [policy, this.policyOf(policyName(kind, policy))]),
@@ -120,7 +135,11 @@ export class PrincipalThrottlerGuard extends ThrottlerGuard implements OnModuleD
       .header('ratelimit-policy', policy.policyField)
       .header('ratelimit', `"${policy.name}";r=${remaining};t=${reset}`);
     if (window.count > policy.counter.limit) {
-      throw refuse(policy, reset);
+      const refusal = refuse(policy, reset);
+      if (this.refusalDelayMs === 0) {
+        throw refusal;
+      }
+      return delayed(refusal, Math.min(this.refusalDelayMs, window.resetAt - now));
     }
     return ALLOWED;
   }

@@ -1,15 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { type ThrottlerModuleOptions, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { RATE_LIMIT_CLASSES, type RateLimitConfig } from '@app/common';
 import {
   type CallerKind,
+  type PhotozThrottlerOptions,
   policyName,
   PrincipalThrottlerGuard,
 } from './principal-throttler.guard.ts';
 
 /** The policies as `ThrottlerModule`'s named throttlers: one per kind of caller and route class. */
-export function throttlerOptions(config: RateLimitConfig): ThrottlerModuleOptions {
+export function throttlerOptions(config: RateLimitConfig): PhotozThrottlerOptions {
   const ttl = config.windowSeconds * 1000;
   const kinds: CallerKind[] = ['user', 'partner'];
   return {
@@ -22,6 +23,7 @@ export function throttlerOptions(config: RateLimitConfig): ThrottlerModuleOption
     ),
     // The guard writes the RateLimit fields of the IETF draft, not the X-RateLimit-* ones.
     setHeaders: false,
+    refusalDelayMs: config.refusalDelayMs,
   };
 }
 
