@@ -88,7 +88,7 @@ export async function createHttpApp(
     // A failed start throws (and the service exits with a message) instead of aborting the process.
     abortOnError: false,
   });
-  await registerSecurityHeaders(app, '/docs');
+  registerSecurityHeaders(app, '/docs');
   const fastify = app.getHttpAdapter().getInstance();
   capConnections(fastify.server, limits);
   useJsonBodyParser(app, { bodyLimit: limits.bodyLimitBytes, maxDepth: limits.jsonMaxDepth });

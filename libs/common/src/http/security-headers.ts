@@ -1,6 +1,7 @@
-import { fastifyHelmet } from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 type Policy = Readonly<Record<string, readonly string[]>>;
 
@@ -26,50 +27,80 @@ const DOCS_POLICY: Policy = {
 };
 
 /**
+ * What an API answer needs of helmet's headers (OWASP's REST Security Cheat Sheet): the CSP,
+ * `nosniff`, no framing, no referrer, and `Cross-Origin-Resource-Policy: same-origin` (no other
+ * site embeds an answer without CORS). Left out: HSTS (the services speak plain HTTP and cannot tell
+ * whether a TLS proxy fronts them; HSTS pins a whole host name for a long time, so the TLS
+ * terminator that owns the name sets it, and browsers ignore it over plain HTTP anyway), and the
+ * headers for documents or for browsers of the past (`Cross-Origin-Opener-Policy`,
+ * `Origin-Agent-Cluster`, `X-DNS-Prefetch-Control`, `X-Download-Options`,
+ * `X-Permitted-Cross-Domain-Policies`, `X-XSS-Protection`).
+ */
+function apiHelmet(directives: Policy): HelmetOptions {
+  return {
+    contentSecurityPolicy: { useDefaults: false, directives },
+    strictTransportSecurity: false,
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  };
+}
+
+/**
+ * The headers helmet sets for `options`, computed once: they depend on nothing of the request
+ * (no nonce), so every answer gets the same object instead of helmet's middleware chain.
+ */
+function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error) => {
+    if (error instanceof Error) {
+      throw error;
+    }
+  });
+  return headers;
+}
+
+/**
  * Every answer can hold personal data (an album, a share, a problem naming the album, a UMA
  * ticket): no browser or proxy keeps a copy. `/health` is not worth an exception (a probe must see
  * the present), nor `/docs` (a developer tool); Swagger UI's static files keep their own headers.
  */
-const CACHE_CONTROL = 'no-store';
-const REFERRER_POLICY = 'no-referrer';
+const NO_STORE = { 'cache-control': 'no-store' } as const;
 
-const noop = () => {};
-const apiPolicy = fastifyHelmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: API_POLICY,
-});
-const docsPolicy = fastifyHelmet.contentSecurityPolicy({
-  useDefaults: false,
-  directives: DOCS_POLICY,
-});
+const API_HEADERS = { ...helmetHeaders(apiHelmet(API_POLICY)), ...NO_STORE };
+const DOCS_HEADERS = { ...helmetHeaders(apiHelmet(DOCS_POLICY)), ...NO_STORE };
 
 /**
- * Security headers on every answer of the service (@fastify/helmet): `nosniff`, no framing, no
- * referrer, a Content-Security-Policy for an API (Swagger UI's own under `docsPath`) and
- * `Cache-Control: no-store`. No `Strict-Transport-Security`: the services speak plain HTTP and
- * cannot tell whether a TLS proxy fronts them; HSTS pins a whole host name for a long time, so the
- * TLS terminator that owns the name sets it (browsers ignore it over plain HTTP anyway).
+ * Security headers on every answer of the service (helmet's, see {@link apiHelmet}): a
+ * Content-Security-Policy for an API (Swagger UI's own under `docsPath`) and
+ * `Cache-Control: no-store`. Set first thing, so that answers made by the problem filter, the UMA
+ * challenge and the guards carry them too.
  */
-export async function registerSecurityHeaders(
-  app: NestFastifyApplication,
-  docsPath: string,
-): Promise<void> {
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: API_POLICY },
-    strictTransportSecurity: false,
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: REFERRER_POLICY },
-  });
-  // Registered after helmet's hooks (the register above is awaited), so these headers win.
+export function registerSecurityHeaders(app: NestFastifyApplication, docsPath: string): void {
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      void reply.header('cache-control', CACHE_CONTROL);
       const route = request.routeOptions.url;
-      if (route === docsPath || route?.startsWith(`${docsPath}/`) === true) {
-        docsPolicy(request.raw, reply.raw, noop);
-      }
+      void reply.headers(
+        route !== undefined && (route === docsPath || route.startsWith(`${docsPath}/`))
+          ? DOCS_HEADERS
+          : API_HEADERS,
+      );
       done();
     });
 }
@@ -79,11 +110,5 @@ export async function registerSecurityHeaders(
  * a malformed URL, a too-long path segment).
  */
 export function applySecurityHeaders(reply: FastifyReply): void {
-  apiPolicy(reply.request.raw, reply.raw, noop);
-  void reply.headers({
-    'cache-control': CACHE_CONTROL,
-    'x-content-type-options': 'nosniff',
-    'x-frame-options': 'DENY',
-    'referrer-policy': REFERRER_POLICY,
-  });
+  void reply.headers(API_HEADERS);
 }
