@@ -26,7 +26,7 @@ import { requestRpt } from '../test/support/uma.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { load, type LoadResult, median } from './lib/load.ts';
-import { type BenchProcess, startNodeServer } from './lib/processes.ts';
+import { type BenchProcess, cpuMicros, startNodeServer } from './lib/processes.ts';
 import {
   ALBUM_SERVICE_MAIN,
   buildServices,
@@ -143,6 +143,8 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       readonly url: string;
       readonly token: () => string | undefined;
       readonly status: number;
+      /** The process that answers it, whose CPU time per answer is reported. */
+      readonly server: BenchProcess;
     }
     const routes: Route[] = [
       {
@@ -151,6 +153,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         url: `${bare.url}/albums/${album.id}`,
         token: () => undefined,
         status: 200,
+        server: bare,
       },
       {
         key: 'public',
@@ -158,6 +161,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         url: `${albumA.url}/bench/public/albums/${album.id}`,
         token: () => undefined,
         status: 200,
+        server: albumA,
       },
       {
         key: 'owner',
@@ -165,6 +169,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         url: `${albumA.url}/albums/${album.id}`,
         token: () => alice,
         status: 200,
+        server: albumA,
       },
       {
         key: 'rpt',
@@ -172,6 +177,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         url: `${albumA.url}/albums/${album.id}`,
         token: () => rpt,
         status: 200,
+        server: albumA,
       },
       {
         key: 'challenge',
@@ -179,6 +185,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         url: `${albumA.url}/albums/${album.id}`,
         token: () => jdoe,
         status: 401,
+        server: albumA,
       },
       ...(nkc === undefined
         ? []
@@ -189,6 +196,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
               url: `${nkc.url}/albums/${album.id}`,
               token: () => alice,
               status: 200,
+              server: nkc,
             },
             {
               key: 'nkcPublic',
@@ -196,6 +204,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
               url: `${nkc.url}/public/albums/${album.id}`,
               token: () => undefined,
               status: 200,
+              server: nkc,
             },
           ]),
     ].filter((route) => ONLY.size === 0 || ONLY.has(route.key));
@@ -206,18 +215,29 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       await load({ url: route.url, token: route.token(), seconds: 1, connections: CONNECTIONS });
     }
     const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
+    // The answering process's CPU time and answers over every round: its cost per answer, which
+    // the other processes on the machine do not move as they move the rates.
+    const cpu = new Map<string, { micros: number; answers: number }>(
+      routes.map((route) => [route.key, { micros: 0, answers: 0 }]),
+    );
     for (let round = 0; round < ROUNDS; round += 1) {
       // Access tokens and RPTs live 5 minutes in the dev realm: fresh ones each round.
       alice = (await login('alice')).access_token;
       jdoe = (await login('jdoe')).access_token;
       rpt = await rptFor(album.resourceId);
       for (const route of routes) {
+        const cpuBefore = cpuMicros(route.server.pid);
         const result = await load({
           url: route.url,
           token: route.token(),
           seconds: SECONDS,
           connections: CONNECTIONS,
         });
+        const spent = cpu.get(route.key);
+        if (spent !== undefined) {
+          spent.micros += cpuMicros(route.server.pid) - cpuBefore;
+          spent.answers += result.requests;
+        }
         const unexpected = Object.entries(result.statusCodes).filter(
           ([code]) => Number(code) !== route.status,
         );
@@ -233,6 +253,10 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       routes.map((route) => [route.key, median(rounds.get(route.key) ?? [])]),
     );
     const rate = (key: string): number => results.get(key)?.requestsPerSecond ?? Number.NaN;
+    const cpuPerAnswer = (key: string): number => {
+      const spent = cpu.get(key);
+      return spent === undefined || spent.answers === 0 ? Number.NaN : spent.micros / spent.answers;
+    };
     for (const route of routes) {
       const result = results.get(route.key);
       table.push({
@@ -241,6 +265,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         'p50 ms': result?.p50Ms ?? 0,
         'p99 ms': result?.p99Ms ?? 0,
         'vs @Public()': (rate(route.key) / rate('public')).toFixed(2),
+        'CPU µs/answer': Math.round(cpuPerAnswer(route.key)),
       });
     }
     figures['publicVsBare'] = rate('public') / rate('bare');
@@ -250,6 +275,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     figures['vsNkc'] = Math.min(rate('owner'), rate('rpt')) / rate('nkc');
     for (const route of routes) {
       figures[`${route.key}RequestsPerSecond`] = Math.round(rate(route.key));
+      figures[`${route.key}CpuMicrosPerAnswer`] = Math.round(cpuPerAnswer(route.key));
     }
   }
 

@@ -6,6 +6,8 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon
 /** What autocannon measured on one route for one round. */
 export interface LoadResult {
   readonly requestsPerSecond: number;
+  /** Answers received in the round. */
+  readonly requests: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly statusCodes: Readonly<Record<string, number>>;
@@ -44,7 +46,7 @@ export function load(options: {
         return;
       }
       const summary = JSON.parse(out) as {
-        requests: { average: number };
+        requests: { average: number; total: number };
         latency: { p50: number; p99: number };
         statusCodeStats?: Record<string, { count: number }>;
         errors: number;
@@ -52,6 +54,7 @@ export function load(options: {
       };
       resolve({
         requestsPerSecond: summary.requests.average,
+        requests: summary.requests.total,
         p50Ms: summary.latency.p50,
         p99Ms: summary.latency.p99,
         statusCodes: Object.fromEntries(

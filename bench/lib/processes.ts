@@ -29,6 +29,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * CPU time a process has used so far, user and system, all its threads, in microseconds (Linux
+ * `/proc/<pid>/stat`, in clock ticks of 10 ms).
+ */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks * 10_000;
+}
+
 /** Resident set size of a process in MB, from `/proc/<pid>/status`. */
 export function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
