@@ -478,8 +478,8 @@ export class UmaClient {
         if (error.status === 403 && code === 'not_authorized') {
           return { kind: 'no-access' };
         }
-        // Keycloak refuses an access token whose session ended with 401 up to 26.5 and with
-        // 400 `invalid_grant` "Invalid bearer token" since 26.6 (or earlier; seen on 26.7.3).
+        // Keycloak refuses an access token whose session ended with 401 (26.5.6) or with 400
+        // `invalid_grant` "Invalid bearer token" (26.7.3).
         const refusedBearer =
           error.status === 401 ||
           (error.status === 400 &&

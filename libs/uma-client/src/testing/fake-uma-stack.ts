@@ -254,7 +254,7 @@ export class FakeUmaStack {
       const token = /^Bearer (.+)$/.exec(authorization)?.[1];
       const bearer = this.valid(token);
       if (bearer === undefined || bearer.typ !== 'access' || this.sessionEnded.has(token ?? '')) {
-        // Keycloak 26.7 answers 400 here (26.5 answered 401).
+        // Keycloak 26.7.3 answers 400 here (26.5.6 answered 401).
         return json(400, { error: 'invalid_grant', error_description: 'Invalid bearer token' });
       }
       sub = bearer.sub;
