@@ -54,10 +54,11 @@ function shareName(resourceId: string, clientId: string): string {
 
 /**
  * The admin REST API, called with the resource server's service account, for what the protection
- * API cannot do: user names (realm-management `view-users`), resources created for their owner and
- * grants to partner clients (both `manage-authorization`). Keycloak evaluates a partner calling with its own client credentials
- * as the client, and a permission ticket can only name a user as requester, so a partner's share
- * is a scope permission with a client policy on the resource server.
+ * API cannot do: user names (realm-management `view-users`), resources created for their owner
+ * and grants to partner clients (both `manage-authorization`). Keycloak evaluates a partner
+ * calling with its own client credentials as the client, and a permission ticket can only name a
+ * user as requester, so a partner's share is a scope permission with a client policy on the
+ * resource server.
  */
 @Injectable()
 export class AuthorizationAdminClient {
