@@ -1,4 +1,4 @@
-import { ALBUM_API_SECRET, KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
+import { ALBUM_API_SECRET, ALBUM_API_UUID, KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
 import { basic, clientToken, tokenEndpoint } from './tokens.ts';
 
 /** The test's own view of Keycloak's protection API, as the album-api resource server. */
@@ -46,16 +46,26 @@ export class ProtectionApi {
     return (await this.request('DELETE', `/resource_set/${id}`)).status;
   }
 
+  /**
+   * Creates a resource as the service does: through the admin API with album-api's own token, so
+   * that `owner` is kept (the protection API ignores it on Keycloak 26.6 and later).
+   */
   async createResource(body: Record<string, unknown>): Promise<KeycloakResource> {
-    const { status, body: created } = await this.request<KeycloakResource>(
-      'POST',
-      '/resource_set',
-      body,
+    const response = await fetch(
+      `${KEYCLOAK_URL}/admin/realms/${REALM}/clients/${ALBUM_API_UUID}/authz/resource-server/resource`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${await this.pat()}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      },
     );
-    if (status !== 201) {
-      throw new Error(`creating a resource failed: ${status}`);
+    if (response.status !== 201) {
+      throw new Error(`creating a resource failed: ${response.status}`);
     }
-    return created;
+    return (await response.json()) as KeycloakResource;
   }
 
   /** Grants `requester` (a username) a scope on a resource, as a granted permission ticket. */

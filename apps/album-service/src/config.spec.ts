@@ -2,7 +2,10 @@ import { ConfigError } from '@app/common';
 import { describe, expect, it } from 'vitest';
 import { loadAlbumServiceConfig } from './config.ts';
 
-const required = { KEYCLOAK_CLIENT_SECRET: 's' };
+const required = {
+  KEYCLOAK_CLIENT_SECRET: 's',
+  KEYCLOAK_CLIENT_UUID: '2b1f7c3e-5a9d-4c1e-8f0a-a1b0a9e00001',
+};
 
 describe(loadAlbumServiceConfig.name, () => {
   it('runs the relay with 2 workers of 8 events, each with a connection on top of the pool', () => {
@@ -25,6 +28,12 @@ describe(loadAlbumServiceConfig.name, () => {
   it('adds no connections when the relay is off', () => {
     const config = loadAlbumServiceConfig({ ...required, UMA_RELAY_ENABLED: 'false' });
     expect(config.database.poolSize).toBe(10);
+  });
+
+  it("refuses to start without the album-api client's internal id (albums are registered by it)", () => {
+    const attempt = () => loadAlbumServiceConfig({ KEYCLOAK_CLIENT_SECRET: 's' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/KEYCLOAK_CLIENT_UUID: is required/);
   });
 
   it('refuses a relay without workers or batches out of range', () => {

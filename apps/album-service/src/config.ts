@@ -28,6 +28,10 @@ const quota = (unit: string) =>
     .min(1, 'must be at least 1');
 
 const albumEnv = z.object({
+  // Albums are registered through the admin API, which names the resource server by this id.
+  KEYCLOAK_CLIENT_UUID: z.uuid({
+    error: 'is required (the internal id of the album-api client, a UUID)',
+  }),
   UMA_RELAY_ENABLED: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   UMA_RELAY_POLL_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50').default(500),
   UMA_RELAY_WORKERS: z.coerce

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { KeycloakError } from './keycloak-http.ts';
 import { KEYCLOAK_OPTIONS, type KeycloakOptions } from './keycloak.options.ts';
-import { ProtectionApiClient } from './protection-api.client.ts';
+import {
+  ProtectionApiClient,
+  type RegisteredResource,
+  resourceRepresentation,
+  type ResourceDescription,
+  toRegisteredResource,
+} from './protection-api.client.ts';
 
 /** A realm user (a person, or a client's service account). */
 export interface RealmUser {
@@ -48,10 +54,11 @@ function shareName(resourceId: string, clientId: string): string {
 
 /**
  * The admin REST API, called with the resource server's service account, for what the protection
- * API cannot do: user names (realm-management `view-users`), and grants to partner clients
- * (`manage-authorization`). Keycloak evaluates a partner calling with its own client credentials
- * as the client, and a permission ticket can only name a user as requester, so a partner's share
- * is a scope permission with a client policy on the resource server.
+ * API cannot do: user names (realm-management `view-users`), resources created for their owner
+ * and grants to partner clients (both `manage-authorization`). Keycloak evaluates a partner
+ * calling with its own client credentials as the client, and a permission ticket can only name a
+ * user as requester, so a partner's share is a scope permission with a client policy on the
+ * resource server.
  */
 @Injectable()
 export class AuthorizationAdminClient {
@@ -70,9 +77,28 @@ export class AuthorizationAdminClient {
 
   private get resourceServerUrl(): string {
     if (this.options.clientUuid === undefined) {
-      throw new Error('KEYCLOAK_CLIENT_UUID is needed to manage partner shares');
+      throw new Error(
+        'KEYCLOAK_CLIENT_UUID is needed to register resources and manage partner shares',
+      );
     }
     return `${this.realmUrl}/clients/${encodeURIComponent(this.options.clientUuid)}/authz/resource-server`;
+  }
+
+  /**
+   * Registers a resource of the resource server, owned by `description.ownerId`. Through the admin
+   * API because Keycloak 26.6 and later ignore `owner` when a resource server creates a resource
+   * with its PAT on the protection API (keycloak#49910); everything else about resources stays on
+   * the protection API. Keycloak answers 409 when one with this name and owner exists.
+   */
+  async createResource(description: ResourceDescription): Promise<RegisteredResource> {
+    const response = await this.protection.call(
+      'create resource',
+      `${this.resourceServerUrl}/resource`,
+      'POST',
+      [201],
+      resourceRepresentation(description),
+    );
+    return toRegisteredResource(response.body);
   }
 
   /** The user with this id; `undefined` when there is none (e.g. a client's internal id). */

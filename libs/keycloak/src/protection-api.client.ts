@@ -92,7 +92,8 @@ function toTicket(body: unknown): PermissionTicket {
   };
 }
 
-function toRegistered(body: unknown): RegisteredResource {
+/** A resource as Keycloak answers it (protection API or admin API: both use one representation). */
+export function toRegisteredResource(body: unknown): RegisteredResource {
   const resource = resourceSchema.parse(body);
   return {
     id: resource._id,
@@ -109,7 +110,8 @@ function toRegistered(body: unknown): RegisteredResource {
   };
 }
 
-function representation(description: ResourceDescription): Record<string, unknown> {
+/** The body Keycloak takes for a resource, on the protection API and on the admin API alike. */
+export function resourceRepresentation(description: ResourceDescription): Record<string, unknown> {
   return {
     name: description.name,
     displayName: description.displayName,
@@ -126,7 +128,10 @@ function representation(description: ResourceDescription): Record<string, unknow
 
 /**
  * The UMA protection API of the realm (resources and permission tickets), called with the PAT.
- * Endpoints come from discovery; a PAT that Keycloak refuses is replaced once.
+ * Endpoints come from discovery; a PAT that Keycloak refuses is replaced once. Resources are
+ * created through the admin API instead (`AuthorizationAdminClient.createResource`): Keycloak
+ * 26.6 and later make the resource server the owner of a resource it creates here, whatever
+ * `owner` says (keycloak#49910).
  */
 @Injectable()
 export class ProtectionApiClient {
@@ -136,25 +141,12 @@ export class ProtectionApiClient {
     private readonly pat: ProtectionApiToken,
   ) {}
 
-  /** Registers a resource. Keycloak answers 409 when one with this name and owner exists. */
-  async createResource(description: ResourceDescription): Promise<RegisteredResource> {
-    const endpoint = (await this.discovery.get()).resource_registration_endpoint;
-    const response = await this.call(
-      'create resource',
-      endpoint,
-      'POST',
-      [201],
-      representation(description),
-    );
-    return toRegistered(response.body);
-  }
-
   /** Replaces a resource's name, display name, type, URIs and scopes (the owner never changes). */
   async updateResource(id: string, description: ResourceDescription): Promise<void> {
     const endpoint = (await this.discovery.get()).resource_registration_endpoint;
     await this.call('update resource', `${endpoint}/${encodeURIComponent(id)}`, 'PUT', [204], {
       _id: id,
-      ...representation(description),
+      ...resourceRepresentation(description),
     });
   }
 
@@ -178,7 +170,7 @@ export class ProtectionApiClient {
       'GET',
       [200, 404],
     );
-    return response.status === 404 ? undefined : toRegistered(response.body);
+    return response.status === 404 ? undefined : toRegisteredResource(response.body);
   }
 
   /** Searches resources (full representations), following pages of `pageSize`. */
@@ -191,7 +183,7 @@ export class ProtectionApiClient {
       'find resources',
       endpoint,
       { deep: true, ...query },
-      toRegistered,
+      toRegisteredResource,
       pageSize,
     );
   }

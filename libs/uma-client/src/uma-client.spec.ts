@@ -189,6 +189,33 @@ describe('UmaClient', () => {
     expect(calls).toBe(2);
   });
 
+  it('asks the app for a new access token once when Keycloak refuses it at the UMA grant', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    // The app hands out the same token until it is told the token was refused.
+    const ended = stack.accessToken(JDOE);
+    stack.sessionEnded.add(ended);
+    let calls = 0;
+    const client = new UmaClient({
+      issuer: ISSUER,
+      baseUrl: API,
+      fetch: stack.fetch,
+      person: {
+        accessToken: () => {
+          calls += 1;
+          return Promise.resolve(calls <= 2 ? ended : stack.accessToken(JDOE));
+        },
+      },
+    });
+
+    expect((await client.get('/albums/a')).kind).toBe('ok');
+    expect(calls).toBe(3);
+    expect(stack.umaExchanges().map((exchange) => exchange.authorization)).toEqual([
+      `Bearer ${ended}`,
+      expect.not.stringContaining(ended),
+    ]);
+  });
+
   it('reads with a partner: client credentials for the token, HTTP Basic for the UMA grant', async () => {
     const stack = new FakeUmaStack();
     stack.grant(PARTNER_SUB, 'res-a', 'album:view');

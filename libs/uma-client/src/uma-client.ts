@@ -478,7 +478,14 @@ export class UmaClient {
         if (error.status === 403 && code === 'not_authorized') {
           return { kind: 'no-access' };
         }
-        if (error.status === 401 && this.options.person !== undefined && !renewed) {
+        // Keycloak refuses an access token whose session ended with 401 (26.5.6) or with 400
+        // `invalid_grant` "Invalid bearer token" (26.7.3).
+        const refusedBearer =
+          error.status === 401 ||
+          (error.status === 400 &&
+            code === 'invalid_grant' &&
+            description === 'Invalid bearer token');
+        if (refusedBearer && this.options.person !== undefined && !renewed) {
           renewed = true;
           continue;
         }

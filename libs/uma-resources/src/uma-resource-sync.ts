@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  AuthorizationAdminClient,
   KeycloakError,
   ProtectionApiClient,
   type RegisteredResource,
@@ -67,11 +68,17 @@ export function resourcesToRemove(
 /**
  * Makes one Keycloak resource match its description, idempotently: a create that meets an earlier
  * attempt (409) adopts it, an update of a vanished resource recreates it, a delete of a missing
- * one is done. Used by the outbox relay and by reconciliation.
+ * one is done. Used by the outbox relay and by reconciliation. Creates go through the admin API
+ * (see `AuthorizationAdminClient.createResource`), reads, updates and deletes through the
+ * protection API; a resource Keycloak registers under another owner all the same is deleted and
+ * refused (`ResourceOwnerNotHonouredError`), never linked.
  */
 @Injectable()
 export class UmaResourceSync {
-  constructor(private readonly protection: ProtectionApiClient) {}
+  constructor(
+    private readonly protection: ProtectionApiClient,
+    private readonly admin: AuthorizationAdminClient,
+  ) {}
 
   /** Ensures the resource exists as described; returns its id. */
   async upsert(desired: ResourceDescription, knownId: string | undefined): Promise<string> {
@@ -82,7 +89,7 @@ export class UmaResourceSync {
       }
     }
     try {
-      const created = await this.protection.createResource(desired);
+      const created = await this.admin.createResource(desired);
       return created.ownerId === desired.ownerId ? created.id : this.correct(created, desired);
     } catch (error) {
       if (!(error instanceof KeycloakError && error.status === 409)) {
@@ -129,7 +136,7 @@ export class UmaResourceSync {
     if (drift.includes('owner')) {
       // Keycloak never changes an owner on update: replace the resource.
       await this.protection.deleteResource(actual.id);
-      const created = await this.protection.createResource(desired);
+      const created = await this.admin.createResource(desired);
       if (created.ownerId !== desired.ownerId) {
         await this.protection.deleteResource(created.id);
         throw new ResourceOwnerNotHonouredError(desired.ownerId, created.ownerId);

@@ -17,12 +17,14 @@ import {
 } from './uma-resources.options.ts';
 
 /**
- * Keeps owned entities registered as Keycloak resources through the protection API: the
- * outbox writer records outbox events in the entity's transaction, the relay delivers them, the
- * reconciler repairs drift, and `GET /admin/uma/outbox` shows the backlog. The outbox table
- * belongs to `UmaOutboxRepository`, the links table to `UmaResourceLinkRepository` (exported: the
- * entity's own queries join it). Needs the TypeORM connection, `KeycloakModule`, and the tables
- * of `CreateUmaTables1763800000000`.
+ * Keeps owned entities registered as Keycloak resources (created through the admin API, read,
+ * updated and deleted through the protection API; see `UmaResourceSync`): the outbox writer
+ * records outbox events in the entity's transaction, the relay delivers them, the reconciler
+ * repairs drift, and `GET /admin/uma/outbox` shows the backlog. The outbox table belongs to
+ * `UmaOutboxRepository`, the links table to `UmaResourceLinkRepository` (exported: the entity's
+ * own queries join it). Needs the TypeORM connection, `KeycloakModule` (with the resource
+ * server's `clientUuid`, by which the admin API names it), and the tables of
+ * `CreateUmaTables1763800000000`.
  */
 @Global()
 @Module({})

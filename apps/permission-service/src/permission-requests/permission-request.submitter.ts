@@ -37,11 +37,18 @@ async function lostTheRace(
 
 /**
  * Whether Keycloak refused the requester's own token: the UMA grant authenticates with nothing
- * else, and answers `401 invalid_grant` ("Invalid bearer token") once the token's session has
- * been logged out or its user disabled, although its signature and `exp` still hold.
+ * else, and answers `invalid_grant` ("Invalid bearer token") once the token's session has been
+ * logged out or its user disabled, although its signature and `exp` still hold: with `400` on
+ * Keycloak 26.7.3 (a bad ticket is a `403`), with `401` on 26.5.6.
  */
 function refusedRequesterToken(error: unknown): boolean {
-  return error instanceof KeycloakError && error.status === 401;
+  return (
+    error instanceof KeycloakError &&
+    (error.status === 401 ||
+      (error.status === 400 &&
+        error.error === 'invalid_grant' &&
+        error.description === 'Invalid bearer token'))
+  );
 }
 
 /**

@@ -60,6 +60,8 @@ export class FakeUmaStack {
   readonly submitted: { sub: string; rsid: string }[] = [];
   /** tokens the API (and Keycloak) now treat as expired */
   readonly expired = new Set<string>();
+  /** tokens whose session Keycloak has ended: its token endpoint refuses them, the API still reads them */
+  readonly sessionEnded = new Set<string>();
   /** the API refuses every token with `audience not accepted` */
   refuseAudience = false;
   /** resources whose RPT permissions the API no longer honours (its record of current grants lacks them) */
@@ -249,9 +251,11 @@ export class FakeUmaStack {
       }
       sub = `service-account-${PARTNER.clientId}`;
     } else {
-      const bearer = this.valid(/^Bearer (.+)$/.exec(authorization)?.[1]);
-      if (bearer === undefined || bearer.typ !== 'access') {
-        return json(401, { error: 'invalid_grant', error_description: 'Invalid bearer token' });
+      const token = /^Bearer (.+)$/.exec(authorization)?.[1];
+      const bearer = this.valid(token);
+      if (bearer === undefined || bearer.typ !== 'access' || this.sessionEnded.has(token ?? '')) {
+        // Keycloak 26.7.3 answers 400 here (26.5.6 answered 401).
+        return json(400, { error: 'invalid_grant', error_description: 'Invalid bearer token' });
       }
       sub = bearer.sub;
     }
