@@ -25,7 +25,7 @@ try {
     }
   } else if (command === 'pack') {
     const dryRun = values['dry-run'];
-    for (const packed of packPackages(values.out ?? DEFAULT_PACK_DIR, dryRun)) {
+    for (const packed of await packPackages(values.out ?? DEFAULT_PACK_DIR, dryRun)) {
       console.log(
         `${packed.name}@${packed.version}: ${packed.files.length} files, ${kilobytes(packed.size)} packed, ${kilobytes(packed.unpackedSize)} unpacked${dryRun ? '' : ` → ${packed.tarball}`}`,
       );

@@ -7,7 +7,7 @@
  * library no package publishes, or a package it does not declare (and declares one it does not
  * import), so that what `npm pack` takes is installable on its own.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -347,24 +347,15 @@ export interface PackResult {
 }
 
 /** `npm pack` of one built package into `destination` (or, with `dryRun`, only its listing). */
-export function packPackage(dir: string, destination: string, dryRun = false): PackResult {
+export async function packPackage(
+  dir: string,
+  destination: string,
+  dryRun = false,
+): Promise<PackResult> {
   mkdirSync(destination, { recursive: true });
-  const result = spawnSync(
-    'npm',
-    [
-      'pack',
-      '--json',
-      '--ignore-scripts',
-      '--pack-destination',
-      destination,
-      ...(dryRun ? ['--dry-run'] : []),
-    ],
-    { cwd: join(ROOT, dir), encoding: 'utf8' },
-  );
-  if (result.status !== 0) {
-    throw new Error(`npm pack in ${dir} failed: ${result.stderr}`);
-  }
-  const [packed] = JSON.parse(result.stdout) as {
+  const args = ['pack', '--json', '--ignore-scripts', '--pack-destination', destination];
+  const stdout = await run('npm', dryRun ? [...args, '--dry-run'] : args, join(ROOT, dir));
+  const [packed] = JSON.parse(stdout) as {
     name: string;
     version: string;
     filename: string;
@@ -385,8 +376,34 @@ export function packPackage(dir: string, destination: string, dryRun = false): P
   };
 }
 
-/** Builds every package and packs it into `destination`. */
-export function packPackages(destination = DEFAULT_PACK_DIR, dryRun = false): PackResult[] {
+/** Builds every package and packs them (at once) into `destination`. */
+export function packPackages(
+  destination = DEFAULT_PACK_DIR,
+  dryRun = false,
+): Promise<PackResult[]> {
   buildPackages();
-  return PACKAGES.map((definition) => packPackage(definition.dir, destination, dryRun));
+  return Promise.all(
+    PACKAGES.map((definition) => packPackage(definition.dir, destination, dryRun)),
+  );
+}
+
+/** Runs a command to its end; its output, or an error with what it wrote. */
+function run(command: string, args: readonly string[], cwd: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) {
+        resolvePromise(stdout);
+      } else {
+        reject(
+          new Error(`${command} ${args.join(' ')} in ${cwd} failed (${String(code)}): ${stderr}`),
+        );
+      }
+    });
+  });
 }
