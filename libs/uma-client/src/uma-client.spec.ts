@@ -7,8 +7,9 @@ import {
   PARTNER,
   TOKEN_ENDPOINT,
 } from './testing/fake-uma-stack.ts';
-import { UmaClient, UNTRUSTED_AUTHORIZATION_SERVER } from './uma-client.ts';
-import type { UmaClientOptions } from './types.ts';
+import type { UmaClientOptions } from './options.ts';
+import { UNTRUSTED_AUTHORIZATION_SERVER } from './result.ts';
+import { UmaClient } from './uma-client.ts';
 
 const JDOE = 'jdoe-sub';
 const PARTNER_SUB = `service-account-${PARTNER.clientId}`;
@@ -231,9 +232,10 @@ describe('UmaClient', () => {
       'urn:ietf:params:oauth:grant-type:uma-ticket',
     ]);
     expect(tokenCalls.every((call) => call.authorization?.startsWith('Basic '))).toBe(true);
-    expect(stack.calls.map((call) => call.url)).toContain(
-      `${ISSUER}/.well-known/openid-configuration`,
-    );
+    // One discovery serves both grants.
+    expect(stack.calls.filter((call) => call.url.includes('/.well-known/'))).toEqual([
+      expect.objectContaining({ url: `${ISSUER}/.well-known/uma2-configuration` }),
+    ]);
   });
 
   it("renews a partner's client-credentials token shortly before it expires, not before", async () => {
