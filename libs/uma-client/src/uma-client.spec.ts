@@ -7,6 +7,8 @@ import {
   PARTNER,
   TOKEN_ENDPOINT,
 } from './testing/fake-uma-stack.ts';
+import { ClientSecretPost } from './client-auth.ts';
+import { Configuration, discovery } from './configuration.ts';
 import type { UmaClientOptions } from './options.ts';
 import { UNTRUSTED_AUTHORIZATION_SERVER } from './result.ts';
 import { UmaClient } from './uma-client.ts';
@@ -236,6 +238,63 @@ describe('UmaClient', () => {
     expect(stack.calls.filter((call) => call.url.includes('/.well-known/'))).toEqual([
       expect.objectContaining({ url: `${ISSUER}/.well-known/uma2-configuration` }),
     ]);
+  });
+
+  it('authenticates a partner the way its clientAuthentication says, at the token endpoint only', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(PARTNER_SUB, 'res-a', 'album:view');
+    const client = new UmaClient({
+      issuer: ISSUER,
+      baseUrl: API,
+      fetch: stack.fetch,
+      partner: {
+        clientId: PARTNER.clientId,
+        clientAuthentication: ClientSecretPost(PARTNER.clientSecret),
+      },
+    });
+
+    expect((await client.get('/albums/a')).kind).toBe('ok');
+
+    const tokenCalls = stack.calls.filter((call) => call.url === TOKEN_ENDPOINT);
+    expect(tokenCalls.map((call) => call.form?.['grant_type'])).toEqual([
+      'client_credentials',
+      'urn:ietf:params:oauth:grant-type:uma-ticket',
+    ]);
+    for (const call of tokenCalls) {
+      expect(call.authorization).toBeNull();
+      expect(call.form).toMatchObject({
+        client_id: PARTNER.clientId,
+        client_secret: PARTNER.clientSecret,
+      });
+    }
+    expect(JSON.stringify(stack.apiCalls())).not.toContain(PARTNER.clientSecret);
+  });
+
+  it('uses a configuration the caller discovered, without discovering again', async () => {
+    const stack = new FakeUmaStack();
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const configuration = await discovery(ISSUER, { fetch: stack.fetch });
+    const { client } = person(stack, { configuration });
+
+    expect((await client.get('/albums/a')).kind).toBe('ok');
+    expect(stack.calls.filter((call) => call.url.includes('/.well-known/'))).toHaveLength(1);
+  });
+
+  it('refuses a configuration of another issuer, and a partner without a way to authenticate', () => {
+    const stack = new FakeUmaStack();
+    const configuration = new Configuration({
+      issuer: HOSTILE,
+      token_endpoint: `${HOSTILE}/token`,
+    });
+    expect(() => person(stack, { configuration })).toThrow(/another issuer/);
+    expect(
+      () =>
+        new UmaClient({
+          issuer: ISSUER,
+          baseUrl: API,
+          partner: { clientId: PARTNER.clientId } as unknown as UmaClientOptions['partner'],
+        }),
+    ).toThrow(/clientSecret/);
   });
 
   it("renews a partner's client-credentials token shortly before it expires, not before", async () => {
