@@ -42,14 +42,7 @@ export class UmaClient {
     if (options.configuration !== undefined && options.configuration.issuer !== issuer) {
       throw new Error(`UmaClient's configuration names another issuer than ${issuer}`);
     }
-    const page = (globalThis as { location?: { origin?: string } }).location?.origin;
-    const apiUrls =
-      options.apiOrigins ??
-      (options.baseUrl !== undefined ? [options.baseUrl] : page === undefined ? [] : [page]);
-    const apiOrigins = new Set(apiUrls.map((url) => new URL(url).origin));
-    if (apiOrigins.size === 0) {
-      throw new Error('UmaClient needs `baseUrl` or `apiOrigins`: where it may send credentials');
-    }
+    const apiOrigins = apiOriginsOf(options);
     const fetchFn = options.fetch ?? globalThis.fetch;
     const clock: Clock = { now: options.now ?? Date.now, skewMs: options.expirySkewMs ?? 10_000 };
     const known = options.configuration;
@@ -162,6 +155,19 @@ export class UmaClient {
     const page = (globalThis as { location?: { href?: string } }).location?.href;
     return new URL(url, this.#baseUrl ?? page);
   }
+}
+
+/** The origins that receive credentials: `apiOrigins`, else that of `baseUrl`, else the page's. */
+function apiOriginsOf(options: UmaClientOptions): ReadonlySet<string> {
+  const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+  const apiUrls =
+    options.apiOrigins ??
+    (options.baseUrl !== undefined ? [options.baseUrl] : page === undefined ? [] : [page]);
+  const apiOrigins = new Set(apiUrls.map((url) => new URL(url).origin));
+  if (apiOrigins.size === 0) {
+    throw new Error('UmaClient needs `baseUrl` or `apiOrigins`: where it may send credentials');
+  }
+  return apiOrigins;
 }
 
 /** The caller's access token: the person's app hands it out, a partner's is fetched and cached. */
