@@ -1,6 +1,7 @@
 import type { AlbumScope } from './contract.ts';
 import type { ApiResult } from './result.ts';
-import { albumService as albums, permissionService as permissions, send } from './transport.ts';
+import { albumService as albums, permissionService as permissions } from './services.ts';
+import { send } from './transport.ts';
 
 /** A page's items. */
 async function items<T>(page: Promise<ApiResult<{ items: T[] }>>): Promise<ApiResult<T[]>> {

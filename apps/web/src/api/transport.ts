@@ -1,23 +1,5 @@
-import type { AlbumService, PermissionService } from '@app/api-contract';
-import { UmaClient, type UmaResult } from '@app/uma-client';
-import createClient from 'openapi-fetch';
-import { accessToken } from '../auth.ts';
-import { config, issuer } from '../config.ts';
+import type { UmaClient, UmaResult } from '@app/uma-client';
 import { type ApiResult, failed, failure } from './result.ts';
-
-/**
- * Every call of the app goes through this client. It sends the person's tokens only to the two
- * services and answers only challenges naming the realm's issuer. `requestAccess: false`: a
- * stranger who opens a link gets `no-access` rather than Keycloak filing a request on their
- * behalf; the person asks deliberately with "Request access", through the permission service
- * (which audits it).
- */
-export const umaClient = new UmaClient({
-  issuer,
-  apiOrigins: [config.albumApi, config.permissionApi],
-  person: { accessToken },
-  requestAccess: false,
-});
 
 /** A call uma-client did not complete with a success: its result, carried out of openapi-fetch. */
 class CallFailed extends Error {
@@ -30,51 +12,41 @@ class CallFailed extends Error {
 const NO_BODY = new Set([204, 205, 304]);
 
 /**
- * openapi-fetch's `fetch`: the request it built from the contract, sent by uma-client, which
+ * openapi-fetch's `fetch`: the request it built from the contract, sent by `client`, which
  * answers a UMA challenge (ticket → RPT at Keycloak → the same request again) or renews the
  * access token. A success goes back to openapi-fetch to parse, with the body uma-client read;
  * anything else leaves as `CallFailed`, whose result `send` turns into the screens' result.
  */
-export async function umaFetch(request: Request): Promise<Response> {
-  const result = await umaClient.request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    // Bytes, so that uma-client can send them again after a challenge.
-    body: request.body === null ? undefined : await request.arrayBuffer(),
-    signal: request.signal,
-  });
-  if (result.kind !== 'ok') {
-    throw new CallFailed(result);
-  }
-  const { response, body } = result;
-  const headers = new Headers(response.headers);
-  // The body below is the parsed one written again: the original's length and encoding do not hold.
-  headers.delete('content-length');
-  headers.delete('content-encoding');
-  const payload =
-    body === undefined || NO_BODY.has(response.status)
-      ? null
-      : body instanceof ArrayBuffer || typeof body === 'string'
-        ? body
-        : JSON.stringify(body);
-  return new Response(payload, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
+export function umaFetch(client: UmaClient): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const result = await client.request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      // Bytes, so that uma-client can send them again after a challenge.
+      body: request.body === null ? undefined : await request.arrayBuffer(),
+      signal: request.signal,
+    });
+    if (result.kind !== 'ok') {
+      throw new CallFailed(result);
+    }
+    const { response, body } = result;
+    const headers = new Headers(response.headers);
+    // The body below is the parsed one written again: the original's length and encoding do not hold.
+    headers.delete('content-length');
+    headers.delete('content-encoding');
+    const payload =
+      body === undefined || NO_BODY.has(response.status)
+        ? null
+        : body instanceof ArrayBuffer || typeof body === 'string'
+          ? body
+          : JSON.stringify(body);
+    return new Response(payload, {
+      status: response.status,
+      statusText: response.statusText,
+      headers,
+    });
+  };
 }
-
-/** The album service, typed by its contract. */
-export const albumService = createClient<AlbumService.paths>({
-  baseUrl: config.albumApi,
-  fetch: umaFetch,
-});
-
-/** The permission service, typed by its contract. */
-export const permissionService = createClient<PermissionService.paths>({
-  baseUrl: config.permissionApi,
-  fetch: umaFetch,
-});
 
 /** What openapi-fetch answers for a success (the only answer `umaFetch` hands it). */
 interface Answer<T> {

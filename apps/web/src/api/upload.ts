@@ -1,6 +1,7 @@
 import type { Photo } from './contract.ts';
 import { type ApiResult, failed, retryAfter } from './result.ts';
-import { albumService, send, umaClient } from './transport.ts';
+import { albumService, umaClient } from './services.ts';
+import { send } from './transport.ts';
 import { config } from '../config.ts';
 
 interface XhrAnswer {
