@@ -1,8 +1,13 @@
 /**
  * The API contract the web app is built on: both services' OpenAPI documents, built from their
  * Nest modules without a database or Keycloak (`preview: true` instantiates nothing), and the
- * TypeScript types openapi-typescript 6 generates from them, under libs/api-contract.
+ * TypeScript types openapi-typescript 6 generates from them, under libs/api-contract; the web app
+ * calls the services through openapi-fetch over these types (apps/web/src/api).
  * `npm run openapi` writes them; scripts/openapi-contract.spec.ts fails when they are stale.
+ *
+ * openapi-typescript 6, not 7: 7 builds its output with the TypeScript compiler API, which
+ * TypeScript 7 no longer ships (and its peer dependency on TypeScript 5 cannot sit beside it).
+ * openapi-fetch reads 6's output as well (its `paths`/`operations` shape is the same).
  */
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -84,6 +89,8 @@ export async function contractFiles(root: string): Promise<ContractFile[]> {
     const types = await openapiTS(structuredClone(document) as unknown as OpenAPI3, {
       silent: true,
       commentHeader: GENERATED(jsonPath),
+      // Bytes (a photo upload's `file`, a photo's content) are a `Blob` in the app, not a string.
+      transform: (schema) => (schema.format === 'binary' ? 'Blob' : undefined),
     });
     files.push({ path: tsPath, content: await format(types, tsPath, root) });
   }

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UmaClient, type UmaResult } from '@app/uma-client';
+import {
+  ClientSecretPost,
+  discovery,
+  None,
+  UmaClient,
+  type FetchLike,
+  type UmaResult,
+} from '@app/uma-client';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { ISSUER, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
@@ -194,6 +201,72 @@ describe('@app/uma-client against the real stack', () => {
       expect(await client.get('/me')).toMatchObject({
         kind: 'ok',
         body: { username: 'service-account-partner-printshop', partner: true },
+      });
+    });
+  });
+
+  describe('a partner authenticating with client_secret_post', () => {
+    it('reads an album through a configuration it discovered, its secret in the form only', async () => {
+      const album = await registeredAlbum('Client post');
+      const shared = await call(
+        permissions.url,
+        'PUT',
+        `/albums/${album.id}/shares/service-account-partner-printshop`,
+        { token: alice, body: { scopes: ['album:view'] } },
+      );
+      expect(shared.status).toBe(200);
+      const tokenRequests: { authorization: string | null; form: Record<string, string> }[] = [];
+      const recording: FetchLike = (input, init) => {
+        if (input.endsWith('/token')) {
+          tokenRequests.push({
+            authorization: new Headers(init?.headers).get('authorization'),
+            form: Object.fromEntries(
+              new URLSearchParams(typeof init?.body === 'string' ? init.body : ''),
+            ),
+          });
+        }
+        return fetch(input, init);
+      };
+      const configuration = await discovery(ISSUER, { fetch: recording });
+      expect(configuration.tokenEndpoint).toBe(`${ISSUER}/protocol/openid-connect/token`);
+
+      const client = new UmaClient({
+        issuer: ISSUER,
+        configuration,
+        baseUrl: albums.url,
+        partner: {
+          clientId: 'partner-printshop',
+          clientAuthentication: ClientSecretPost(PARTNER_PRINTSHOP_SECRET),
+        },
+      });
+
+      expect(expectOk(await client.get<Album>(`/albums/${album.id}`))).toMatchObject({
+        id: album.id,
+      });
+      expect(tokenRequests.map((request) => request.form['grant_type'])).toEqual([
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:uma-ticket',
+      ]);
+      for (const request of tokenRequests) {
+        expect(request.authorization).toBeNull();
+        expect(request.form).toMatchObject({
+          client_id: 'partner-printshop',
+          client_secret: PARTNER_PRINTSHOP_SECRET,
+        });
+      }
+    });
+
+    it('is refused by Keycloak when it proves nothing (None): an authorization-server problem', async () => {
+      const client = new UmaClient({
+        issuer: ISSUER,
+        baseUrl: albums.url,
+        partner: { clientId: 'partner-printshop', clientAuthentication: None() },
+      });
+
+      expect(await client.get('/me')).toMatchObject({
+        kind: 'problem',
+        status: 401,
+        source: 'authorization-server',
       });
     });
   });

@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, loadEnv } from 'vite';
+import { pathAliases } from '../../scripts/lib/workspace.ts';
 import { CSP_NONCE_PLACEHOLDER, cspNoncePlugin } from './csp-nonce-plugin.ts';
 import { webOrigins, webSecurityHeaders } from './security-headers.ts';
 
@@ -11,10 +13,11 @@ function repository(path: string): string {
   return fileURLToPath(new URL(`../../${path}`, import.meta.url));
 }
 
-/** A workspace library by its source, as `paths` in apps/web/tsconfig.json names it. */
-function library(name: string): string {
-  return repository(`libs/${name}/src/index.ts`);
-}
+/**
+ * The libraries the app may import, exactly as `paths` in apps/web/tsconfig.json maps them (a
+ * subset of the repository's tsconfig.json; apps/web/workspace.spec.ts checks they agree).
+ */
+const LIBRARIES = pathAliases(WEB_ROOT);
 
 /** The photo-album single-page app: `vite --config apps/web/vite.config.ts` serves it on :5173. */
 export default defineConfig(({ command, isPreview, mode }) => {
@@ -27,10 +30,7 @@ export default defineConfig(({ command, isPreview, mode }) => {
     plugins: [react(), cspNoncePlugin(origins)],
     html: command === 'serve' && isPreview !== true ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},
     resolve: {
-      alias: {
-        '@app/api-contract': library('api-contract'),
-        '@app/uma-client': library('uma-client'),
-      },
+      alias: LIBRARIES,
     },
     server: {
       port: 5173,
@@ -39,12 +39,12 @@ export default defineConfig(({ command, isPreview, mode }) => {
       // No other origin reads what the dev server answers.
       cors: false,
       headers: devHeaders,
-      // The dev server serves files by their path (`/@fs/...`): only the app, the two libraries
-      // it imports and Vite's own client (Vite adds it; pre-bundled dependencies are served from
-      // its cache). The deny list holds even inside those folders.
+      // The dev server serves files by their path (`/@fs/...`): only the app, the sources of the
+      // libraries it imports and Vite's own client (Vite adds it; pre-bundled dependencies are
+      // served from its cache). The deny list holds even inside those folders.
       fs: {
         strict: true,
-        allow: [WEB_ROOT, repository('libs/uma-client/src'), repository('libs/api-contract/src')],
+        allow: [WEB_ROOT, ...Object.values(LIBRARIES).map((entry) => dirname(entry))],
         deny: [
           '.env',
           '.env.*',

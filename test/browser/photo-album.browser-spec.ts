@@ -208,6 +208,11 @@ describe('the web app in Chromium', () => {
     await alice.getByRole('heading', { name: albumName, level: 1 }).waitFor();
     await alice.getByRole('link', { name: 'Shares and audit' }).click();
     await alice.getByRole('heading', { name: `Shares of ${albumName}` }).waitFor();
+    // The browser's back and forward buttons move between the app's pages, without a reload.
+    await alice.goBack();
+    await alice.getByRole('heading', { name: albumName, level: 1 }).waitFor();
+    await alice.goForward();
+    await alice.getByRole('heading', { name: `Shares of ${albumName}` }).waitFor();
     await alice.getByRole('heading', { name: /^jdoe/ }).waitFor();
     const audit = alice.getByRole('list', { name: 'Audit trail' });
     await audit.waitFor();

@@ -1,148 +1,44 @@
-import type { User } from 'oidc-client-ts';
-import { useEffect, useState } from 'react';
-import { completeLogin, login, logout, userManager } from './auth.ts';
-import { api, type Me, sentence } from './photoz.ts';
-import { Link, navigate, usePath } from './router.tsx';
-import { Admin } from './screens/Admin.tsx';
-import { AlbumPage } from './screens/AlbumPage.tsx';
-import { Inbox } from './screens/Inbox.tsx';
-import { MyAlbums } from './screens/MyAlbums.tsx';
-import { SharedWithMe } from './screens/SharedWithMe.tsx';
-import { Shares } from './screens/Shares.tsx';
+import { Navigate, NavLink, useLocation } from 'react-router';
+import { login, logout } from './auth.ts';
+import { Pages } from './routes.tsx';
+import { type Session, useSession } from './session.ts';
 import { ErrorMessage, Loading } from './ui.tsx';
 
-type Session =
-  | { state: 'starting' }
-  | { state: 'anonymous'; error?: string }
-  | { state: 'signed-in'; user: User; me?: Me; error?: string };
-
-const UUID = '[0-9a-fA-F-]{36}';
-
-function Screen(props: { path: string; me: Me }) {
-  const { path, me } = props;
-  const shares = new RegExp(`^/albums/(${UUID})/shares$`).exec(path);
-  if (shares?.[1] !== undefined) {
-    return <Shares albumId={shares[1]} />;
-  }
-  const album = new RegExp(`^/albums/(${UUID})$`).exec(path);
-  if (album?.[1] !== undefined) {
-    return <AlbumPage key={album[1]} albumId={album[1]} me={me} />;
-  }
-  switch (path) {
-    case '/':
-      return <MyAlbums />;
-    case '/shared':
-      return <SharedWithMe />;
-    case '/inbox':
-      return <Inbox />;
-    case '/admin':
-      return me.realmRoles.includes('admin') ? (
-        <Admin />
-      ) : (
-        <>
-          <h1>Administration</h1>
-          <ErrorMessage>This page is for administrators only.</ErrorMessage>
-        </>
-      );
-    default:
-      return (
-        <>
-          <h1>Not found</h1>
-          <p>
-            There is no page at {path}. <Link to="/">Go to my albums</Link>.
-          </p>
-        </>
-      );
-  }
+function Starting() {
+  return (
+    <main id="main">
+      <Loading what="Photoz" />
+    </main>
+  );
 }
 
-export function App() {
-  const path = usePath();
-  const [session, setSession] = useState<Session>({ state: 'starting' });
+function LoginPage(props: { error: string | undefined }) {
+  const { pathname, search } = useLocation();
+  return (
+    <main id="main" className="login">
+      <h1>Photoz</h1>
+      <p>
+        {pathname.startsWith('/albums/')
+          ? 'Someone sent you a link to an album. Log in to open it.'
+          : 'Your photo albums, shared only with the people you choose.'}
+      </p>
+      {props.error !== undefined && <ErrorMessage>{props.error}</ErrorMessage>}
+      <button type="button" onClick={() => void login(pathname + search)}>
+        Log in
+      </button>
+    </main>
+  );
+}
 
-  useEffect(() => {
-    const start = async () => {
-      if (window.location.pathname === '/callback') {
-        try {
-          const { user, returnTo } = await completeLogin();
-          navigate(returnTo, true);
-          setSession({ state: 'signed-in', user });
-        } catch (error) {
-          navigate('/', true);
-          setSession({
-            state: 'anonymous',
-            error: error instanceof Error ? error.message : 'The login failed.',
-          });
-        }
-        return;
-      }
-      const user = await userManager.getUser();
-      setSession(user === null ? { state: 'anonymous' } : { state: 'signed-in', user });
-    };
-    void start();
-    const loaded = (user: User) =>
-      setSession((current) =>
-        current.state === 'signed-in' ? { ...current, user } : { state: 'signed-in', user },
-      );
-    const unloaded = () => setSession({ state: 'anonymous' });
-    userManager.events.addUserLoaded(loaded);
-    userManager.events.addUserUnloaded(unloaded);
-    return () => {
-      userManager.events.removeUserLoaded(loaded);
-      userManager.events.removeUserUnloaded(unloaded);
-    };
-  }, []);
-
-  const signedIn = session.state === 'signed-in';
-  const needsMe = signedIn && session.me === undefined && session.error === undefined;
-  useEffect(() => {
-    if (!needsMe) {
-      return;
-    }
-    void api
-      .me()
-      .then((result) =>
-        setSession((current) =>
-          current.state !== 'signed-in'
-            ? current
-            : result.kind === 'ok'
-              ? { ...current, me: result.body }
-              : { ...current, error: sentence(result) },
-        ),
-      );
-  }, [needsMe]);
-
-  if (session.state === 'starting' || path === '/callback') {
-    return (
-      <main id="main">
-        <Loading what="Photoz" />
-      </main>
-    );
-  }
-  if (session.state === 'anonymous') {
-    const albumLink = path.startsWith('/albums/');
-    return (
-      <main id="main" className="login">
-        <h1>Photoz</h1>
-        <p>
-          {albumLink
-            ? 'Someone sent you a link to an album. Log in to open it.'
-            : 'Your photo albums, shared only with the people you choose.'}
-        </p>
-        {session.error !== undefined && <ErrorMessage>{session.error}</ErrorMessage>}
-        <button type="button" onClick={() => void login(path + window.location.search)}>
-          Log in
-        </button>
-      </main>
-    );
-  }
-  const { me } = session;
-  const isAdmin = me?.realmRoles.includes('admin') === true;
+function SignedIn(props: { session: Extract<Session, { state: 'signed-in' }> }) {
+  const { me, user, error } = props.session;
   const nav: [string, string][] = [
     ['/', 'My albums'],
     ['/shared', 'Shared with me'],
     ['/inbox', 'Inbox'],
-    ...(isAdmin ? ([['/admin', 'Admin']] as [string, string][]) : []),
+    ...(me?.realmRoles.includes('admin') === true
+      ? ([['/admin', 'Admin']] satisfies [string, string][])
+      : []),
   ];
   return (
     <>
@@ -155,28 +51,45 @@ export function App() {
           <ul>
             {nav.map(([to, label]) => (
               <li key={to}>
-                <Link to={to} current={path === to}>
+                {/* `end`: current on its own page only; NavLink marks it aria-current="page". */}
+                <NavLink to={to} end>
                   {label}
-                </Link>
+                </NavLink>
               </li>
             ))}
           </ul>
         </nav>
         <span className="who">
-          {me?.username ?? session.user.profile.preferred_username ?? ''}
+          {me?.username ?? user.profile.preferred_username ?? ''}
           <button type="button" className="secondary" onClick={() => void logout()}>
             Log out
           </button>
         </span>
       </header>
       <main id="main">
-        {session.error !== undefined && <ErrorMessage>{session.error}</ErrorMessage>}
+        {error !== undefined && <ErrorMessage>{error}</ErrorMessage>}
         {me === undefined ? (
-          session.error === undefined && <Loading what="your account" />
+          error === undefined && <Loading what="your account" />
         ) : (
-          <Screen path={path} me={me} />
+          <Pages me={me} />
         )}
       </main>
     </>
   );
+}
+
+export function App() {
+  const { pathname } = useLocation();
+  const { session, returnTo } = useSession();
+  if (pathname === '/callback') {
+    // Back where the login started once it completed (the start page when it failed).
+    return returnTo === undefined ? <Starting /> : <Navigate to={returnTo} replace />;
+  }
+  if (session.state === 'starting') {
+    return <Starting />;
+  }
+  if (session.state === 'anonymous') {
+    return <LoginPage error={session.error} />;
+  }
+  return <SignedIn session={session} />;
 }

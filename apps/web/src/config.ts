@@ -27,12 +27,3 @@ export const config = {
  * UMA client trusts (it answers no challenge naming another).
  */
 export const issuer = `${config.keycloakUrl}/realms/${config.realm}`;
-
-export const ALBUM_SCOPES = ['album:view', 'album:edit', 'album:delete'] as const;
-export type AlbumScope = (typeof ALBUM_SCOPES)[number];
-
-export const SCOPE_LABELS: Record<string, string> = {
-  'album:view': 'view',
-  'album:edit': 'edit',
-  'album:delete': 'delete',
-};

@@ -1,10 +1,8 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { sentence, type ApiResult } from './photoz.ts';
+import { type ApiResult, type Failed, sentence } from './api/result.ts';
 
 export type Loaded<T> =
-  | { state: 'loading' }
-  | { state: 'ready'; value: T }
-  | { state: 'failed'; result: Exclude<ApiResult<T>, { kind: 'ok' }> };
+  { state: 'loading' } | { state: 'ready'; value: T } | { state: 'failed'; result: Failed };
 
 /** Loads with `load` now and whenever `reload` is called; keeps the last value while reloading. */
 export function useLoad<T>(
@@ -55,9 +53,7 @@ export function ErrorMessage(props: { children: ReactNode }) {
 }
 
 /** Shows what failed as a sentence, or nothing. */
-export function Failure(props: {
-  result: Exclude<ApiResult<unknown>, { kind: 'ok' }> | undefined;
-}) {
+export function Failure(props: { result: Failed | undefined }) {
   return props.result === undefined ? null : <ErrorMessage>{sentence(props.result)}</ErrorMessage>;
 }
 
@@ -66,11 +62,11 @@ export function scopeName(scope: string): string {
 }
 
 /** Checkboxes for a set of scopes, in a fieldset with a legend. */
-export function ScopePicker(props: {
+export function ScopePicker<S extends string>(props: {
   legend: string;
-  scopes: readonly string[];
-  selected: readonly string[];
-  onChange: (selected: string[]) => void;
+  scopes: readonly S[];
+  selected: readonly S[];
+  onChange: (selected: S[]) => void;
   idPrefix: string;
 }) {
   return (

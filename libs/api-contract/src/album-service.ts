@@ -1193,7 +1193,7 @@ export interface operations {
       content: {
         'multipart/form-data': {
           /** Format: binary */
-          file: string;
+          file: Blob;
         };
       };
     };
@@ -1339,10 +1339,10 @@ export interface operations {
       /** @description The photo's bytes, with `ETag` (SHA-256) and `Cache-Control: no-store` */
       200: {
         content: {
-          'image/jpeg': string;
-          'image/png': string;
-          'image/gif': string;
-          'image/webp': string;
+          'image/jpeg': Blob;
+          'image/png': Blob;
+          'image/gif': Blob;
+          'image/webp': Blob;
         };
       };
       /**

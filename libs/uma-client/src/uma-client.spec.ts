@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Configuration, discovery } from './configuration.ts';
+import type { UmaClientOptions } from './options.ts';
+import { JDOE, person } from './testing/clients.ts';
 import {
   API,
   FakeUmaStack,
@@ -7,42 +10,7 @@ import {
   PARTNER,
   TOKEN_ENDPOINT,
 } from './testing/fake-uma-stack.ts';
-import { UmaClient, UNTRUSTED_AUTHORIZATION_SERVER } from './uma-client.ts';
-import type { UmaClientOptions } from './types.ts';
-
-const JDOE = 'jdoe-sub';
-const PARTNER_SUB = `service-account-${PARTNER.clientId}`;
-
-function person(
-  stack: FakeUmaStack,
-  options: Partial<UmaClientOptions> = {},
-): { client: UmaClient; tokens: () => number } {
-  let issued = 0;
-  const client = new UmaClient({
-    issuer: ISSUER,
-    baseUrl: API,
-    fetch: stack.fetch,
-    now: () => stack.nowSeconds * 1000,
-    person: {
-      accessToken: () => {
-        issued += 1;
-        return Promise.resolve(stack.accessToken(JDOE));
-      },
-    },
-    ...options,
-  });
-  return { client, tokens: () => issued };
-}
-
-function partner(stack: FakeUmaStack): UmaClient {
-  return new UmaClient({
-    baseUrl: API,
-    fetch: stack.fetch,
-    now: () => stack.nowSeconds * 1000,
-    issuer: ISSUER,
-    partner: PARTNER,
-  });
-}
+import { UmaClient } from './uma-client.ts';
 
 describe('UmaClient', () => {
   it('trades a challenge ticket for an RPT at the discovered token endpoint and retries with it', async () => {
@@ -216,56 +184,31 @@ describe('UmaClient', () => {
     ]);
   });
 
-  it('reads with a partner: client credentials for the token, HTTP Basic for the UMA grant', async () => {
+  it('uses a configuration the caller discovered, without discovering again', async () => {
     const stack = new FakeUmaStack();
-    stack.grant(PARTNER_SUB, 'res-a', 'album:view');
-    const client = partner(stack);
+    stack.grant(JDOE, 'res-a', 'album:view');
+    const configuration = await discovery(ISSUER, { fetch: stack.fetch });
+    const { client } = person(stack, { configuration });
 
-    const photo = await client.get<ArrayBuffer>('/albums/a/photos/p1/content');
-    expect(photo.kind === 'ok' && photo.body.byteLength).toBe(3);
-    expect((await client.get('/me')).kind).toBe('ok');
-
-    const tokenCalls = stack.calls.filter((call) => call.url === TOKEN_ENDPOINT);
-    expect(tokenCalls.map((call) => call.form?.['grant_type'])).toEqual([
-      'client_credentials',
-      'urn:ietf:params:oauth:grant-type:uma-ticket',
-    ]);
-    expect(tokenCalls.every((call) => call.authorization?.startsWith('Basic '))).toBe(true);
-    expect(stack.calls.map((call) => call.url)).toContain(
-      `${ISSUER}/.well-known/openid-configuration`,
-    );
+    expect((await client.get('/albums/a')).kind).toBe('ok');
+    expect(stack.calls.filter((call) => call.url.includes('/.well-known/'))).toHaveLength(1);
   });
 
-  it("renews a partner's client-credentials token shortly before it expires, not before", async () => {
+  it('refuses a configuration of another issuer, and a partner without a way to authenticate', () => {
     const stack = new FakeUmaStack();
-    const client = partner(stack);
-    const grants = (): number =>
-      stack.calls.filter((call) => call.form?.['grant_type'] === 'client_credentials').length;
-
-    await client.get('/me');
-    stack.nowSeconds += 30;
-    await client.get('/me');
-    expect(grants()).toBe(1);
-    stack.nowSeconds += 25; // 5 s before the 60 s token expires
-    await client.get('/me');
-    expect(grants()).toBe(2);
-  });
-
-  it('turns a wrong partner secret into an authorization-server problem', async () => {
-    const stack = new FakeUmaStack();
-    const client = new UmaClient({
-      issuer: ISSUER,
-      baseUrl: API,
-      fetch: stack.fetch,
-      partner: { clientId: PARTNER.clientId, clientSecret: 'wrong' },
+    const configuration = new Configuration({
+      issuer: HOSTILE,
+      token_endpoint: `${HOSTILE}/token`,
     });
-
-    expect(await client.get('/me')).toMatchObject({
-      kind: 'problem',
-      status: 401,
-      source: 'authorization-server',
-      problem: { error: 'invalid_client' },
-    });
+    expect(() => person(stack, { configuration })).toThrow(/another issuer/);
+    expect(
+      () =>
+        new UmaClient({
+          issuer: ISSUER,
+          baseUrl: API,
+          partner: { clientId: PARTNER.clientId } as unknown as UmaClientOptions['partner'],
+        }),
+    ).toThrow(/clientSecret/);
   });
 
   it('returns a non-UMA 401 Bearer refusal as a problem after one renewal', async () => {
@@ -394,110 +337,5 @@ describe('UmaClient', () => {
     await Promise.all([client.get('/albums/a'), client.get('/albums/b')]);
 
     expect(stack.calls.filter((call) => call.url.includes('uma2-configuration'))).toHaveLength(1);
-  });
-
-  describe('credentials stay with the configured servers', () => {
-    const secret = encodeURIComponent(PARTNER.clientSecret);
-
-    /** Whether any recorded call carried a credential, a ticket or an RPT. */
-    function carriedSomething(calls: readonly { authorization: string | null; form?: object }[]) {
-      return calls.some((call) => call.authorization !== null || call.form !== undefined);
-    }
-
-    it('answers a challenge naming another authorization server with a problem, sending it nothing', async () => {
-      const stack = new FakeUmaStack();
-      stack.grant(JDOE, 'res-a', 'album:view');
-      stack.challengeAsUri = HOSTILE;
-      const { client } = person(stack);
-
-      const result = await client.get('/albums/a');
-
-      expect(result).toMatchObject({
-        kind: 'problem',
-        status: 401,
-        source: 'api',
-        problem: { type: UNTRUSTED_AUTHORIZATION_SERVER, asUri: HOSTILE },
-      });
-      expect(stack.calls.map((call) => call.url)).toEqual([`${API}/albums/a`]);
-    });
-
-    it('compares the announced server with the issuer exactly: a trailing slash is another issuer', async () => {
-      const stack = new FakeUmaStack();
-      stack.grant(PARTNER_SUB, 'res-a', 'album:view');
-      stack.challengeAsUri = `${ISSUER}/`;
-      const client = partner(stack);
-
-      expect(await client.get('/albums/a')).toMatchObject({
-        kind: 'problem',
-        problem: { type: UNTRUSTED_AUTHORIZATION_SERVER },
-      });
-      expect(stack.umaExchanges()).toEqual([]);
-    });
-
-    it('sends a request outside its API origins bare, and leaves the challenge it gets unanswered', async () => {
-      const stack = new FakeUmaStack();
-      stack.grant(PARTNER_SUB, 'res-a', 'album:view');
-      const client = partner(stack);
-      expect((await client.get('/albums/a')).kind).toBe('ok');
-      const before = stack.calls.length;
-
-      const result = await client.get(`${HOSTILE}/albums/a`);
-
-      expect(result).toMatchObject({ kind: 'problem', status: 401, source: 'api' });
-      const sent = stack.calls.slice(before);
-      expect(sent.map((call) => `${call.method} ${call.url}`)).toEqual([`GET ${HOSTILE}/albums/a`]);
-      expect(carriedSomething(sent)).toBe(false);
-      expect(JSON.stringify(sent)).not.toContain(secret);
-    });
-
-    it('never sends the access token or an RPT to a URL outside its API origins', async () => {
-      const stack = new FakeUmaStack();
-      stack.grant(JDOE, 'res-a', 'album:view');
-      const { client, tokens } = person(stack);
-      await client.get('/albums/a');
-      const issued = tokens();
-
-      await client.get(`${HOSTILE}/albums/a`);
-      await client.get(`${HOSTILE}/me`);
-
-      expect(carriedSomething(stack.hostileCalls())).toBe(false);
-      expect(tokens()).toBe(issued);
-    });
-
-    it('sends credentials to every configured API origin', async () => {
-      const stack = new FakeUmaStack();
-      const second = 'http://permissions.test';
-      const { client } = person(stack, { apiOrigins: [API, `${second}/some/path`] });
-
-      expect(await client.get(`${second}/me`)).toMatchObject({
-        kind: 'ok',
-        body: { subject: JDOE },
-      });
-      expect(stack.calls[0]?.authorization).toMatch(/^Bearer /);
-    });
-
-    it('authorizationFor: refuses a URL outside its API origins', async () => {
-      const stack = new FakeUmaStack();
-      const { client, tokens } = person(stack);
-
-      await expect(client.authorizationFor(`${HOSTILE}/albums/a/photos`)).rejects.toThrow(
-        /not one of its API origins/,
-      );
-      expect(tokens()).toBe(0);
-    });
-
-    it("refuses the issuer's metadata when it names another issuer, before any secret is sent", async () => {
-      const stack = new FakeUmaStack();
-      stack.metadataIssuer = HOSTILE;
-      const client = partner(stack);
-
-      await expect(client.get('/me')).rejects.toThrow(/names another issuer/);
-      expect(stack.calls.filter((call) => call.url === TOKEN_ENDPOINT)).toEqual([]);
-    });
-
-    it('needs the issuer it trusts', () => {
-      const options = { baseUrl: API, person: { accessToken: () => Promise.resolve('') } };
-      expect(() => new UmaClient(options as unknown as UmaClientOptions)).toThrow(/issuer/);
-    });
   });
 });

@@ -1,14 +1,14 @@
 import { useState } from 'react';
-import { api, type PermissionRequest, type ApiResult } from '../photoz.ts';
-import { Link } from '../router.tsx';
+import { Link } from 'react-router';
+import { api } from '../api/calls.ts';
+import { albumScopes, type PermissionRequest } from '../api/contract.ts';
+import type { ApiResult, Failed } from '../api/result.ts';
 import { Failure, Loading, ScopePicker, scopeName, useLoad } from '../ui.tsx';
-
-type NotOk = Exclude<ApiResult<unknown>, { kind: 'ok' }>;
 
 function RequestCard(props: { request: PermissionRequest; onAnswered: () => Promise<void> }) {
   const { request } = props;
   const [selected, setSelected] = useState<string[]>(request.pendingScopes);
-  const [failure, setFailure] = useState<NotOk>();
+  const [failure, setFailure] = useState<Failed>();
   const [busy, setBusy] = useState(false);
   const who = request.requester.username + (request.requester.partner ? ' (partner)' : '');
 
@@ -43,7 +43,9 @@ function RequestCard(props: { request: PermissionRequest; onAnswered: () => Prom
         <button
           type="button"
           disabled={busy || selected.length === 0}
-          onClick={() => void answer(() => api.approve(request.id, all ? undefined : selected))}
+          onClick={() =>
+            void answer(() => api.approve(request.id, all ? undefined : albumScopes(selected)))
+          }
         >
           {all ? 'Approve all' : 'Approve selected'}
           <span className="visually-hidden"> for {request.requester.username}</span>

@@ -1,15 +1,15 @@
 import { type FormEvent, useState } from 'react';
-import { type Album, api, type ApiResult } from '../photoz.ts';
-import { Link } from '../router.tsx';
+import { Link } from 'react-router';
+import { api } from '../api/calls.ts';
+import type { Album } from '../api/contract.ts';
+import type { Failed } from '../api/result.ts';
 import { Failure, Loading, useLoad } from '../ui.tsx';
-
-type NotOk = Exclude<ApiResult<unknown>, { kind: 'ok' }>;
 
 function AlbumRow(props: { album: Album; onChanged: () => Promise<void> }) {
   const { album } = props;
   const [mode, setMode] = useState<'view' | 'rename' | 'delete'>('view');
   const [name, setName] = useState(album.name);
-  const [failure, setFailure] = useState<NotOk>();
+  const [failure, setFailure] = useState<Failed>();
   const [busy, setBusy] = useState(false);
 
   const rename = async (event: FormEvent) => {
@@ -96,7 +96,7 @@ function AlbumRow(props: { album: Album; onChanged: () => Promise<void> }) {
 export function MyAlbums() {
   const [albums, reload] = useLoad(() => api.myAlbums(), []);
   const [name, setName] = useState('');
-  const [failure, setFailure] = useState<NotOk>();
+  const [failure, setFailure] = useState<Failed>();
   const [busy, setBusy] = useState(false);
 
   const create = async (event: FormEvent) => {

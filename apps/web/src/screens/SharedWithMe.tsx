@@ -1,5 +1,5 @@
-import { api } from '../photoz.ts';
-import { Link } from '../router.tsx';
+import { Link } from 'react-router';
+import { api } from '../api/calls.ts';
 import { Failure, Loading, scopeName, useLoad } from '../ui.tsx';
 
 export function SharedWithMe() {

@@ -1,15 +1,14 @@
 import { type FormEvent, useState } from 'react';
-import { ALBUM_SCOPES } from '../config.ts';
-import { api, type Share, type ApiResult } from '../photoz.ts';
-import { Link } from '../router.tsx';
+import { Link } from 'react-router';
+import { api } from '../api/calls.ts';
+import { ALBUM_SCOPES, type AlbumScope, albumScopes, type Share } from '../api/contract.ts';
+import type { ApiResult, Failed } from '../api/result.ts';
 import { Failure, Loading, ScopePicker, scopeName, useLoad } from '../ui.tsx';
-
-type NotOk = Exclude<ApiResult<unknown>, { kind: 'ok' }>;
 
 function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promise<void> }) {
   const { share } = props;
-  const [selected, setSelected] = useState<string[]>(share.scopes);
-  const [failure, setFailure] = useState<NotOk>();
+  const [selected, setSelected] = useState<AlbumScope[]>(albumScopes(share.scopes));
+  const [failure, setFailure] = useState<Failed>();
   const act = async (call: () => Promise<ApiResult<unknown>>) => {
     const result = await call();
     if (result.kind === 'ok') {
@@ -59,8 +58,8 @@ export function Shares(props: { albumId: string }) {
   const [audit, reloadAudit] = useLoad(() => api.audit(props.albumId), [props.albumId]);
   const [username, setUsername] = useState('');
   const [kind, setKind] = useState<'person' | 'partner'>('person');
-  const [scopes, setScopes] = useState<string[]>(['album:view']);
-  const [failure, setFailure] = useState<NotOk>();
+  const [scopes, setScopes] = useState<AlbumScope[]>(['album:view']);
+  const [failure, setFailure] = useState<Failed>();
 
   const reload = async () => {
     await Promise.all([reloadShares(), reloadAudit()]);

@@ -102,6 +102,16 @@ export class FakeUmaStack {
     return this.mint({ sub, typ: 'access', exp: this.nowSeconds + lifetimeSeconds });
   }
 
+  /** A permission ticket for the resource and scopes, as the API puts in its challenges. */
+  ticket(rsid: string, ...scopes: string[]): string {
+    return this.mint({
+      sub: 'album-api',
+      typ: 'ticket',
+      exp: this.nowSeconds + 300,
+      permissions: [{ rsid, scopes }],
+    });
+  }
+
   grant(sub: string, rsid: string, ...scopes: string[]): void {
     const held = this.grants.get(sub) ?? new Map<string, Set<string>>();
     held.set(rsid, new Set([...(held.get(rsid) ?? []), ...scopes]));
@@ -191,12 +201,7 @@ export class FakeUmaStack {
       }
       return json(200, { id, name: `Album ${id}` });
     }
-    const ticket = this.mint({
-      sub: 'album-api',
-      typ: 'ticket',
-      exp: this.nowSeconds + 300,
-      permissions: [{ rsid, scopes: [scope] }],
-    });
+    const ticket = this.ticket(rsid, scope);
     return problem(401, 'Permission required', {
       'www-authenticate': `UMA realm="photoz", as_uri="${this.challengeAsUri}", ticket="${ticket}"`,
     });
@@ -235,6 +240,7 @@ export class FakeUmaStack {
     }
     const authorization = headers.get('authorization') ?? '';
     let sub: string | undefined;
+    let asClient = false;
     if (authorization.startsWith('Basic ')) {
       const expected = `Basic ${Buffer.from(
         `${encodeURIComponent(PARTNER.clientId)}:${encodeURIComponent(PARTNER.clientSecret)}`,
@@ -250,6 +256,17 @@ export class FakeUmaStack {
         return json(401, { error: 'invalid_client' });
       }
       sub = `service-account-${PARTNER.clientId}`;
+      asClient = true;
+    } else if (form['client_id'] !== undefined) {
+      // client_secret_post; without a secret (`none`) the confidential partner is refused.
+      if (
+        form['client_id'] !== PARTNER.clientId ||
+        form['client_secret'] !== PARTNER.clientSecret
+      ) {
+        return json(401, { error: 'invalid_client' });
+      }
+      sub = `service-account-${PARTNER.clientId}`;
+      asClient = true;
     } else {
       const token = /^Bearer (.+)$/.exec(authorization)?.[1];
       const bearer = this.valid(token);
@@ -260,7 +277,7 @@ export class FakeUmaStack {
       sub = bearer.sub;
     }
     if (form['grant_type'] === 'client_credentials') {
-      if (!authorization.startsWith('Basic ')) {
+      if (!asClient) {
         return json(401, { error: 'unauthorized_client' });
       }
       return json(200, { access_token: this.accessToken(sub, 60), expires_in: 60 });
