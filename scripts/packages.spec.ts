@@ -16,6 +16,8 @@ import { pathAliases } from './lib/workspace.ts';
 const MAP = new Map([
   ['@app/keycloak', '@photoz/keycloak'],
   ['@app/common', '@photoz/nest-common'],
+  ['@app/auth', '@photoz/nest-uma'],
+  ['@app/grant-record', '@photoz/nest-uma/grant-record'],
 ]);
 
 function rewrite(text: string, relative: (specifier: string) => string = (s) => s) {
@@ -39,6 +41,24 @@ describe(rewriteSpecifiers.name, () => {
       ].join('\n'),
     );
     expect([...packages].sort()).toEqual(['@photoz/keycloak', '@photoz/nest-common']);
+  });
+
+  it('maps a library published as a subpath to it, and to a relative path in its own package', () => {
+    const source = "import { CurrentGrant } from '@app/grant-record';";
+    const elsewhere = rewrite(source);
+    expect(elsewhere.text).toBe("import { CurrentGrant } from '@photoz/nest-uma/grant-record';");
+    expect([...elsewhere.packages]).toEqual(['@photoz/nest-uma']);
+    const asked: string[] = [];
+    const inside = rewriteSpecifiers(source, MAP, (specifier) => specifier, {
+      name: '@photoz/nest-uma',
+      entry: (subpath) => {
+        asked.push(subpath);
+        return `./${subpath}/index.js`;
+      },
+    });
+    expect(asked).toEqual(['grant-record']);
+    expect(inside.text).toBe("import { CurrentGrant } from './grant-record/index.js';");
+    expect([...inside.packages]).toEqual([]);
   });
 
   it('refuses an @app library that no package publishes', () => {

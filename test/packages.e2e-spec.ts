@@ -25,7 +25,7 @@ import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.
  * an application outside the monorepo (test/support/scratch-app.ts) next to Nest, TypeORM and pg
  * from the npm registry, compiled with its own TypeScript and run against the real Keycloak and
  * PostgreSQL. The npm cache is kept under the Photoz cache folder, so a second run installs
- * without downloading.
+ * without downloading. `PHOTOZ_KEEP_SCRATCH_APP=1` keeps the application's folder for a look.
  */
 
 type UmaClientModule = typeof import('@app/uma-client');
@@ -82,7 +82,8 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
-async function recreateDatabase(url: string): Promise<void> {
+/** Drops the database `url` names, and creates it again unless `recreate` is false. */
+async function resetDatabase(url: string, recreate = true): Promise<void> {
   const admin = new URL(url);
   const name = decodeURIComponent(admin.pathname.slice(1));
   admin.pathname = '/postgres';
@@ -90,7 +91,9 @@ async function recreateDatabase(url: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
+    if (recreate) {
+      await client.query(`CREATE DATABASE "${name}"`);
+    }
   } finally {
     await client.end();
   }
@@ -217,7 +220,7 @@ describe('the packages in a Nest 12 application outside the monorepo', () => {
         ],
         appDir,
       ),
-      timed('database', () => recreateDatabase(APP_DATABASE_URL)),
+      timed('database', () => resetDatabase(APP_DATABASE_URL)),
     ]);
     await step(
       'tsc',
@@ -243,8 +246,14 @@ describe('the packages in a Nest 12 application outside the monorepo', () => {
     if (resourceId !== undefined) {
       await keycloak.deleteResource(resourceId);
     }
-    if (workDir !== undefined) {
+    await resetDatabase(APP_DATABASE_URL, false);
+    if (workDir === undefined) {
+      return;
+    }
+    if (process.env['PHOTOZ_KEEP_SCRATCH_APP'] === undefined) {
       rmSync(workDir, { recursive: true, force: true });
+    } else {
+      console.log(`the scratch application stays in ${workDir}`);
     }
   });
 

@@ -32,8 +32,11 @@ export interface PublishedFolder {
 export interface PackageDefinition {
   /** The package's folder (its package.json, README.md, CHANGELOG.md and, once built, dist/). */
   readonly dir: string;
-  /** The `@app/...` specifiers that this package stands for in the other packages. */
-  readonly provides: readonly string[];
+  /**
+   * The `@app/...` libraries this package publishes, each with the folder (a `to` of `folders`)
+   * whose index is its entry: `''` is the package's main entry, another folder a subpath export.
+   */
+  readonly provides: Readonly<Record<string, string>>;
   readonly folders: readonly PublishedFolder[];
   /** Dependencies loaded by name at run time rather than imported (pino's transport targets). */
   readonly loadedByName?: readonly string[];
@@ -43,7 +46,7 @@ export interface PackageDefinition {
 export const PACKAGES: readonly PackageDefinition[] = [
   {
     dir: 'packages/nest-common',
-    provides: ['@app/common', '@app/observability'],
+    provides: { '@app/common': '', '@app/observability': '' },
     folders: [
       { from: 'packages/nest-common/src', to: '' },
       { from: 'libs/common/src', to: 'common' },
@@ -54,22 +57,22 @@ export const PACKAGES: readonly PackageDefinition[] = [
   },
   {
     dir: 'libs/keycloak',
-    provides: ['@app/keycloak'],
+    provides: { '@app/keycloak': '' },
     folders: [{ from: 'libs/keycloak/src', to: '' }],
   },
   {
     dir: 'libs/auth',
-    provides: ['@app/auth'],
+    provides: { '@app/auth': '' },
     folders: [{ from: 'libs/auth/src', to: '' }],
   },
   {
     dir: 'libs/uma-resources',
-    provides: ['@app/uma-resources'],
+    provides: { '@app/uma-resources': '' },
     folders: [{ from: 'libs/uma-resources/src', to: '' }],
   },
   {
     dir: 'libs/uma-client',
-    provides: ['@app/uma-client'],
+    provides: { '@app/uma-client': '' },
     folders: [{ from: 'libs/uma-client/src', to: '' }],
   },
 ];
@@ -88,15 +91,15 @@ export function readPackageJson(dir: string): PackageJson {
   return JSON.parse(readFileSync(join(ROOT, dir, 'package.json'), 'utf8')) as PackageJson;
 }
 
-/** `@app/<lib>` → the name of the package that publishes it. */
+/** `@app/<lib>` → the package (or the package's subpath) that publishes it. */
 export function specifierMap(root = ROOT): Map<string, string> {
   const map = new Map<string, string>();
   for (const definition of PACKAGES) {
     const { name } = JSON.parse(
       readFileSync(join(root, definition.dir, 'package.json'), 'utf8'),
     ) as PackageJson;
-    for (const specifier of definition.provides) {
-      map.set(specifier, name);
+    for (const [specifier, folder] of Object.entries(definition.provides)) {
+      map.set(specifier, folder === '' ? name : `${name}/${folder}`);
     }
   }
   return map;
@@ -127,13 +130,15 @@ export interface Rewrite {
 
 /**
  * Rewrites the specifiers of one emitted file: `@app/<lib>` to its package, a relative one to
- * `relativeTarget(specifier)` (which throws for a file outside the package), `.ts` to `.js`.
- * Throws for an `@app/` specifier no package publishes.
+ * `relativeTarget(specifier)` (which throws for a file outside the package), `.ts` to `.js`. An
+ * `@app/` library that the file's own package publishes (`self`) becomes a relative specifier too,
+ * `self.entry(subpath)`. Throws for an `@app/` specifier no package publishes.
  */
 export function rewriteSpecifiers(
   text: string,
   map: ReadonlyMap<string, string>,
   relativeTarget: (specifier: string) => string,
+  self?: { readonly name: string; readonly entry: (subpath: string) => string },
 ): Rewrite {
   const packages = new Set<string>();
   const rewritten = text.replace(
@@ -147,8 +152,12 @@ export function rewriteSpecifiers(
         if (mapped === undefined) {
           throw new Error(`${specifier}: no package publishes this library`);
         }
-        target = mapped;
-        packages.add(mapped);
+        if (self !== undefined && packageOf(mapped) === self.name) {
+          target = self.entry(mapped.slice(self.name.length + 1));
+        } else {
+          target = mapped;
+          packages.add(packageOf(mapped));
+        }
       } else if (lead.startsWith('<reference')) {
         // `/// <reference types="node" />` needs @types/node, which is the application's.
       } else if (!isBuiltin(specifier)) {
@@ -242,6 +251,18 @@ export function assemblePackage(
             }
             const shipped = posix(relative(dirname(place), targetPlace)).replace(/\.d\.ts$/, '.js');
             return shipped.startsWith('.') ? shipped : `./${shipped}`;
+          },
+          {
+            name: pkg.name,
+            entry: (subpath) => {
+              const entryFolder = definition.folders.find((candidate) => candidate.to === subpath);
+              const entry = entryFolder && join(STAGING_DIR, entryFolder.from, 'index.js');
+              if (entry === undefined || !existsSync(entry)) {
+                throw new Error(`imports its own subpath '${subpath}', which has no index`);
+              }
+              const shipped = posix(relative(dirname(place), join(dist, subpath, 'index.js')));
+              return shipped.startsWith('.') ? shipped : `./${shipped}`;
+            },
           },
         );
         for (const name of packages) {
