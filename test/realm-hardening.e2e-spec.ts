@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALBUM_API_SECRET, ALBUM_API_UUID, ISSUER, KEYCLOAK_URL, REALM } from './setup/test-env.ts';
+import {
+  ALBUM_API_SECRET,
+  ALBUM_API_UUID,
+  ISSUER,
+  KEYCLOAK_URL,
+  REALM,
+} from '../scripts/dev-realm/realm.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
-import { basic, clientToken, login, tokenEndpoint } from './support/tokens.ts';
+import { basic, clientToken, login, tokenEndpoint } from '../scripts/dev-realm/tokens.ts';
 
 interface Client {
   readonly id: string;

@@ -4,8 +4,8 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
-import { ROOT } from '../../scripts/lib/keycloak.ts';
-import { KEYCLOAK_URL } from '../setup/test-env.ts';
+import { ROOT } from '../../scripts/lib/paths.ts';
+import { KEYCLOAK_URL } from '../../scripts/dev-realm/realm.ts';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The only origin the `photoz-web` client accepts as a redirect. */
