@@ -60,7 +60,7 @@ async function uploadFixturePhoto(base: string, token: string, albumId: string):
   return uploaded.body.id;
 }
 
-/** Routes the README documents: the OpenAPI documents must list at least these. */
+/** Routes docs/architecture.md documents: the OpenAPI documents must list at least these. */
 const KNOWN_ROUTES = [
   'album-service POST /albums',
   'album-service GET /albums/{id}',

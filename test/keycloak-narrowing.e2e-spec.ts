@@ -23,7 +23,7 @@ const WATCH_BOUND_MS = 10_000;
 /**
  * A narrowing made in Keycloak itself, outside the permission service, is honoured by the API: at
  * every moment the parties whose RPTs open an album are those its owner sees in the shares list
- * (README, "What a caller holds now, and revocation").
+ * (docs/security.md, "What a caller holds now, and revocation").
  */
 describe('narrowings made in Keycloak itself', () => {
   const admin = new KeycloakAdmin();

@@ -236,7 +236,7 @@ describe('logout and disabled users', () => {
     });
 
     // Keycloak 26.5.6 signed every session out but notified one per client; 26.7.3 notifies each.
-    // The README says so, and this notices when a Keycloak upgrade changes it again.
+    // docs/security.md says so, and this notices when a Keycloak upgrade changes it again.
     it('gets a logout token for each session when an administrator signs out a user with two sessions (Keycloak 26.7.3)', async () => {
       const user = await newUser();
       const sessions = [await login(user.username), await login(user.username)];

@@ -18,7 +18,7 @@ interface Client {
 }
 
 /**
- * The pinned Keycloak lacks some 2026 fixes; README "Keycloak version" explains how far each
+ * The pinned Keycloak lacks some 2026 fixes; docs/security.md, "Keycloak version", explains how far each
  * reaches this realm. These tests keep the realm as that explanation says.
  */
 describe('the dev realm keeps the pinned Keycloak safe', () => {

@@ -43,8 +43,9 @@ function sameAnswer(response: { status: number; body: unknown }) {
 }
 
 /**
- * Each case here is an attack that worked before the guarantee it tests existed (README, "Security
- * guarantees"): every path to a token, a ticket or a grant is tried the way an attacker would.
+ * Each case here is an attack that worked before the guarantee it tests existed (docs/security.md,
+ * "Security guarantees"): every path to a token, a ticket or a grant is tried the way an attacker
+ * would.
  */
 describe('sharing that cannot be outwitted', () => {
   const protection = new ProtectionApi();

@@ -12,7 +12,7 @@ export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const WEB_ORIGIN = 'http://localhost:5173';
 /**
  * Where the story's screenshots go: `.photoz/screenshots` (not tracked) on every run, and the
- * README's `docs/screenshots` only when asked (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a
+ * `docs/screenshots` of docs/architecture.md only when asked (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a
  * test run leaves the work tree as it found it.
  */
 export const SCREENSHOTS =
