@@ -20,9 +20,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../scripts/lib/keycloak.ts';
-import { login } from '../test/support/tokens.ts';
-import { requestRpt } from '../test/support/uma.ts';
+import { ALBUM_API_SECRET } from '../scripts/dev-realm/realm.ts';
+import { requestRpt } from '../scripts/dev-realm/rpt.ts';
+import { login } from '../scripts/dev-realm/tokens.ts';
+import { LOG_DIR, ROOT } from '../scripts/lib/paths.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { load, type LoadResult, median } from './lib/load.ts';
@@ -30,9 +31,7 @@ import { type BenchProcess, cpuMicros, startNodeServer } from './lib/processes.t
 import {
   ALBUM_SERVICE_MAIN,
   buildServices,
-  CLIENT_SECRET,
   freshDatabase,
-  LOG_DIR,
   PERMISSION_SERVICE_MAIN,
   serviceEnv,
   startService,
@@ -127,11 +126,11 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       say('starting the nest-keycloak-connect peer ...');
       const { grantOwnerView, startNkcPeer } = await import('./lib/nkc-peer.ts');
       // Keycloak grants the peer's owner only what a ticket grants (see the peer's README).
-      await grantOwnerView({ keycloakUrl, secret: CLIENT_SECRET, resourceId: album.resourceId });
+      await grantOwnerView({ keycloakUrl, secret: ALBUM_API_SECRET, resourceId: album.resourceId });
       nkc = await startNkcPeer({
         databaseUrl,
         keycloakUrl,
-        secret: CLIENT_SECRET,
+        secret: ALBUM_API_SECRET,
         log: say,
       });
       started.push(nkc);

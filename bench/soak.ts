@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../scripts/lib/keycloak.ts';
-import { login } from '../test/support/tokens.ts';
-import { requestRpt } from '../test/support/uma.ts';
+import { requestRpt } from '../scripts/dev-realm/rpt.ts';
+import { login } from '../scripts/dev-realm/tokens.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { type BenchProcess } from './lib/processes.ts';

@@ -222,11 +222,14 @@ describe('Prometheus (docker/prometheus)', () => {
     expect(compose.services['prometheus']?.volumes).toContain('./prometheus:/etc/prometheus:ro');
   });
 
-  it("points each alert at an entry of the README's runbook", () => {
-    const readme = text('README.md');
-    const runbook = readme.slice(readme.indexOf('### Runbook')).toLowerCase();
+  it('points each alert at an entry of the runbook in docs/operations.md', () => {
+    const operations = text('docs/operations.md');
+    const runbook = operations.slice(operations.indexOf('## Runbook')).toLowerCase();
     const missing = alerts
-      .map((rule) => /^README\.md, Runbook: (.+)$/.exec(rule.annotations?.['runbook'] ?? '')?.[1])
+      .map(
+        (rule) =>
+          /^docs\/operations\.md, Runbook: (.+)$/.exec(rule.annotations?.['runbook'] ?? '')?.[1],
+      )
       .filter((entry) => entry === undefined || !runbook.includes(`**${entry.toLowerCase()}.**`));
     expect(missing).toEqual([]);
   });

@@ -4,27 +4,26 @@
  * builds and starts both services and the web app, waits until all are ready, and stops everything
  * on Ctrl-C/SIGTERM.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_DATABASE_URL } from '../libs/common/src/config/service-config.ts';
 import { ensureDatabase } from '../libs/common/src/database/postgres.ts';
 import { migrateAll, postgresReachable } from './lib/database.ts';
+import { ALBUM_API_SECRET, ALBUM_API_UUID } from './dev-realm/realm.ts';
 import {
-  DEV_ALBUM_API_UUID,
-  MissingPrerequisiteError,
-  ROOT,
-  checkJava,
   keycloakEndpoint,
   realmIsServed,
   startDevKeycloak,
   waitForKeycloak,
 } from './lib/keycloak.ts';
+import { LOG_DIR, ROOT } from './lib/paths.ts';
+import { checkJava, MissingPrerequisiteError } from './lib/prerequisites.ts';
+import { waitUntilAnswering } from './lib/processes.ts';
 import { Supervisor } from './lib/supervisor.ts';
 import { SERVICE_NODE_FLAGS } from './lib/service-runtime.ts';
 
 const DATABASE_URL = process.env['DATABASE_URL'] ?? DEFAULT_DATABASE_URL;
-const LOG_DIR = join(ROOT, '.photoz', 'logs');
 
 const SERVICES = [
   {
@@ -45,32 +44,6 @@ const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
 const supervisor = new Supervisor('stack');
 const { say } = supervisor;
-
-async function waitForReady(
-  name: string,
-  url: string,
-  child: ChildProcess,
-  timeoutMs = 120_000,
-  path = '/health/ready',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `${name} exited with code ${child.exitCode}; see ${join(LOG_DIR, `${name}.log`)}`,
-      );
-    }
-    try {
-      if ((await fetch(`${url}${path}`, { signal: AbortSignal.timeout(2_000) })).ok) {
-        return;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 500));
-  }
-  throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
-}
 
 async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
@@ -140,10 +113,9 @@ async function main(): Promise<void> {
           METRICS_PORT: metricsPort,
           DATABASE_URL,
           KEYCLOAK_URL: endpoint.url,
-          // The dev realm's demo secret (docker/keycloak/README.md); dev-only.
-          KEYCLOAK_CLIENT_SECRET: process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret',
-          // The album-api client's internal id in the dev realm export.
-          KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+          // The dev realm's demo secret (docker/keycloak/README.md, dev-only) and album-api's id.
+          KEYCLOAK_CLIENT_SECRET: ALBUM_API_SECRET,
+          KEYCLOAK_CLIENT_UUID: ALBUM_API_UUID,
         },
         stdio: ['ignore', log, log],
         detached: true,
@@ -162,9 +134,15 @@ async function main(): Promise<void> {
   supervisor.watch('web', web, 'stopping the stack');
   await Promise.all([
     ...services.map(({ name, port, child }) =>
-      waitForReady(name, `http://127.0.0.1:${port}`, child),
+      waitUntilAnswering(`http://127.0.0.1:${port}/health/ready`, child, {
+        name,
+        see: join(LOG_DIR, `${name}.log`),
+      }),
     ),
-    waitForReady('web', `http://localhost:${WEB_PORT}`, web, 120_000, '/'),
+    waitUntilAnswering(`http://localhost:${WEB_PORT}/`, web, {
+      name: 'web',
+      see: join(LOG_DIR, 'web.log'),
+    }),
   ]);
 
   console.log(`

@@ -4,8 +4,9 @@ import { permissionService } from '../apps/permission-service/src/permission-ser
 import { UmaReconciler } from '@app/uma-resources';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens } from './support/tokens.ts';
-import { ProtectionApi, requestRpt } from './support/uma.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { ProtectionApi } from './support/uma.ts';
+import { requestRpt } from '../scripts/dev-realm/rpt.ts';
 import { albumResourceDescription, OutboxTables } from './support/uma-outbox.ts';
 
 /** 200 emoji: 200 code points, 400 UTF-16 code units (Keycloak's H2 store refuses over 255). */

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ISSUER } from './setup/test-env.ts';
+import { ISSUER } from '../scripts/dev-realm/realm.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { decodeJwt, login, accessTokens } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
+import { decodeJwt, login, accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket, requestRpt } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 interface Page {
   readonly items: Album[];

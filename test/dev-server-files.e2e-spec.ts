@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_KEYCLOAK_STATE_DIR, ROOT } from '../scripts/lib/keycloak.ts';
+import { DEV_KEYCLOAK_STATE_DIR } from '../scripts/lib/keycloak.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import { rawRequest, type RunningWebServer, startWebDevServer } from './support/web-dev-server.ts';
 
 /** The dev realm's client secret, as docker/keycloak/photoz-realm.json holds it. */

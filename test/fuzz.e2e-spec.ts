@@ -3,11 +3,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import {
-  PARTNER_NOAUDIENCE_SECRET,
-  PARTNER_PRINTSHOP_SECRET,
-  TEST_DATABASE_URL,
-} from './setup/test-env.ts';
+import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
+import { TEST_DATABASE_URL } from './setup/test-env.ts';
 import { createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { realmSigningKey } from './support/forge.ts';
 import { DatabaseTables, FixtureRows } from './support/fuzz-db.ts';
@@ -22,8 +19,9 @@ import {
 import { documentedRoutes, type FuzzRoute, routeName } from './support/fuzz-routes.ts';
 import { type ConcreteRequest, describeRequest, materialize } from './support/fuzz-wire.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, decodeJwt, login, accessTokens } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
+import { clientToken, decodeJwt, login, accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 /*
  * Bounded and reproducible: a fixed number of runs per route and property, from a fixed seed.
@@ -62,7 +60,7 @@ async function uploadFixturePhoto(base: string, token: string, albumId: string):
   return uploaded.body.id;
 }
 
-/** Routes the README documents: the OpenAPI documents must list at least these. */
+/** Routes docs/architecture.md documents: the OpenAPI documents must list at least these. */
 const KNOWN_ROUTES = [
   'album-service POST /albums',
   'album-service GET /albums/{id}',

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JwksKeyStore } from '@app/auth';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
-import { ISSUER } from './setup/test-env.ts';
+import { ISSUER } from '../scripts/dev-realm/realm.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { decodeJwt, login } from './support/tokens.ts';
+import { decodeJwt, login } from '../scripts/dev-realm/tokens.ts';
 
 /** Long enough for several scheduled refreshes at the interval the service runs with here. */
 const WAIT = { timeout: 10_000, interval: 200 } as const;

@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ALBUM_API_UUID, ISSUER, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { ALBUM_API_UUID, ISSUER, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens, clientToken, decodeJwt } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
+import { accessTokens, clientToken, decodeJwt } from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 interface Share {
   readonly username: string;
@@ -22,7 +23,7 @@ const WATCH_BOUND_MS = 10_000;
 /**
  * A narrowing made in Keycloak itself, outside the permission service, is honoured by the API: at
  * every moment the parties whose RPTs open an album are those its owner sees in the shares list
- * (README, "What a caller holds now, and revocation").
+ * (docs/security.md, "What a caller holds now, and revocation").
  */
 describe('narrowings made in Keycloak itself', () => {
   const admin = new KeycloakAdmin();

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYCLOAK_UNAVAILABLE_DETAIL } from '@app/platform';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ISSUER, KEYCLOAK_URL } from './setup/test-env.ts';
+import { ISSUER, KEYCLOAK_URL } from '../scripts/dev-realm/realm.ts';
 import { createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
-import { accessTokens } from './support/tokens.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
 
 /**
  * One answer for an unreachable Keycloak, on every route of both services that needs it: `503`

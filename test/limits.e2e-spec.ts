@@ -3,16 +3,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import {
-  ISSUER,
-  KEYCLOAK_URL,
-  PARTNER_PRINTSHOP_SECRET,
-  TEST_DATABASE_URL,
-} from './setup/test-env.ts';
+import { ISSUER, KEYCLOAK_URL, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
+import { TEST_DATABASE_URL } from './setup/test-env.ts';
 import { createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { HttpFaultProxy } from './support/http-fault-proxy.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens, clientToken, decodeJwt } from './support/tokens.ts';
+import { accessTokens, clientToken, decodeJwt } from '../scripts/dev-realm/tokens.ts';
 
 interface Problem {
   readonly type: string;

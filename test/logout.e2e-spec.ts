@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../libs/auth/src/logout-token.ts';
-import { ISSUER } from './setup/test-env.ts';
+import { ISSUER } from '../scripts/dev-realm/realm.ts';
 import { createAlbum, registeredResourceId } from './support/albums.ts';
 import { foreignKeyPair, forgeToken, realmSigningKey, rs256 } from './support/forge.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
@@ -13,8 +13,8 @@ import {
   type RunningService,
   startService,
 } from './support/service-harness.ts';
-import { accessTokens, decodeJwt, login, type TokenResponse } from './support/tokens.ts';
-import { requestRpt } from './support/uma.ts';
+import { accessTokens, decodeJwt, login, type TokenResponse } from '../scripts/dev-realm/tokens.ts';
+import { requestRpt } from '../scripts/dev-realm/rpt.ts';
 
 const LOGOUT_PATH = '/auth/backchannel-logout';
 const SESSION_ENDED = /error="invalid_token", error_description="session ended"/;
@@ -236,7 +236,7 @@ describe('logout and disabled users', () => {
     });
 
     // Keycloak 26.5.6 signed every session out but notified one per client; 26.7.3 notifies each.
-    // The README says so, and this notices when a Keycloak upgrade changes it again.
+    // docs/security.md says so, and this notices when a Keycloak upgrade changes it again.
     it('gets a logout token for each session when an administrator signs out a user with two sessions (Keycloak 26.7.3)', async () => {
       const user = await newUser();
       const sessions = [await login(user.username), await login(user.username)];

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { log } from '@app/observability';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
-import { ALBUM_API_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { ALBUM_API_SECRET, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
 import { createAlbum, registeredResourceId } from './support/albums.ts';
 import { logLineProblem, scanLogFile } from './support/log-scan.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens, login } from './support/tokens.ts';
+import { accessTokens, login } from '../scripts/dev-realm/tokens.ts';
 
 const LOG_FILE = process.env['LOG_FILE'] ?? '';
 

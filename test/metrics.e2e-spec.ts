@@ -7,8 +7,9 @@ import { permissionService } from '../apps/permission-service/src/permission-ser
 import { createAlbum, registeredResourceId } from './support/albums.ts';
 import { type Exposition, parsePrometheusText, sampleValue } from './support/prometheus.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens, decodeJwt } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge } from './support/uma.ts';
+import { accessTokens, decodeJwt } from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge } from './support/uma.ts';
 
 const LOG_FILE = process.env['LOG_FILE'] ?? '';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;

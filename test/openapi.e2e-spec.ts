@@ -9,7 +9,7 @@ import {
   type RunningService,
   startService,
 } from './support/service-harness.ts';
-import { accessTokens } from './support/tokens.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
 
 interface DocumentedResponse {
   readonly headers?: Readonly<Record<string, unknown>>;

@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
 import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
-import { accessTokens, clientToken, login, loginWith, logout } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi, requestRpt } from './support/uma.ts';
+import {
+  accessTokens,
+  clientToken,
+  login,
+  loginWith,
+  logout,
+} from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket, requestRpt } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 interface PermissionRequest {
   readonly id: string;

@@ -5,7 +5,7 @@ import { albumService } from '../apps/album-service/src/album-service.definition
 import { TEST_DATABASE_URL } from './setup/test-env.ts';
 import { createAlbum, type Photo, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { login } from './support/tokens.ts';
+import { login } from '../scripts/dev-realm/tokens.ts';
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

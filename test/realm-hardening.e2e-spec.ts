@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALBUM_API_SECRET, ALBUM_API_UUID, ISSUER, KEYCLOAK_URL, REALM } from './setup/test-env.ts';
+import {
+  ALBUM_API_SECRET,
+  ALBUM_API_UUID,
+  ISSUER,
+  KEYCLOAK_URL,
+  REALM,
+} from '../scripts/dev-realm/realm.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
-import { basic, clientToken, login, tokenEndpoint } from './support/tokens.ts';
+import { basic, clientToken, login, tokenEndpoint } from '../scripts/dev-realm/tokens.ts';
 
 interface Client {
   readonly id: string;
@@ -12,7 +18,7 @@ interface Client {
 }
 
 /**
- * The pinned Keycloak lacks some 2026 fixes; README "Keycloak version" explains how far each
+ * The pinned Keycloak lacks some 2026 fixes; docs/security.md, "Keycloak version", explains how far each
  * reaches this realm. These tests keep the realm as that explanation says.
  */
 describe('the dev realm keeps the pinned Keycloak safe', () => {

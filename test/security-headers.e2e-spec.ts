@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { webOrigins, webSecurityHeaders } from '../apps/web/security-headers.ts';
-import { ROOT } from '../scripts/lib/keycloak.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
 import {
   collectPolicyViolations,
   launchChromium,
@@ -22,7 +22,7 @@ import {
   startWebPreview,
 } from './support/web-dev-server.ts';
 import { type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens } from './support/tokens.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
 
 /** What an API answer's policy is: it loads, runs and frames nothing. */
 const API_POLICY = "default-src 'none';frame-ancestors 'none'";

@@ -8,19 +8,14 @@ import {
   KEYCLOAK_URL,
   PARTNER_NOAUDIENCE_SECRET,
   PARTNER_PRINTSHOP_SECRET,
-} from './setup/test-env.ts';
+} from '../scripts/dev-realm/realm.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { HttpFaultProxy } from './support/http-fault-proxy.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, accessTokens } from './support/tokens.ts';
-import {
-  exchangeTicket,
-  parseUmaChallenge,
-  ProtectionApi,
-  refreshToken,
-  requestRpt,
-} from './support/uma.ts';
+import { clientToken, accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { exchangeTicket, refreshToken, requestRpt } from '../scripts/dev-realm/rpt.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 interface Problem {
   readonly type: string;
@@ -48,8 +43,9 @@ function sameAnswer(response: { status: number; body: unknown }) {
 }
 
 /**
- * Each case here is an attack that worked before the guarantee it tests existed (README, "Security
- * guarantees"): every path to a token, a ticket or a grant is tried the way an attacker would.
+ * Each case here is an attack that worked before the guarantee it tests existed (docs/security.md,
+ * "Security guarantees"): every path to a token, a ticket or a grant is tried the way an attacker
+ * would.
  */
 describe('sharing that cannot be outwitted', () => {
   const protection = new ProtectionApi();

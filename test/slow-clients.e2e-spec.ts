@@ -4,7 +4,7 @@ import { albumService } from '../apps/album-service/src/album-service.definition
 import { createAlbum } from './support/albums.ts';
 import { requestHead, slowRequest } from './support/raw-socket.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { accessTokens } from './support/tokens.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
 
 /*
  * The album service started with short bounds, so that each is seen to hold within seconds: a

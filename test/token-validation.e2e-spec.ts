@@ -2,7 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ISSUER, PARTNER_NOAUDIENCE_SECRET, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import {
+  ISSUER,
+  PARTNER_NOAUDIENCE_SECRET,
+  PARTNER_PRINTSHOP_SECRET,
+} from '../scripts/dev-realm/realm.ts';
 import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import {
   accessClaims,
@@ -13,7 +17,7 @@ import {
   rs256,
 } from './support/forge.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { clientToken, decodeJwt, login } from './support/tokens.ts';
+import { clientToken, decodeJwt, login } from '../scripts/dev-realm/tokens.ts';
 
 interface Problem {
   readonly type: string;

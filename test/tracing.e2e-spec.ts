@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BuiltService, ensureBuilt, startBuiltService } from './support/built-service.ts';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
-import { accessTokens } from './support/tokens.ts';
+import { accessTokens } from '../scripts/dev-realm/tokens.ts';
 import { serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 
 const MAIN = 'apps/album-service/src/main.js';

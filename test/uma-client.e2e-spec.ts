@@ -12,10 +12,10 @@ import {
 } from '@app/uma-client';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ISSUER, PARTNER_PRINTSHOP_SECRET } from './setup/test-env.ts';
+import { ISSUER, PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
 import { type Album, createAlbum, registeredResourceId, uploadPhoto } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
-import { decodeJwt, login } from './support/tokens.ts';
+import { decodeJwt, login } from '../scripts/dev-realm/tokens.ts';
 
 const PNG = Buffer.concat([
   Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),

@@ -13,12 +13,13 @@ import {
   UmaReconciler,
   UmaResourceSync,
 } from '@app/uma-resources';
-import { ROOT } from '../scripts/lib/keycloak.ts';
-import { ISSUER, KEYCLOAK_URL, serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
+import { ROOT } from '../scripts/lib/paths.ts';
+import { ISSUER, KEYCLOAK_URL } from '../scripts/dev-realm/realm.ts';
+import { serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
-import { decodeJwt, login } from './support/tokens.ts';
+import { decodeJwt, login } from '../scripts/dev-realm/tokens.ts';
 import { ProtectionApi } from './support/uma.ts';
 import { albumResourceDescription, OutboxTables } from './support/uma-outbox.ts';
 

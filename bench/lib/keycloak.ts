@@ -1,32 +1,15 @@
-import { join } from 'node:path';
-import {
-  ensureDistribution,
-  keycloakEndpoint,
-  realmIsServed,
-  ROOT,
-  startKeycloak,
-  stopProcess,
-  TEST_KEYCLOAK_STATE_DIR,
-  waitForKeycloak,
-} from '../../scripts/lib/keycloak.ts';
+import { ensureTestKeycloak, keycloakEndpoint } from '../../scripts/lib/keycloak.ts';
 
 /** The Keycloak at KEYCLOAK_URL when it serves the dev realm, else an in-memory one started here. */
-export async function ensureKeycloak(
-  say: (line: string) => void,
-): Promise<{ url: string; started: boolean; stop(): Promise<void> }> {
+export async function ensureKeycloak(say: (line: string) => void): Promise<{
+  readonly url: string;
+  readonly started: boolean;
+  readonly stop: () => Promise<void>;
+}> {
   const endpoint = keycloakEndpoint();
-  if (await realmIsServed(endpoint)) {
+  const keycloak = await ensureTestKeycloak(endpoint, 'keycloak-bench.log', say);
+  if (!keycloak.started) {
     say(`using the Keycloak at ${endpoint.url}`);
-    return { url: endpoint.url, started: false, stop: () => Promise.resolve() };
   }
-  const logFile = join(ROOT, '.photoz', 'logs', 'keycloak-bench.log');
-  say(`starting an in-memory Keycloak at ${endpoint.url} (log: ${logFile}) ...`);
-  const child = startKeycloak(ensureDistribution('memory'), {
-    endpoint,
-    storage: 'memory',
-    stateDir: TEST_KEYCLOAK_STATE_DIR,
-    logFile,
-  });
-  await waitForKeycloak(endpoint, child);
-  return { url: endpoint.url, started: true, stop: () => stopProcess(child) };
+  return { url: endpoint.url, ...keycloak };
 }

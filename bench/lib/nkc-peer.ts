@@ -17,20 +17,20 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   statSync,
   writeSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REALM } from '../../scripts/dev-realm/realm.ts';
+import { LOG_DIR, ROOT } from '../../scripts/lib/paths.ts';
+import { freePort, waitUntilAnswering } from '../../scripts/lib/processes.ts';
+import { rssMb } from './processes.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 /** The peer's folder: its own package.json, package-lock.json, sources (src) and output (dist). */
 export const NKC_PEER_DIR = join(ROOT, 'bench', 'peers', 'nest-keycloak-connect');
 /** Where the peer's install, build and run output goes. */
-export const NKC_PEER_LOG = join(ROOT, '.photoz', 'logs', 'bench-nkc.log');
+export const NKC_PEER_LOG = join(LOG_DIR, 'bench-nkc.log');
 
-const REALM = 'photoz';
 const CLIENT_ID = 'album-api';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -62,7 +62,7 @@ export interface NkcPeer {
 /** Installs and builds the peer when needed, starts it and waits until it answers. */
 export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
   const log = options.log ?? (() => {});
-  mkdirSync(join(ROOT, '.photoz', 'logs'), { recursive: true });
+  mkdirSync(LOG_DIR, { recursive: true });
   const logFd = openSync(NKC_PEER_LOG, 'a');
   try {
     if (needsInstall()) {
@@ -111,7 +111,11 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
       stop: () => stop(child),
     };
     try {
-      await waitUntilAnswering(url, child);
+      await waitUntilAnswering(`${url}/health`, child, {
+        name: 'the nest-keycloak-connect peer',
+        see: NKC_PEER_LOG,
+        timeoutMs: START_TIMEOUT_MS,
+      });
     } catch (error) {
       await peer.stop();
       throw error;
@@ -192,11 +196,6 @@ async function expectOk(response: Response, what: string): Promise<unknown> {
   return response.json();
 }
 
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
-}
-
 function modifiedMs(path: string): number {
   return existsSync(path) ? statSync(path).mtimeMs : 0;
 }
@@ -259,46 +258,8 @@ function run(command: string, args: string[], logFd: number): Promise<void> {
   });
 }
 
-/** A loopback port free right now (the peer binds it a moment later). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, rejectPort) => {
-    const server = createServer();
-    server.once('error', rejectPort);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
-}
-
-async function waitUntilAnswering(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited(child)) {
-      throw new Error(
-        `the nest-keycloak-connect peer exited while starting ` +
-          `(${child.signalCode ?? `exit code ${child.exitCode}`}; see ${NKC_PEER_LOG})`,
-      );
-    }
-    try {
-      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) {
-        return;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 200));
-  }
-  throw new Error(
-    `the nest-keycloak-connect peer did not answer at ${url} within ${START_TIMEOUT_MS / 1000} s ` +
-      `(see ${NKC_PEER_LOG})`,
-  );
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname } from 'node:path';
-import { stopProcess } from '../../scripts/lib/keycloak.ts';
+import { freePort, stopProcess, waitUntilAnswering } from '../../scripts/lib/processes.ts';
 
 /** A server the benchmark started as a child process of its own. */
 export interface BenchProcess {
@@ -13,20 +12,6 @@ export interface BenchProcess {
   /** Resident set size now, in MB (Linux `/proc`). */
   rssMb(): number;
   stop(): Promise<void>;
-}
-
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === 'object' && address !== null ? address.port : 0);
-      });
-    });
-  });
 }
 
 /**
@@ -45,31 +30,6 @@ export function cpuMicros(pid: number): number {
 export function rssMb(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
-}
-
-/** Waits until `url` answers 2xx, or the process exits, or `timeoutMs` passes. */
-export async function waitUntilServing(
-  url: string,
-  child: ChildProcess,
-  name: string,
-  timeoutMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${name} exited with code ${child.exitCode} while starting`);
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) {
-        return;
-      }
-    } catch {
-      // Not up yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${name} did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
 /**
@@ -95,7 +55,15 @@ export async function startNodeServer(options: {
     detached: true,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilServing(`${url}${options.readyPath}`, child, options.name);
+  try {
+    await waitUntilAnswering(`${url}${options.readyPath}`, child, {
+      name: options.name,
+      see: options.logFile,
+    });
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
   const pid = child.pid ?? 0;
   return {
     name: options.name,

@@ -16,12 +16,10 @@
  */
 import { inParallel } from '../../libs/common/src/concurrency.ts';
 import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
+import { ROOT } from '../../scripts/lib/paths.ts';
 
-/** The repository root (this file is `bench/lib/registrations.ts`). */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The album service's schema (`ALBUM_SERVICE_SCHEMA`). */
 const SCHEMA = 'album_service';
 /** Every album the benchmark creates is named so, and only those are cleaned up. */

@@ -2,13 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureDatabase } from '../../libs/common/src/database/postgres.ts';
 import { migrateAll, resetSchemas } from '../../scripts/lib/database.ts';
-import { DEV_ALBUM_API_UUID, ROOT } from '../../scripts/lib/keycloak.ts';
+import { ALBUM_API_SECRET, ALBUM_API_UUID } from '../../scripts/dev-realm/realm.ts';
+import { LOG_DIR, ROOT } from '../../scripts/lib/paths.ts';
 import { SERVICE_NODE_FLAGS } from '../../scripts/lib/service-runtime.ts';
 import { type BenchProcess, startNodeServer } from './processes.ts';
 
-export const LOG_DIR = join(ROOT, '.photoz', 'logs');
-/** The dev realm's demo secret (docker/keycloak/README.md); dev-only. */
-export const CLIENT_SECRET = process.env['KEYCLOAK_CLIENT_SECRET'] ?? 'album-api-dev-secret';
 const DIST = join(ROOT, 'dist');
 
 /** Builds the services and the benchmark's album service (`npm run build`). */
@@ -40,8 +38,8 @@ export function serviceEnv(keycloakUrl: string, databaseUrl: string): Record<str
     METRICS_PORT: '0',
     DATABASE_URL: databaseUrl,
     KEYCLOAK_URL: keycloakUrl,
-    KEYCLOAK_CLIENT_SECRET: CLIENT_SECRET,
-    KEYCLOAK_CLIENT_UUID: process.env['KEYCLOAK_CLIENT_UUID'] ?? DEV_ALBUM_API_UUID,
+    KEYCLOAK_CLIENT_SECRET: ALBUM_API_SECRET,
+    KEYCLOAK_CLIENT_UUID: ALBUM_API_UUID,
     // Each run its own deployment: resources an earlier run left in Keycloak are not this one's.
     UMA_DEPLOYMENT: `bench-${Date.now().toString(36)}`,
     // One token loads a route at thousands of requests a second, and 10,000 albums are one

@@ -1,3 +1,7 @@
+/**
+ * The pinned Keycloak: its distribution (fetched from Maven Central and cached), how it is started
+ * in dev mode with the dev realms, and how to tell that it serves the realm.
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
   copyFileSync,
@@ -9,35 +13,12 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative } from 'node:path';
 import { DEFAULT_KEYCLOAK_URL } from '../../libs/common/src/config/service-config.ts';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const REALM_FILES = ['photoz-realm.json', 'other-realm.json'].map((name) =>
-  join(ROOT, 'docker/keycloak', name),
-);
-
-/** The album-api client's internal id in the dev realm export (docker/keycloak/photoz-realm.json). */
-export const DEV_ALBUM_API_UUID = '2b1f7c3e-5a9d-4c1e-8f0a-a1b0a9e00001';
-
-/** Dev-only bootstrap administrator of the local Keycloak (master realm). */
-export const DEV_ADMIN = { username: 'admin', password: 'admin' } as const;
-
-/** A prerequisite is missing; the message is one sentence telling what to install. */
-export class MissingPrerequisiteError extends Error {
-  override readonly name = 'MissingPrerequisiteError';
-}
-
-/** Prints why a script failed: a missing prerequisite as its one sentence, anything else prefixed. */
-export function reportFailure(prefix: string, error: unknown): void {
-  if (error instanceof MissingPrerequisiteError) {
-    console.error(error.message);
-  } else {
-    console.error(`[${prefix}] ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
+import { DEV_ADMIN, REALM, REALM_FILES } from '../dev-realm/realm.ts';
+import { cacheDir, LOG_DIR, ROOT, stateDir } from './paths.ts';
+import { checkJava, checkMaven } from './prerequisites.ts';
+import { stopProcess } from './processes.ts';
 
 /** The pinned Keycloak version, read from docker/.env (the one place it is set). */
 export function keycloakVersion(): string {
@@ -46,38 +27,6 @@ export function keycloakVersion(): string {
     throw new Error('docker/.env does not set KEYCLOAK_VERSION');
   }
   return match[1];
-}
-
-/** Downloads are cached outside the work tree, so fresh clones and CI reruns reuse them. */
-export function cacheDir(): string {
-  return (
-    process.env['PHOTOZ_CACHE_DIR'] ??
-    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'photoz')
-  );
-}
-
-/**
- * Keycloak's state (its H2 database holds the realm's private signing keys and client secrets)
- * lives outside the work tree, where no dev server or static server of the repository can serve it.
- */
-export function stateDir(): string {
-  return (
-    process.env['PHOTOZ_STATE_DIR'] ??
-    join(process.env['XDG_STATE_HOME'] ?? join(homedir(), '.local', 'state'), 'photoz')
-  );
-}
-
-function hasCommand(command: string, args: string[]): boolean {
-  const result = spawnSync(command, args, { stdio: 'ignore' });
-  return result.error === undefined && result.status === 0;
-}
-
-export function checkJava(): void {
-  if (!hasCommand('java', ['-version'])) {
-    throw new MissingPrerequisiteError(
-      'Keycloak needs Java 17 or newer: install a JDK (for example `apt-get install openjdk-17-jre-headless`) and put `java` on the PATH.',
-    );
-  }
 }
 
 /**
@@ -95,11 +44,7 @@ export function ensureDistribution(
   if (existsSync(join(home, 'bin', 'kc.sh'))) {
     return home;
   }
-  if (!hasCommand('mvn', ['-v'])) {
-    throw new MissingPrerequisiteError(
-      'Fetching Keycloak needs Apache Maven: install it (for example `apt-get install maven`) and put `mvn` on the PATH.',
-    );
-  }
+  checkMaven();
   const downloads = join(cacheDir(), 'keycloak', 'downloads');
   const archive = join(downloads, `keycloak-quarkus-dist-${version}.tar.gz`);
   mkdirSync(downloads, { recursive: true });
@@ -157,10 +102,7 @@ export function keycloakEndpoint(
 }
 
 /** Whether a Keycloak serving the photoz realm answers at `url`. */
-export async function realmIsServed(
-  endpoint: KeycloakEndpoint,
-  realm = 'photoz',
-): Promise<boolean> {
+export async function realmIsServed(endpoint: KeycloakEndpoint, realm = REALM): Promise<boolean> {
   try {
     const response = await fetch(
       `${endpoint.url}/realms/${realm}/.well-known/openid-configuration`,
@@ -289,24 +231,33 @@ export async function waitForKeycloak(
   throw new Error(`Keycloak did not become ready at ${endpoint.url} within ${timeoutMs / 1000} s`);
 }
 
-/** Stops a process group started with `detached: true` and waits for it to exit. */
-export async function stopProcess(child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-    return;
+/**
+ * The Keycloak of the tests and the benchmark: the one at `endpoint` when it serves the dev realm,
+ * else an in-memory one started here (a fresh realm, logging to `.photoz/logs/<logName>`), which
+ * `stop` stops again.
+ */
+export async function ensureTestKeycloak(
+  endpoint: KeycloakEndpoint,
+  logName: string,
+  say: (line: string) => void = console.log,
+): Promise<{ readonly started: boolean; readonly stop: () => Promise<void> }> {
+  if (await realmIsServed(endpoint)) {
+    return { started: false, stop: () => Promise.resolve() };
   }
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const logFile = join(LOG_DIR, logName);
+  const home = ensureDistribution('memory', say);
+  say(`starting an in-memory Keycloak at ${endpoint.url} (log: ${relative(ROOT, logFile)}) ...`);
+  const child = startKeycloak(home, {
+    endpoint,
+    storage: 'memory',
+    stateDir: TEST_KEYCLOAK_STATE_DIR,
+    logFile,
+  });
   try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
+    await waitForKeycloak(endpoint, child);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
   }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-(child.pid ?? 0), 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }, timeoutMs);
-  await exited;
-  clearTimeout(timer);
+  return { started: true, stop: () => stopProcess(child) };
 }

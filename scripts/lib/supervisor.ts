@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { reportFailure, stopProcess } from './keycloak.ts';
-import { stopOnSignals } from './signals.ts';
+import { reportFailure } from './prerequisites.ts';
+import { stopOnSignals, stopProcess } from './processes.ts';
 
 /**
  * How `npm start` and `npm run keycloak` print and stop, so both behave alike: lines carry the

@@ -4,15 +4,15 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
-import { ROOT } from '../../scripts/lib/keycloak.ts';
-import { KEYCLOAK_URL } from '../setup/test-env.ts';
+import { ROOT } from '../../scripts/lib/paths.ts';
+import { KEYCLOAK_URL } from '../../scripts/dev-realm/realm.ts';
 
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The only origin the `photoz-web` client accepts as a redirect. */
 export const WEB_ORIGIN = 'http://localhost:5173';
 /**
  * Where the story's screenshots go: `.photoz/screenshots` (not tracked) on every run, and the
- * README's `docs/screenshots` only when asked (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a
+ * `docs/screenshots` of docs/architecture.md only when asked (`UPDATE_SCREENSHOTS=1 npm run test:browser`), so a
  * test run leaves the work tree as it found it.
  */
 export const SCREENSHOTS =

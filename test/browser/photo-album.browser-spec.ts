@@ -8,7 +8,7 @@ import { albumService } from '../../apps/album-service/src/album-service.definit
 import { permissionService } from '../../apps/permission-service/src/permission-service.definition.ts';
 import { registeredResourceId } from '../support/albums.ts';
 import { call, type RunningService, startService } from '../support/service-harness.ts';
-import { login } from '../support/tokens.ts';
+import { login } from '../../scripts/dev-realm/tokens.ts';
 import {
   accessibilityViolations,
   collectPolicyViolations,

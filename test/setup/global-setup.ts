@@ -1,30 +1,21 @@
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { assertTestDatabase, ensureDatabase } from '../../libs/common/src/database/postgres.ts';
-import {
-  ROOT,
-  ensureDistribution,
-  keycloakEndpoint,
-  realmIsServed,
-  startKeycloak,
-  stopProcess,
-  TEST_KEYCLOAK_STATE_DIR,
-  waitForKeycloak,
-} from '../../scripts/lib/keycloak.ts';
 import { migrateAll, resetSchemas } from '../../scripts/lib/database.ts';
+import { ensureTestKeycloak, keycloakEndpoint } from '../../scripts/lib/keycloak.ts';
+import { LOG_DIR } from '../../scripts/lib/paths.ts';
 import { scanLogFile } from '../support/log-scan.ts';
 import {
   ALBUM_API_SECRET,
   KEYCLOAK_URL,
   PARTNER_PRINTSHOP_SECRET,
-  TEST_DATABASE_URL,
-} from './test-env.ts';
+} from '../../scripts/dev-realm/realm.ts';
+import { TEST_DATABASE_URL } from './test-env.ts';
 
 /** Where the in-process services of the suites log (test/setup/e2e-env.ts sets LOG_FILE to it). */
-const SERVICES_LOG = join(ROOT, '.photoz', 'logs', 'e2e-services.log');
+const SERVICES_LOG = join(LOG_DIR, 'e2e-services.log');
 
-let keycloak: ChildProcess | undefined;
+let stopKeycloak: () => Promise<void> = () => Promise.resolve();
 
 /**
  * Brings up what the end-to-end suites need: the test database (recreated schemas, migrations)
@@ -39,22 +30,12 @@ export async function setup(): Promise<void> {
   await resetSchemas(TEST_DATABASE_URL);
   await migrateAll(TEST_DATABASE_URL);
 
-  const endpoint = keycloakEndpoint(KEYCLOAK_URL);
-  if (!(await realmIsServed(endpoint))) {
-    const home = ensureDistribution('memory');
-    const logFile = join(ROOT, '.photoz', 'logs', 'keycloak-test.log');
-    console.log(`Starting Keycloak for the tests (log: ${logFile}) ...`);
-    keycloak = startKeycloak(home, {
-      endpoint,
-      storage: 'memory',
-      stateDir: TEST_KEYCLOAK_STATE_DIR,
-      logFile,
-    });
-    await waitForKeycloak(endpoint, keycloak);
-  }
+  const keycloak = await ensureTestKeycloak(keycloakEndpoint(KEYCLOAK_URL), 'keycloak-test.log');
+  stopKeycloak = keycloak.stop;
 }
 
 export async function teardown(): Promise<void> {
+  await stopKeycloak();
   // Every line every suite's services wrote is JSON and holds no credential.
   const { lines, problems } = scanLogFile(SERVICES_LOG, [
     ALBUM_API_SECRET,
@@ -64,8 +45,5 @@ export async function teardown(): Promise<void> {
     throw new Error(
       `${problems.length} of ${lines} service log lines are not acceptable:\n${problems.slice(0, 20).join('\n')}`,
     );
-  }
-  if (keycloak !== undefined) {
-    await stopProcess(keycloak);
   }
 }

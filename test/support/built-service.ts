@@ -1,10 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ROOT, stopProcess } from '../../scripts/lib/keycloak.ts';
-
-const LOG_DIR = join(ROOT, '.photoz', 'logs');
+import { LOG_DIR, ROOT } from '../../scripts/lib/paths.ts';
+import { freePort, stopProcess, waitUntilAnswering } from '../../scripts/lib/processes.ts';
 
 /** The newest modification time of the TypeScript the build compiles for the services. */
 function newestSource(directory: string): number {
@@ -40,19 +38,6 @@ export function ensureBuilt(script: string): void {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        resolve(typeof address === 'object' && address !== null ? address.port : 0),
-      );
-    });
-  });
-}
-
 /** A service running from the build in a child process of its own. */
 export interface BuiltService {
   readonly url: string;
@@ -83,20 +68,15 @@ export async function startBuiltService(
   });
   const url = `http://127.0.0.1:${port}`;
   const service: BuiltService = { url, child, stop: () => stopProcess(child) };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`${name} exited with code ${child.exitCode} while starting (${logFile})`);
-    }
-    const ready = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) {
-      return service;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    await waitUntilAnswering(`${url}/health/ready`, child, {
+      name,
+      see: logFile,
+      timeoutMs: 60_000,
+    });
+  } catch (error) {
+    await service.stop();
+    throw error;
   }
-  await service.stop();
-  throw new Error(`${name} was not ready within 60 s (${logFile})`);
+  return service;
 }

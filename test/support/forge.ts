@@ -5,7 +5,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { ISSUER } from '../setup/test-env.ts';
+import { ISSUER } from '../../scripts/dev-realm/realm.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

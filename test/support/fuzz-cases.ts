@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { ISSUER } from '../setup/test-env.ts';
+import { ISSUER } from '../../scripts/dev-realm/realm.ts';
 import type { FuzzRoute, Schema } from './fuzz-routes.ts';
 import { headerSafe } from './fuzz-wire.ts';
 

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { ALBUM_API_SECRET } from '../setup/test-env.ts';
+import { ALBUM_API_SECRET } from '../../scripts/dev-realm/realm.ts';
 import { accessClaims, forgeToken, rs256 } from './forge.ts';
 import type {
   AuthSpec,

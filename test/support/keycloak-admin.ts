@@ -1,5 +1,4 @@
-import { DEV_ADMIN } from '../../scripts/lib/keycloak.ts';
-import { KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
+import { DEV_ADMIN, KEYCLOAK_URL, REALM } from '../../scripts/dev-realm/realm.ts';
 
 /** The Keycloak admin REST API of the test realm, as the dev-only bootstrap administrator. */
 export class KeycloakAdmin {

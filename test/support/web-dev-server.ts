@@ -1,7 +1,7 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { createServer, preview, type PreviewServer, type ViteDevServer } from 'vite';
-import { ROOT } from '../../scripts/lib/keycloak.ts';
+import { ROOT } from '../../scripts/lib/paths.ts';
 
 const CONFIG_FILE = join(ROOT, 'apps', 'web', 'vite.config.ts');
 

@@ -12,7 +12,10 @@ import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 export interface PermissionServiceConfig extends ServiceConfig {
   /** Only albums whose Keycloak resources carry this `deployment` attribute are this service's. */
   readonly deployment: string;
-  /** How often narrowings made in Keycloak itself are looked for (README, "What a caller holds now"). */
+  /**
+   * How often narrowings made in Keycloak itself are looked for (docs/security.md, "What a caller
+   * holds now").
+   */
   readonly keycloakWatch: KeycloakWatchOptions;
   /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
   readonly requestRepeatWindowSeconds: number;

@@ -6,7 +6,8 @@ import { UmaOutboxRepository } from './uma-outbox.repository.ts';
  * The outbox backlog as Prometheus reads it, queried at each scrape:
  * `photoz_uma_outbox_events{status="pending|parked"}` and
  * `photoz_uma_outbox_oldest_age_seconds`, the age of the oldest pending event (0 when none). A
- * growing age means the relay is not delivering; a parked event needs an operator (README, Runbook).
+ * growing age means the relay is not delivering; a parked event needs an operator
+ * (docs/operations.md, Runbook).
  */
 @Injectable()
 export class UmaOutboxMetrics implements OnApplicationBootstrap {

@@ -148,7 +148,10 @@ export class UmaResourceSync {
   }
 }
 
-/** Keycloak registered the resource under another owner than asked (see README, Keycloak version). */
+/**
+ * Keycloak registered the resource under another owner than asked (see docs/security.md, Keycloak
+ * version).
+ */
 class ResourceOwnerNotHonouredError extends Error {
   override readonly name = 'ResourceOwnerNotHonouredError';
 

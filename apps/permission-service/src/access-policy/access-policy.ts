@@ -12,7 +12,8 @@ import { invalidTicket } from '../permission-requests/permission-ticket.ts';
  * Everything a caller may ask of the permission service. Each permission has exactly one rule in
  * {@link AccessPolicy}, and every service method asks for one before it does anything else, with
  * one exception by design: a request by ticket asks once Keycloak has accepted the ticket, since
- * what a ticket names is not believed before (README, "Owner approval, sharing and revocation").
+ * what a ticket names is not believed before (docs/architecture.md, "Owner approval, sharing and
+ * revocation").
  */
 export enum Permission {
   /** Who holds which scopes on an album: `GET /albums/:albumId/shares`. */

@@ -1,4 +1,5 @@
-import { KEYCLOAK_URL, REALM } from '../setup/test-env.ts';
+/** Tokens of the dev realm's users and clients, from its token endpoint. */
+import { KEYCLOAK_URL, REALM } from './realm.ts';
 
 export interface TokenResponse {
   readonly access_token: string;
