@@ -8,9 +8,9 @@ import {
   packageOf,
   readPackageJson,
   rewriteSpecifiers,
-  ROOT,
   specifierMap,
 } from './lib/packages.ts';
+import { ROOT } from './lib/paths.ts';
 import { pathAliases } from './lib/workspace.ts';
 
 const MAP = new Map([

@@ -6,19 +6,20 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../scripts/lib/keycloak.ts';
-import { packPackages, type PackResult } from '../scripts/lib/packages.ts';
 import {
   ALBUM_API_SECRET,
   ALBUM_API_UUID,
   ISSUER,
   KEYCLOAK_URL,
   REALM,
-  TEST_DATABASE_URL,
-} from './setup/test-env.ts';
+} from '../scripts/dev-realm/realm.ts';
+import { exchangeTicket } from '../scripts/dev-realm/rpt.ts';
+import { accessTokens, decodeJwt } from '../scripts/dev-realm/tokens.ts';
+import { packPackages, type PackResult } from '../scripts/lib/packages.ts';
+import { cacheDir } from '../scripts/lib/paths.ts';
+import { TEST_DATABASE_URL } from './setup/test-env.ts';
 import { SCRATCH_SOURCES, SCRATCH_TSCONFIG, scratchPackageJson } from './support/scratch-app.ts';
-import { accessTokens, decodeJwt } from './support/tokens.ts';
-import { exchangeTicket, parseUmaChallenge, ProtectionApi } from './support/uma.ts';
+import { parseUmaChallenge, ProtectionApi } from './support/uma.ts';
 
 /**
  * The published packages as a Nest 12 team gets them: `npm pack`ed, installed by file path into

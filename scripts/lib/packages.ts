@@ -11,9 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+import { ROOT } from './paths.ts';
 
 /** Where `tsc` emits the packages' files before they are assembled. */
 export const STAGING_DIR = join(ROOT, 'dist', 'packages-tsc');
