@@ -273,6 +273,35 @@ describe('the packages in a Nest 12 application outside the monorepo', () => {
     ).toBe(fromApp.resolve('@photoz/nest-uma'));
   });
 
+  it('loads every package by import and by require, with the same exports', async () => {
+    const names = packed.map((pkg) => pkg.name);
+    const script = `
+      const names = ${JSON.stringify(names)};
+      const loaded = {};
+      for (const name of names) {
+        const viaImport = Object.keys(await import(name)).sort();
+        const viaRequire = Object.keys(require(name)).sort();
+        loaded[name] = { viaImport: viaImport.length, same: viaImport.join() === viaRequire.join() };
+      }
+      console.log(JSON.stringify(loaded));`;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--input-type=commonjs', '-e', `(async () => {${script}})()`],
+        { cwd: appDir, env: childEnv({ LOG_LEVEL: 'silent' }), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(text))));
+    });
+    const loaded = JSON.parse(output) as Record<string, { viaImport: number; same: boolean }>;
+    expect(Object.keys(loaded).sort()).toEqual([...names].sort());
+    expect(Object.entries(loaded).filter(([, load]) => !load.same || load.viaImport < 3)).toEqual(
+      [],
+    );
+  });
+
   it('ships no monorepo specifier in any installed file', () => {
     const installed = packed.flatMap((pkg) =>
       moduleFiles(join(appDir, 'node_modules', ...pkg.name.split('/'), 'dist')),

@@ -9,7 +9,15 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ROOT } from './paths.ts';
 
@@ -274,6 +282,8 @@ export function assemblePackage(
       }
     }
   }
+  // The repository's licence goes into every tarball (npm packs a LICENSE next to package.json).
+  copyFileSync(join(ROOT, 'LICENSE'), join(ROOT, definition.dir, 'LICENSE'));
   for (const name of definition.loadedByName ?? []) {
     imported.add(name);
   }
