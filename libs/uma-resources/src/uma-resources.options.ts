@@ -2,6 +2,9 @@ import type { UmaResourceResolver } from '@app/auth';
 import type { ResourceDescription } from '@app/keycloak';
 import type { EntityManager } from 'typeorm';
 
+/** What an entity tells of its resource; the type, scopes and attributes come from its kind. */
+export type EntityResourceDescription = Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
+
 /**
  * One kind of entity that is a Keycloak resource (e.g. the album), as the service that owns the
  * entities describes it once: how an entity's resource looks (for the outbox, the relay and
@@ -18,7 +21,7 @@ export interface UmaResourceType<T = unknown> extends UmaResourceResolver {
   /** The entity's id as stored in the outbox. */
   id(entity: T): string;
   /** What the entity's Keycloak resource must look like. */
-  describe(entity: T): Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
+  describe(entity: T): EntityResourceDescription;
   /** Every entity of the type, for reconciliation. */
   loadAll(): Promise<T[]>;
   /**

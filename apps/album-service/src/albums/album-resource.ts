@@ -1,7 +1,12 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ProtectedResource } from '@app/auth';
 import { ALBUM_RESOURCE_TYPE, ALBUM_SCOPES, albumResourceName, isUuid } from '@app/common';
-import { UmaOutboxWriter, type UmaResourceType, UmaResourceTypes } from '@app/uma-resources';
+import {
+  type EntityResourceDescription,
+  UmaOutboxWriter,
+  type UmaResourceType,
+  UmaResourceTypes,
+} from '@app/uma-resources';
 import type { EntityManager } from 'typeorm';
 import { ALBUM, type Album } from './album.ts';
 import { type AlbumRecord, AlbumRepository } from './album.repository.ts';
@@ -31,7 +36,7 @@ export class AlbumResource implements UmaResourceType<Album>, OnModuleInit {
     return album.id;
   }
 
-  describe(album: Album): ReturnType<UmaResourceType<Album>['describe']> {
+  describe(album: Album): EntityResourceDescription {
     return {
       name: albumResourceName(album.id),
       displayName: album.name,

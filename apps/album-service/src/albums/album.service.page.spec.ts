@@ -1,7 +1,7 @@
 import { encodeCursor, ProblemException } from '@app/common';
 import { describe, expect, it } from 'vitest';
 import { AlbumService } from './album.service.ts';
-import { album, albumService } from './testing/album-service.fake.ts';
+import { album, albumService } from '../../../../test/support/album-service-fake.ts';
 
 async function statusOf(promise: Promise<unknown>): Promise<number | undefined> {
   try {

@@ -1,7 +1,7 @@
 import { ProblemException } from '@app/common';
 import { describe, expect, it } from 'vitest';
 import { AlbumService } from './album.service.ts';
-import { album, albumService, alice } from './testing/album-service.fake.ts';
+import { album, albumService, alice } from '../../../../test/support/album-service-fake.ts';
 
 async function statusOf(promise: Promise<unknown>): Promise<number | undefined> {
   try {

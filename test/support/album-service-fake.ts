@@ -6,12 +6,16 @@ import {
   UmaResourceTypes,
 } from '@app/uma-resources';
 import type { EntityManager } from 'typeorm';
-import { journalDataSource } from '../../../../../test/support/journal-data-source.ts';
-import type { OwnerQuotas } from '../../quotas/owner-quotas.ts';
-import { AlbumResource } from '../album-resource.ts';
-import type { Album } from '../album.ts';
-import type { AlbumPosition, AlbumRecord, AlbumRepository } from '../album.repository.ts';
-import { AlbumService } from '../album.service.ts';
+import { AlbumResource } from '../../apps/album-service/src/albums/album-resource.ts';
+import type { Album } from '../../apps/album-service/src/albums/album.ts';
+import type {
+  AlbumPosition,
+  AlbumRecord,
+  AlbumRepository,
+} from '../../apps/album-service/src/albums/album.repository.ts';
+import { AlbumService } from '../../apps/album-service/src/albums/album.service.ts';
+import type { OwnerQuotas } from '../../apps/album-service/src/quotas/owner-quotas.ts';
+import { journalDataSource } from './journal-data-source.ts';
 
 export const alice: Principal = {
   subject: 'alice-id',
