@@ -330,6 +330,40 @@ describe('limits on abuse', () => {
       ]);
       expect((await bobUsage()).bytes).toBe(bytes + 600);
     });
+
+    it("gives the owner's bytes back when a photo, or an album with its photos, is deleted", async () => {
+      /** The bytes the quota counts (a row kept with every photo written), next to the photos'. */
+      const counted = async () => {
+        const { rows } = await database.query<{ bytes: string }>(
+          'SELECT bytes FROM album_service.owner_usage WHERE owner_id = $1',
+          [bobId],
+        );
+        return Number(rows[0]?.bytes ?? 0);
+      };
+      const { bytes } = await bobUsage();
+      expect(await counted()).toBe(bytes);
+      const service = await albumServiceWith({ QUOTA_BYTES_PER_OWNER: String(bytes + 1000) });
+      const upload = async (albumId: string) =>
+        uploadPhoto(service.url, bob, albumId, { bytes: png(600) });
+      const first = await createAlbum(service.url, bob, 'Room for one photo at a time');
+      const photo = await upload(first.id);
+      expect(photo.status).toBe(201);
+      expect((await upload(first.id)).status).toBe(413);
+      const photoId = photo.body.id;
+      const removed = await call(service.url, 'DELETE', `/albums/${first.id}/photos/${photoId}`, {
+        token: bob,
+      });
+      expect(removed.status).toBe(204);
+      expect(await counted()).toBe(bytes);
+      expect((await upload(first.id)).status).toBe(201);
+      expect(await counted()).toBe(bytes + 600);
+      const deleted = await call(service.url, 'DELETE', `/albums/${first.id}`, { token: bob });
+      expect(deleted.status).toBe(204);
+      expect(await counted()).toBe(bytes);
+      const second = await createAlbum(service.url, bob, 'Room again');
+      expect((await upload(second.id)).status).toBe(201);
+      expect(await counted()).toBe((await bobUsage()).bytes);
+    });
   });
 
   describe('a repeated permission request', () => {

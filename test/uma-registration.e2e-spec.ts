@@ -2,10 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityManager } from 'typeorm';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
-import { albumResourceType } from '../apps/album-service/src/albums/album-resource.type.ts';
-import { AlbumEntity } from '../apps/album-service/src/albums/album.entity.ts';
 import type { ResourceDescription } from '@app/keycloak';
 import {
   UmaOutboxRelay,
@@ -548,24 +545,15 @@ describe('outbox order when an event is parked', () => {
   });
 });
 
-// A resource type may read one entity (`load`) or leave the repair to read them all (`loadAll`).
-const albumLoaders = {
-  'with the type reading all albums': undefined,
-  "with the type's single-album read": (manager: EntityManager, id: string) =>
-    manager.findOneBy(AlbumEntity, { id }),
-};
-
-describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) => {
+describe('repair on request', () => {
   const protection = new ProtectionApi();
   const outbox = new OutboxTables();
-  const ownLoad = albumResourceType.load?.bind(albumResourceType);
   let service: RunningService;
   let relay: UmaOutboxRelay;
   let writer: UmaOutboxWriter;
   let alice: string;
 
   beforeAll(async () => {
-    albumResourceType.load = load;
     // The relay runs only when the test drains it, so the test sees what a repair enqueues.
     service = await startService(albumService, { UMA_RELAY_ENABLED: 'false' });
     relay = service.app.get(UmaOutboxRelay);
@@ -576,7 +564,6 @@ describe.each(Object.entries(albumLoaders))('repair on request, %s', (_, load) =
   afterAll(async () => {
     await outbox.end();
     await service.close();
-    albumResourceType.load = ownLoad;
   });
 
   async function registeredAlbum(name: string): Promise<{ album: Album; resourceId: string }> {

@@ -101,7 +101,7 @@ export class OutboxTables {
   }
 }
 
-/** What the album service registers for an album (see `albumResourceType`). */
+/** What the album service registers for an album (see `AlbumResource`). */
 export function albumResourceDescription(
   albumId: string,
   ownerId: string,

@@ -2,12 +2,9 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { BackchannelLogoutController } from '@app/auth';
 import { PlatformModule } from '@app/platform';
 import { UmaResourcesModule } from '@app/uma-resources';
-import { albumResourceType } from './albums/album-resource.type.ts';
-import { AlbumEntity } from './albums/album.entity.ts';
 import { AlbumsModule } from './albums/albums.module.ts';
 import type { AlbumServiceConfig } from './config.ts';
 import { ALBUM_SERVICE_SCHEMA } from './database/schema.ts';
-import { PhotoEntity } from './photos/photo.entity.ts';
 import { PhotosModule } from './photos/photos.module.ts';
 import { QuotasModule } from './quotas/owner-quotas.ts';
 
@@ -21,10 +18,9 @@ export class AlbumServiceModule {
         PlatformModule.forRoot(config, {
           schema: ALBUM_SERVICE_SCHEMA,
           applicationName: 'album-service',
-          entities: [AlbumEntity, PhotoEntity],
+          entities: [],
         }),
         UmaResourcesModule.forRoot({
-          types: [albumResourceType],
           deployment: config.uma.deployment,
           relay: {
             enabled: config.uma.relayEnabled,

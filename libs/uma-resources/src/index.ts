@@ -1,4 +1,3 @@
-export * from './create-uma-tables.migration.ts';
 export * from './uma-outbox.controller.ts';
 export * from './uma-outbox.relay.ts';
 export * from './uma-outbox.repository.ts';
@@ -6,5 +5,6 @@ export * from './uma-outbox.writer.ts';
 export * from './uma-reconciler.ts';
 export * from './uma-resource-link.repository.ts';
 export * from './uma-resource-sync.ts';
+export * from './uma-resource-types.ts';
 export * from './uma-resources.module.ts';
 export * from './uma-resources.options.ts';

@@ -234,7 +234,7 @@ function relayOver(
     },
   } as unknown as UmaResourceSync;
   const linkRepository = {
-    resourceIdsFor: (entities: readonly EntityKey[]) =>
+    resourceIdsFor: (_: EntityManager, entities: readonly EntityKey[]) =>
       Promise.resolve(
         new Map(
           entities.flatMap((entity) => {
@@ -244,13 +244,13 @@ function relayOver(
           }),
         ),
       ),
-    saveAll: (saved: readonly (EntityKey & { resourceId: string })[]) => {
+    saveAll: (_: EntityManager, saved: readonly (EntityKey & { resourceId: string })[]) => {
       for (const link of saved) {
         links.set(entityKey(link.entityType, link.entityId), link.resourceId);
       }
       return Promise.resolve();
     },
-    removeAll: (removed: readonly EntityKey[]) => {
+    removeAll: (_: EntityManager, removed: readonly EntityKey[]) => {
       for (const entity of removed) {
         links.delete(entityKey(entity.entityType, entity.entityId));
       }
@@ -258,36 +258,21 @@ function relayOver(
     },
   } as unknown as UmaResourceLinkRepository;
   const dataSource = {
-    createQueryRunner: () => {
+    // One connection per transaction, held until it ends, as TypeORM's `transaction` does.
+    transaction: async <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> => {
       const manager = {} as EntityManager;
-      const runner = {
-        manager,
-        isTransactionActive: false,
-        connect: () => {
-          connections += 1;
-          maxConnections = Math.max(maxConnections, connections);
-          return Promise.resolve();
-        },
-        release: () => {
-          connections -= 1;
-          return Promise.resolve();
-        },
-        startTransaction: () => {
-          runner.isTransactionActive = true;
-          return Promise.resolve();
-        },
-        commitTransaction: () => {
-          runner.isTransactionActive = false;
-          outbox.end(manager, true);
-          return Promise.resolve();
-        },
-        rollbackTransaction: () => {
-          runner.isTransactionActive = false;
-          outbox.end(manager, false);
-          return Promise.resolve();
-        },
-      };
-      return runner;
+      connections += 1;
+      maxConnections = Math.max(maxConnections, connections);
+      try {
+        const result = await work(manager);
+        outbox.end(manager, true);
+        return result;
+      } catch (error) {
+        outbox.end(manager, false);
+        throw error;
+      } finally {
+        connections -= 1;
+      }
     },
   } as unknown as DataSource;
   const listeners = new Set<() => void>();

@@ -160,12 +160,9 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplication
     // One connection and transaction for the claim, the deliveries and the settlements: the
     // events' row locks are held until they are settled, and failed deliveries still commit
     // their settlement.
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
+    return this.dataSource.transaction(async (manager: EntityManager) => {
       const { due: events, superseded } = await this.outbox.claimDue(
-        runner.manager,
+        manager,
         this.options.batchSize,
       );
       for (const event of superseded) {
@@ -176,24 +173,16 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplication
         this.wakeOne();
       }
       if (events.length > 0) {
-        const known = await this.links.resourceIdsFor(events, runner.manager);
+        const known = await this.links.resourceIdsFor(manager, events);
         const deliveries = await Promise.all(
           events.map((event) =>
             this.deliver(event, known.get(entityKey(event.entityType, event.entityId))),
           ),
         );
-        await this.settle(runner.manager, deliveries);
+        await this.settle(manager, deliveries);
       }
-      await runner.commitTransaction();
       return events.length;
-    } catch (error) {
-      if (runner.isTransactionActive) {
-        await runner.rollbackTransaction();
-      }
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /** Makes Keycloak match one event; never throws (a failure is part of the outcome). */
@@ -244,8 +233,8 @@ export class UmaOutboxRelay implements OnApplicationBootstrap, BeforeApplication
         });
       }
     }
-    await this.links.saveAll(linked, manager);
-    await this.links.removeAll(unlinked, manager);
+    await this.links.saveAll(manager, linked);
+    await this.links.removeAll(manager, unlinked);
     await this.outbox.complete(manager, done);
   }
 

@@ -103,8 +103,8 @@ function toEvent(row: OutboxRow): ParkedEvent {
 /**
  * The outbox table (`uma_outbox`): no other code of the service reads or writes it. Plain SQL:
  * the claim needs `FOR UPDATE SKIP LOCKED` and the per-entity order an advisory lock, which
- * TypeORM does not express. Methods that take a `manager` run in the caller's transaction; the
- * others on their own.
+ * TypeORM does not express. Methods that take a `manager` (first) run through it, in the caller's
+ * transaction when it has one; the operators' reads (`backlog`, `parked`) on their own.
  */
 @Injectable()
 export class UmaOutboxRepository {
@@ -211,11 +211,11 @@ export class UmaOutboxRepository {
     };
   }
 
-  /** An entity's events, oldest first; in the caller's transaction when given its `manager`. */
+  /** An entity's events, oldest first. */
   async eventsOf(
+    manager: EntityManager,
     entityType: string,
     entityId: string,
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<QueuedEvent[]> {
     return (await manager.query(
       `SELECT id, operation, status FROM uma_outbox
@@ -317,36 +317,34 @@ export class UmaOutboxRepository {
   }
 
   /**
-   * Retries a parked event, in a transaction of its own. Every event carries the entity's whole
+   * Retries a parked event, in the caller's transaction. Every event carries the entity's whole
    * state, so when a later event of the entity exists the parked one is superseded: it is dropped,
    * never replayed after (or instead of) the newer state. Otherwise it is due again with a fresh
    * count of attempts. `undefined` when there is no such parked event.
    */
-  retry(id: string): Promise<RetryOutcome | undefined> {
-    return this.dataSource.transaction(async (manager) => {
-      const rows = (await manager.query(
-        `SELECT o.id,
-                EXISTS (SELECT 1 FROM uma_outbox later
-                         WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
-                           AND later.id > o.id) AS superseded
-           FROM uma_outbox o WHERE o.id = $1 AND o.status = 'parked'
-           FOR UPDATE`,
-        [id],
-      )) as { id: string; superseded: boolean }[];
-      const parked = rows[0];
-      if (parked === undefined) {
-        return undefined;
-      }
-      if (parked.superseded) {
-        await manager.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
-        return 'superseded';
-      }
-      await manager.query(
-        `UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
-          WHERE id = $1`,
-        [id],
-      );
-      return 'requeued';
-    });
+  async retry(manager: EntityManager, id: string): Promise<RetryOutcome | undefined> {
+    const rows = (await manager.query(
+      `SELECT o.id,
+              EXISTS (SELECT 1 FROM uma_outbox later
+                       WHERE later.entity_type = o.entity_type AND later.entity_id = o.entity_id
+                         AND later.id > o.id) AS superseded
+         FROM uma_outbox o WHERE o.id = $1 AND o.status = 'parked'
+         FOR UPDATE`,
+      [id],
+    )) as { id: string; superseded: boolean }[];
+    const parked = rows[0];
+    if (parked === undefined) {
+      return undefined;
+    }
+    if (parked.superseded) {
+      await manager.query('DELETE FROM uma_outbox WHERE id = $1', [id]);
+      return 'superseded';
+    }
+    await manager.query(
+      `UPDATE uma_outbox SET status = 'pending', attempts = 0, next_attempt_at = now()
+        WHERE id = $1`,
+      [id],
+    );
+    return 'requeued';
   }
 }

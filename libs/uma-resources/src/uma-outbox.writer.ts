@@ -1,7 +1,12 @@
-import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
 import {
   type OutboxOperation,
   type QueuedEvent,
@@ -9,13 +14,8 @@ import {
   UmaOutboxRepository,
 } from './uma-outbox.repository.ts';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
-import {
-  describeResource,
-  resourceTypeOf,
-  UMA_DEPLOYMENT,
-  UMA_RESOURCE_TYPES,
-  type UmaResourceType,
-} from './uma-resources.options.ts';
+import { UmaResourceTypes } from './uma-resource-types.ts';
+import { describeResource, UMA_DEPLOYMENT, type UmaResourceType } from './uma-resources.options.ts';
 
 /**
  * Whether a repair request has anything to do, given the entity's queued events (oldest first).
@@ -38,65 +38,44 @@ export function repairPlan(events: readonly QueuedEvent[]): {
   return { act: parked || !upsertPending, append: !upsertPending };
 }
 
-/** The transaction {@link UmaOutboxWriter.transaction} runs an entity change in. */
-export interface UmaOutboxTransaction {
-  /** Write the entity through this manager: the change and its outbox event commit together. */
-  readonly manager: EntityManager;
-  /** The entity was created or changed: its resource must exist and match it. */
-  upsert<T>(entityType: string, entity: T): Promise<void>;
-  /** The entity was deleted: its resource must go. */
-  delete<T>(entityType: string, entity: T): Promise<void>;
-}
+/** Where, in a transaction's `queryRunner.data`, the writer notes that it recorded an event. */
+const RECORDED = 'umaOutboxRecorded';
 
 /**
- * The write side of the outbox: records, in the entity's own transaction, that its Keycloak
- * resource must be created, updated or deleted, and wakes the relay once that transaction has
- * committed. Services change entities only inside {@link transaction}, so an event is never
- * written without the wake-up, nor the wake-up sent before the event is visible.
+ * The write side of the outbox: records, in the transaction that changes an entity, that its
+ * Keycloak resource must be created, updated or deleted, and wakes the relay once that transaction
+ * has committed. A service changes an entity in `dataSource.transaction(async (manager) => ...)`
+ * and records the change with {@link upsert} or {@link delete} through the same `manager`: the
+ * entity and its event commit together or not at all, and the writer hears of the commit from
+ * TypeORM (it subscribes to the data source's transaction events), so no service can forget the
+ * wake-up, nor send it before the event is visible.
  */
 @Injectable()
-export class UmaOutboxWriter {
+export class UmaOutboxWriter implements EntitySubscriberInterface {
   private readonly logger = new Logger(UmaOutboxWriter.name);
   private readonly listeners = new Set<() => void>();
 
   constructor(
-    @Inject(UMA_RESOURCE_TYPES) private readonly types: readonly UmaResourceType[],
+    private readonly types: UmaResourceTypes,
     @Inject(UMA_DEPLOYMENT) private readonly deployment: string,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: UmaOutboxRepository,
     private readonly links: UmaResourceLinkRepository,
-  ) {}
+  ) {
+    dataSource.subscribers.push(this);
+  }
 
   /**
-   * Runs `work` in a new transaction whose `upsert`/`delete` record outbox events in it; after the
-   * commit, if it recorded any, wakes the relay. Nothing is recorded nor woken when `work` throws
-   * (the transaction rolls back), and `upsert`/`delete` refuse to run once `work` has returned.
+   * Records, in the transaction of `manager`, that the entity was created or changed: its resource
+   * must exist and match it. Refuses to run outside a transaction.
    */
-  async transaction<T>(work: (tx: UmaOutboxTransaction) => Promise<T>): Promise<T> {
-    let recorded = false;
-    const result = await this.dataSource.transaction(async (manager) => {
-      let open = true;
-      const record = async (entityType: string, entity: unknown, operation: OutboxOperation) => {
-        if (!open) {
-          throw new Error('An outbox event must be recorded inside its transaction');
-        }
-        await this.record(manager, entityType, entity, operation);
-        recorded = true;
-      };
-      try {
-        return await work({
-          manager,
-          upsert: (entityType, entity) => record(entityType, entity, 'upsert'),
-          delete: (entityType, entity) => record(entityType, entity, 'delete'),
-        });
-      } finally {
-        open = false;
-      }
-    });
-    if (recorded) {
-      this.notifyCommitted();
-    }
-    return result;
+  upsert<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
+    return this.record(manager, entityType, entity, 'upsert');
+  }
+
+  /** Records, in the transaction of `manager`, that the entity was deleted: its resource must go. */
+  delete<T>(manager: EntityManager, entityType: string, entity: T): Promise<void> {
+    return this.record(manager, entityType, entity, 'delete');
   }
 
   private async record<T>(
@@ -105,7 +84,10 @@ export class UmaOutboxWriter {
     entity: T,
     operation: OutboxOperation,
   ): Promise<void> {
-    const type = resourceTypeOf(this.types, entityType) as UmaResourceType<T>;
+    if (manager.queryRunner?.isTransactionActive !== true) {
+      throw new Error('An outbox event must be recorded inside its transaction');
+    }
+    const type = this.types.of(entityType) as UmaResourceType<T>;
     const entityId = type.id(entity);
     // Held until the caller commits; see `requestRepair` for the race it closes.
     await this.outbox.lockEntity(manager, entityType, entityId);
@@ -115,6 +97,31 @@ export class UmaOutboxWriter {
       operation,
       resource: describeResource(type, entity, this.deployment),
     });
+    this.wakeAfterCommit(manager);
+  }
+
+  /** Has the relay woken once the transaction of `manager` commits (see `afterTransactionCommit`). */
+  private wakeAfterCommit(manager: EntityManager): void {
+    const runner = manager.queryRunner;
+    if (runner !== undefined) {
+      runner.data[RECORDED] = true;
+    }
+  }
+
+  /** TypeORM: a transaction (or a savepoint in one) committed; wakes the relay if it recorded. */
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    const { data, isTransactionActive } = event.queryRunner;
+    if (!isTransactionActive && data[RECORDED] === true) {
+      delete data[RECORDED];
+      this.notifyCommitted();
+    }
+  }
+
+  /** TypeORM: a transaction rolled back; what it recorded is gone, and nobody is woken. */
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (!event.queryRunner.isTransactionActive) {
+      delete event.queryRunner.data[RECORDED];
+    }
   }
 
   /**
@@ -130,30 +137,23 @@ export class UmaOutboxWriter {
    * exist; rejects only when the database fails.
    */
   async requestRepair(entityType: string, entityId: string): Promise<void> {
-    const type = resourceTypeOf(this.types, entityType);
-    if (!repairPlan(await this.outbox.eventsOf(entityType, entityId)).act) {
+    const type = this.types.of(entityType);
+    const queued = await this.outbox.eventsOf(this.dataSource.manager, entityType, entityId);
+    if (!repairPlan(queued).act) {
       return;
     }
-    // Without `load`, the entity can only be read through `loadAll`, on another connection: not
-    // while this transaction holds its connection and the entity's lock (a flood of repairs could
-    // exhaust the pool that way). It is read before, and checked again after the commit.
-    const preloaded = type.load === undefined ? await this.loadOne(type, entityId) : undefined;
-    if (type.load === undefined && preloaded === undefined) {
-      return;
-    }
-    const enqueued = await this.dataSource.transaction(async (manager) => {
+    await this.dataSource.transaction(async (manager: EntityManager) => {
       // Under the lock every change of the entity is either committed, and seen by the read
       // below, or yet to write its event, which then comes after this one: the repair never
       // re-registers an entity whose delete it was ordered after.
       await this.outbox.lockEntity(manager, entityType, entityId);
-      const plan = repairPlan(await this.outbox.eventsOf(entityType, entityId, manager));
+      const plan = repairPlan(await this.outbox.eventsOf(manager, entityType, entityId));
       if (!plan.act) {
-        return undefined;
+        return;
       }
-      const entity =
-        type.load === undefined ? preloaded : ((await type.load(manager, entityId)) ?? undefined);
+      const entity = await type.load(manager, entityId);
       if (entity === undefined) {
-        return undefined;
+        return;
       }
       for (const dropped of await this.outbox.dropParked(manager, entityType, entityId)) {
         this.logger.warn(
@@ -168,44 +168,9 @@ export class UmaOutboxWriter {
           resource: describeResource(type, entity, this.deployment),
         });
       }
-      await this.links.remove(entityType, entityId, manager);
-      return entity;
+      await this.links.remove(manager, entityType, entityId);
+      this.wakeAfterCommit(manager);
     });
-    if (enqueued === undefined) {
-      return;
-    }
-    if (type.load === undefined) {
-      await this.recheck(type, entityId, enqueued);
-    }
-    this.notifyCommitted();
-  }
-
-  /**
-   * Without `load` the repair read the entity before taking its lock: a change committed in
-   * between may have written its event before the repair's, whose snapshot is then older. A
-   * further event with the entity's state read now puts the newest state last. (A change in the
-   * instant between this read and that event's lock could still be overtaken: `load` avoids it.)
-   */
-  private async recheck(type: UmaResourceType, entityId: string, repaired: unknown): Promise<void> {
-    const current = await this.loadOne(type, entityId);
-    if (current === undefined) {
-      await this.dataSource.transaction((manager) =>
-        this.record(manager, type.entityType, repaired, 'delete'),
-      );
-    } else if (
-      !isDeepStrictEqual(
-        describeResource(type, current, this.deployment),
-        describeResource(type, repaired, this.deployment),
-      )
-    ) {
-      await this.dataSource.transaction((manager) =>
-        this.record(manager, type.entityType, current, 'upsert'),
-      );
-    }
-  }
-
-  private async loadOne(type: UmaResourceType, entityId: string): Promise<unknown> {
-    return (await type.loadAll(this.dataSource)).find((entity) => type.id(entity) === entityId);
   }
 
   /**
@@ -214,7 +179,9 @@ export class UmaOutboxWriter {
    * parked event.
    */
   async retryParked(eventId: string): Promise<RetryOutcome | undefined> {
-    const outcome = await this.outbox.retry(eventId);
+    const outcome = await this.dataSource.transaction((manager: EntityManager) =>
+      this.outbox.retry(manager, eventId),
+    );
     if (outcome !== undefined) {
       // Either way the entity's queue can move now, not at the relay's next poll.
       this.notifyCommitted();

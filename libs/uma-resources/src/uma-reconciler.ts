@@ -10,14 +10,8 @@ import { log, metrics } from '@app/observability';
 import type { DataSource } from 'typeorm';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { driftOf, UmaResourceSync } from './uma-resource-sync.ts';
-import {
-  DEPLOYMENT_ATTRIBUTE,
-  describeResource,
-  resourceTypeOf,
-  UMA_DEPLOYMENT,
-  UMA_RESOURCE_TYPES,
-  type UmaResourceType,
-} from './uma-resources.options.ts';
+import { UmaResourceTypes } from './uma-resource-types.ts';
+import { DEPLOYMENT_ATTRIBUTE, describeResource, UMA_DEPLOYMENT } from './uma-resources.options.ts';
 
 const reconcileLog = log.child({ component: 'uma-reconcile' });
 
@@ -99,7 +93,7 @@ interface Repaired {
 export class UmaReconciler {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(UMA_RESOURCE_TYPES) private readonly types: readonly UmaResourceType[],
+    private readonly types: UmaResourceTypes,
     /** The deployment whose resources this reconciler owns. */
     @Inject(UMA_DEPLOYMENT) readonly deployment: string,
     private readonly links: UmaResourceLinkRepository,
@@ -109,7 +103,7 @@ export class UmaReconciler {
 
   /** Compares and repairs the entities of `entityType` (see the class). */
   async reconcile(entityType: string, options: ReconcileOptions): Promise<ReconcileReport> {
-    const type = resourceTypeOf(this.types, entityType);
+    const type = this.types.of(entityType);
     const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
     const resources = await this.protection.findResources(
       { type: type.resourceType },
@@ -118,7 +112,7 @@ export class UmaReconciler {
     await options.afterListing?.('resources');
     const links = await this.links.resourceIdsOf(entityType);
     await options.afterListing?.('links');
-    const entities = await type.loadAll(this.dataSource);
+    const entities = await type.loadAll();
     await options.afterListing?.('entities');
     const byId = new Map(resources.map((resource) => [resource.id, resource]));
     const byName = new Map(resources.map((resource) => [resource.name, resource]));
@@ -190,7 +184,7 @@ export class UmaReconciler {
         relinked.push({ entityType, entityId, resourceId: actual.id });
       }
     });
-    await this.links.saveAll(relinked);
+    await this.links.saveAll(this.dataSource.manager, relinked);
 
     // Resources of other deployments sharing the realm are theirs to reconcile.
     const orphans = resources.filter(
@@ -205,15 +199,13 @@ export class UmaReconciler {
     }
 
     if (repaired.length > 0) {
-      const remaining = new Set(
-        (await type.loadAll(this.dataSource)).map((entity) => type.id(entity)),
-      );
+      const remaining = new Set((await type.loadAll()).map((entity) => type.id(entity)));
       await inParallel(
         repaired.filter((done) => !remaining.has(done.entityId)),
         concurrency,
         async (done) => {
           await this.sync.remove(done.desired, done.resourceId);
-          await this.links.remove(entityType, done.entityId);
+          await this.links.remove(this.dataSource.manager, entityType, done.entityId);
           const finding = entityFindings[done.finding];
           if (finding !== undefined) {
             entityFindings[done.finding] = {
@@ -260,7 +252,7 @@ export class UmaReconciler {
     knownId: string | undefined,
   ): Promise<string> {
     const resourceId = await this.sync.upsert(desired, knownId);
-    await this.links.save(entityType, entityId, resourceId);
+    await this.links.save(this.dataSource.manager, entityType, entityId, resourceId);
     return resourceId;
   }
 }

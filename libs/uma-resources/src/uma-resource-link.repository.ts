@@ -2,10 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 
-const LINK_ALIAS = 'uma_link';
-/** Entity aliases and types are written into the join's SQL: plain names only. */
-const SQL_NAME = /^[a-z][a-z0-9_]*$/;
-
 /** An entity, as the outbox and the links know it. */
 export interface EntityKey {
   readonly entityType: string;
@@ -24,34 +20,21 @@ function columns(entities: readonly EntityKey[]): [string[], string[]] {
 
 /**
  * Which Keycloak resource each entity is (`uma_resource_links`): no other code of the service
- * reads or writes that table. The relay writes a link once Keycloak has registered the entity,
- * reconciliation and repairs correct it, and the entity's own queries join it
- * (`joinResourceIdSql`). Methods that take an optional `manager` run in the caller's transaction
- * when given one.
+ * writes that table. The relay writes a link once Keycloak has registered the entity,
+ * reconciliation and repairs correct it. An entity's own reads may join it, by its columns:
+ * `LEFT JOIN uma_resource_links link ON link.entity_type = '<type>' AND link.entity_id =
+ * <entity>.id::text` makes `link.resource_id` the resource id, `NULL` until the entity is
+ * registered. Methods that take a `manager` (first) run through it, in the caller's transaction
+ * when it has one.
  */
 @Injectable()
 export class UmaResourceLinkRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /**
-   * SQL joining to a query of entities of `entityType` (alias `entityAlias`, keyed by its `id`
-   * column) the id of each one's Keycloak resource: `FROM <table> <alias> ${join}` makes
-   * `${column}` the resource id, `NULL` until the entity is registered.
-   */
-  joinResourceIdSql(entityAlias: string, entityType: string): { join: string; column: string } {
-    if (!SQL_NAME.test(entityAlias) || !SQL_NAME.test(entityType)) {
-      throw new Error(`not a plain SQL name: ${entityAlias} / ${entityType}`);
-    }
-    return {
-      join: `LEFT JOIN uma_resource_links ${LINK_ALIAS} ON ${LINK_ALIAS}.entity_type = '${entityType}' AND ${LINK_ALIAS}.entity_id = ${entityAlias}.id::text`,
-      column: `${LINK_ALIAS}.resource_id`,
-    };
-  }
-
   /** The resource ids of those of `entities` that are registered, by {@link entityKey}. */
   async resourceIdsFor(
+    manager: EntityManager,
     entities: readonly EntityKey[],
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<Map<string, string>> {
     if (entities.length === 0) {
       return new Map();
@@ -77,12 +60,12 @@ export class UmaResourceLinkRepository {
 
   /** Links the entity to its resource (replacing an earlier link). */
   save(
+    manager: EntityManager,
     entityType: string,
     entityId: string,
     resourceId: string,
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
-    return this.saveAll([{ entityType, entityId, resourceId }], manager);
+    return this.saveAll(manager, [{ entityType, entityId, resourceId }]);
   }
 
   /**
@@ -91,8 +74,8 @@ export class UmaResourceLinkRepository {
    * `registered_at` is the time of the write (after Keycloak answered), not of the transaction.
    */
   async saveAll(
+    manager: EntityManager,
     links: readonly (EntityKey & { readonly resourceId: string })[],
-    manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
     if (links.length === 0) {
       return;
@@ -107,19 +90,12 @@ export class UmaResourceLinkRepository {
   }
 
   /** Forgets the entity's resource: it counts as not registered. */
-  remove(
-    entityType: string,
-    entityId: string,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
-    return this.removeAll([{ entityType, entityId }], manager);
+  remove(manager: EntityManager, entityType: string, entityId: string): Promise<void> {
+    return this.removeAll(manager, [{ entityType, entityId }]);
   }
 
   /** Forgets the entities' resources. */
-  async removeAll(
-    entities: readonly EntityKey[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<void> {
+  async removeAll(manager: EntityManager, entities: readonly EntityKey[]): Promise<void> {
     if (entities.length === 0) {
       return;
     }

@@ -6,31 +6,30 @@ import { UmaOutboxWriter } from './uma-outbox.writer.ts';
 import { UmaReconciler } from './uma-reconciler.ts';
 import { UmaResourceLinkRepository } from './uma-resource-link.repository.ts';
 import { UmaResourceSync } from './uma-resource-sync.ts';
+import { UmaResourceTypes } from './uma-resource-types.ts';
 import { UmaOutboxMetrics } from './uma-outbox.metrics.ts';
 import {
   DEFAULT_RELAY_OPTIONS,
   UMA_DEPLOYMENT,
   UMA_RELAY_OPTIONS,
-  UMA_RESOURCE_TYPES,
   type UmaRelayOptions,
-  type UmaResourceType,
 } from './uma-resources.options.ts';
 
 /**
  * Keeps owned entities registered as Keycloak resources (created through the admin API, read,
- * updated and deleted through the protection API; see `UmaResourceSync`): the outbox writer
- * records outbox events in the entity's transaction, the relay delivers them, the reconciler
- * repairs drift, and `GET /admin/uma/outbox` shows the backlog. The outbox table belongs to
- * `UmaOutboxRepository`, the links table to `UmaResourceLinkRepository` (exported: the entity's
- * own queries join it). Needs the TypeORM connection, `KeycloakModule` (with the resource
- * server's `clientUuid`, by which the admin API names it), and the tables of
- * `CreateUmaTables1763800000000`.
+ * updated and deleted through the protection API; see `UmaResourceSync`): each kind of entity
+ * registers once with `UmaResourceTypes`, the outbox writer records outbox events in the entity's
+ * transaction, the relay delivers them, the reconciler repairs drift, and `GET /admin/uma/outbox`
+ * shows the backlog. The outbox table belongs to `UmaOutboxRepository`, the links table to
+ * `UmaResourceLinkRepository` (an entity's own reads may join it). Needs the TypeORM connection,
+ * `AuthModule` (the `@Scopes` guard's resolvers), `KeycloakModule` (with the resource server's
+ * `clientUuid`, by which the admin API names it), and the tables `uma_outbox` and
+ * `uma_resource_links` in the service's schema (the album service's initial migration shows them).
  */
 @Global()
 @Module({})
 export class UmaResourcesModule {
   static forRoot(options: {
-    types: readonly UmaResourceType[];
     /** Names this deployment on its resources (e.g. the database name). */
     deployment: string;
     relay?: Partial<UmaRelayOptions>;
@@ -39,9 +38,9 @@ export class UmaResourcesModule {
       module: UmaResourcesModule,
       controllers: [UmaOutboxController],
       providers: [
-        { provide: UMA_RESOURCE_TYPES, useValue: options.types },
         { provide: UMA_DEPLOYMENT, useValue: options.deployment },
         { provide: UMA_RELAY_OPTIONS, useValue: { ...DEFAULT_RELAY_OPTIONS, ...options.relay } },
+        UmaResourceTypes,
         UmaOutboxRepository,
         UmaResourceLinkRepository,
         UmaOutboxWriter,
@@ -50,7 +49,7 @@ export class UmaResourcesModule {
         UmaOutboxMetrics,
         UmaReconciler,
       ],
-      exports: [UmaOutboxWriter, UmaResourceLinkRepository, UmaOutboxRelay, UmaReconciler],
+      exports: [UmaResourceTypes, UmaOutboxWriter, UmaOutboxRelay, UmaReconciler],
     };
   }
 }

@@ -1,9 +1,19 @@
+import type { UmaResourceResolver } from '@app/auth';
 import type { ResourceDescription } from '@app/keycloak';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
-/** How entities of one type become Keycloak resources. */
-export interface UmaResourceType<T = unknown> {
-  /** The entity type's key in the outbox and links (e.g. `album`). */
+/** What an entity tells of its resource; the type, scopes and attributes come from its kind. */
+export type EntityResourceDescription = Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
+
+/**
+ * One kind of entity that is a Keycloak resource (e.g. the album), as the service that owns the
+ * entities describes it once: how an entity's resource looks (for the outbox, the relay and
+ * reconciliation), how to read the entities, and, as the `@Scopes` guard's `UmaResourceResolver`
+ * for the kind named `entityType`, how the guard finds one. An injectable of that service,
+ * registered with `UmaResourceTypes.register` when its module starts.
+ */
+export interface UmaResourceType<T = unknown> extends UmaResourceResolver {
+  /** The entity type's key in the outbox and links, and the kind `@UmaResource` names (`album`). */
   readonly entityType: string;
   /** The Keycloak resource type (e.g. `urn:photoz:album`). */
   readonly resourceType: string;
@@ -11,17 +21,16 @@ export interface UmaResourceType<T = unknown> {
   /** The entity's id as stored in the outbox. */
   id(entity: T): string;
   /** What the entity's Keycloak resource must look like. */
-  describe(entity: T): Omit<ResourceDescription, 'type' | 'scopes' | 'attributes'>;
+  describe(entity: T): EntityResourceDescription;
   /** Every entity of the type, for reconciliation. */
-  loadAll(dataSource: DataSource): Promise<T[]>;
+  loadAll(): Promise<T[]>;
   /**
-   * One entity by id (`null` or `undefined` when there is none), for a repair request. It runs in
-   * the outbox writer's transaction once the entity's outbox lock is held, so it must be a plain read:
+   * One entity by id (`undefined` when there is none), for a repair request. It runs in the
+   * outbox writer's transaction once the entity's outbox lock is held, so it must be a plain read:
    * a row lock (`FOR SHARE`, `FOR UPDATE`) would wait for a change of the entity that itself
-   * waits for the outbox lock, a deadlock. Optional: without it a repair reads `loadAll` instead,
-   * which costs a full read and orders the repair less strictly (see `requestRepair`).
+   * waits for the outbox lock, a deadlock.
    */
-  load?(manager: EntityManager, id: string): Promise<T | null | undefined>;
+  load(manager: EntityManager, id: string): Promise<T | undefined>;
 }
 
 /** How the relay delivers outbox events. */
@@ -62,22 +71,8 @@ export const DEFAULT_RELAY_OPTIONS: UmaRelayOptions = {
   batchSize: 8,
 };
 
-/** Injection token: the `UmaResourceType`s the module was given. */
-export const UMA_RESOURCE_TYPES = Symbol('UMA_RESOURCE_TYPES');
 /** Injection token: this deployment's name (see `DEPLOYMENT_ATTRIBUTE`). */
 export const UMA_DEPLOYMENT = Symbol('UMA_DEPLOYMENT');
-
-/** The registered type of `entityType`'s entities; throws for a type the module was not given. */
-export function resourceTypeOf(
-  types: readonly UmaResourceType[],
-  entityType: string,
-): UmaResourceType {
-  const type = types.find((candidate) => candidate.entityType === entityType);
-  if (type === undefined) {
-    throw new Error(`No UMA resource type registered for entity type ${entityType}`);
-  }
-  return type;
-}
 
 /**
  * The resource attribute naming the deployment (database) that registered a resource, so that

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Principal } from '@app/auth';
 import { cursorDate, isUuid, notFoundProblem, readPage } from '@app/common';
 import { UmaOutboxWriter } from '@app/uma-resources';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   type AlbumPageDto,
   type AlbumResponseDto,
@@ -10,7 +12,7 @@ import {
   toAlbumResponse,
   type UpdateAlbumDto,
 } from './album.dto.ts';
-import { ALBUM, AlbumEntity } from './album.entity.ts';
+import { ALBUM, type Album } from './album.ts';
 import { type AlbumPosition, AlbumRepository } from './album.repository.ts';
 import {
   albumQuotaBreach,
@@ -35,14 +37,15 @@ function albumPositionIn(value: unknown): AlbumPosition | undefined {
 }
 
 /**
- * Albums and their registration as Keycloak resources: every change runs in an outbox
- * transaction that writes the album together with its outbox event, so no album is left
- * unregistered or orphaned when Keycloak is down, and the relay is woken once it has committed.
- * Access decisions are made before these methods run (`@Scopes` on the routes).
+ * Albums and their registration as Keycloak resources: every change runs in one transaction that
+ * writes the album together with its outbox event, so no album is left unregistered or orphaned
+ * when Keycloak is down, and the relay is woken once it has committed. Access decisions are made
+ * before these methods run (`@Scopes` on the routes).
  */
 @Injectable()
 export class AlbumService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly albums: AlbumRepository,
     private readonly outbox: UmaOutboxWriter,
     @Inject(OWNER_QUOTAS) private readonly quotas: OwnerQuotas,
@@ -55,7 +58,7 @@ export class AlbumService {
    */
   async create(owner: Principal, input: CreateAlbumDto): Promise<AlbumResponseDto> {
     const now = new Date();
-    const album = Object.assign(new AlbumEntity(), {
+    const album: Album = {
       id: randomUUID(),
       name: input.name,
       description: input.description ?? null,
@@ -63,18 +66,18 @@ export class AlbumService {
       ownerUsername: owner.username,
       createdAt: now,
       updatedAt: now,
-    });
-    await this.outbox.transaction(async (tx) => {
-      await this.albums.lockOwner(tx.manager, owner.subject);
+    };
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      await this.albums.lockOwner(manager, owner.subject);
       const breach = albumQuotaBreach(
-        await this.albums.countOwnedBy(tx.manager, owner.subject),
+        await this.albums.countOwnedBy(manager, owner.subject),
         this.quotas,
       );
       if (breach !== undefined) {
         throw quotaExceeded(breach);
       }
-      await this.albums.insert(tx.manager, album);
-      await tx.upsert(ALBUM, album);
+      await this.albums.insert(manager, album);
+      await this.outbox.upsert(manager, ALBUM, album);
     });
     return toAlbumResponse({ album, resourceId: undefined });
   }
@@ -89,18 +92,18 @@ export class AlbumService {
 
   /** Renames the album or changes its description; only a rename concerns Keycloak. */
   async update(id: string, input: UpdateAlbumDto): Promise<AlbumResponseDto> {
-    await this.outbox.transaction(async (tx) => {
-      const album = await this.albums.lock(tx.manager, id);
-      if (album === null) {
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      const album = await this.albums.lock(manager, id);
+      if (album === undefined) {
         throw notFoundProblem(`No album ${id}`);
       }
       const rename = input.name !== undefined && input.name !== album.name;
       album.name = input.name ?? album.name;
       album.description = input.description === undefined ? album.description : input.description;
       album.updatedAt = new Date();
-      await this.albums.update(tx.manager, album);
+      await this.albums.update(manager, album);
       if (rename) {
-        await tx.upsert(ALBUM, album);
+        await this.outbox.upsert(manager, ALBUM, album);
       }
     });
     return this.get(id);
@@ -108,13 +111,13 @@ export class AlbumService {
 
   /** Deletes the album, its photos (cascade) and, through the outbox, its Keycloak resource. */
   async delete(id: string): Promise<void> {
-    await this.outbox.transaction(async (tx) => {
-      const album = await this.albums.lock(tx.manager, id);
-      if (album === null) {
+    await this.dataSource.transaction(async (manager: EntityManager) => {
+      const album = await this.albums.lock(manager, id);
+      if (album === undefined) {
         throw notFoundProblem(`No album ${id}`);
       }
-      await this.albums.delete(tx.manager, id);
-      await tx.delete(ALBUM, album);
+      await this.albums.delete(manager, id);
+      await this.outbox.delete(manager, ALBUM, album);
     });
   }
 

@@ -38,7 +38,7 @@ import {
 } from './album.dto.ts';
 import type { AlbumRecord } from './album.repository.ts';
 import { AlbumService } from './album.service.ts';
-import { ALBUM } from './album.entity.ts';
+import { ALBUM } from './album.ts';
 
 /** `/albums`: a caller's albums; `@Scopes` decides access to one album. */
 @ApiTags('albums')

@@ -8,7 +8,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError } from '@app/common';
 import { formatReconcileReport, UmaReconciler } from '@app/uma-resources';
 import { AlbumServiceModule } from '../album-service.module.ts';
-import { ALBUM } from '../albums/album.entity.ts';
+import { ALBUM } from '../albums/album.ts';
 import { loadAlbumServiceConfig } from '../config.ts';
 
 const args = process.argv.slice(2);

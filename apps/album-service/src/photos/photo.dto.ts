@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PhotoEntity } from './photo.entity.ts';
+import type { Photo } from './photo.ts';
 
 /** A photo's metadata as the API answers it. */
 export class PhotoResponseDto {
@@ -14,7 +14,7 @@ export class PhotoResponseDto {
 }
 
 /** The API answer for a photo. */
-export function toPhotoResponse(photo: PhotoEntity): PhotoResponseDto {
+export function toPhotoResponse(photo: Photo): PhotoResponseDto {
   return {
     id: photo.id,
     albumId: photo.albumId,

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { notFoundProblem, ProblemException } from '@app/common';
+import type { DataSource, EntityManager } from 'typeorm';
 import { detectImageType } from './image-type.ts';
 import { PHOTO_CONTENT_STORE, type PhotoContentStore } from './photo-content.store.ts';
 import { type PhotoResponseDto, toPhotoResponse } from './photo.dto.ts';
-import { PhotoEntity } from './photo.entity.ts';
+import type { Photo } from './photo.ts';
 import { PhotoRepository } from './photo.repository.ts';
 import { AlbumRepository } from '../albums/album.repository.ts';
 import {
@@ -46,6 +48,7 @@ function cleanFileName(name: string | undefined): string {
 @Injectable()
 export class PhotoService {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly photos: PhotoRepository,
     @Inject(PHOTO_CONTENT_STORE) private readonly contents: PhotoContentStore,
     private readonly albums: AlbumRepository,
@@ -62,13 +65,7 @@ export class PhotoService {
     target: PhotoTarget,
     declaredLength: number | undefined,
   ): Promise<{ readonly maxBytes: number; readonly overflow: QuotaBreach }> {
-    const usage = await this.photos.transaction(async (manager) =>
-      this.photos.usage(
-        manager,
-        await this.albums.idsOwnedBy(manager, target.ownerId),
-        target.albumId,
-      ),
-    );
+    const usage = await this.photos.usage(this.dataSource.manager, target.ownerId, target.albumId);
     const declaredPhoto =
       declaredLength === undefined ? 0 : Math.max(0, declaredLength - MULTIPART_FRAMING_BYTES);
     const breach = photoQuotaBreach(usage, this.quotas, declaredPhoto);
@@ -103,22 +100,19 @@ export class PhotoService {
         detail: 'Only JPEG, PNG, WebP and GIF images are accepted (judged by the file contents).',
       });
     }
-    const photo = Object.assign(new PhotoEntity(), {
+    const photo: Photo = {
       id: randomUUID(),
       albumId,
+      ownerId: target.ownerId,
       fileName: cleanFileName(fileName),
       contentType,
       size: bytes.length,
       checksum: createHash('sha256').update(bytes).digest('hex'),
       createdAt: new Date(),
-    });
-    await this.photos.transaction(async (manager) => {
+    };
+    await this.dataSource.transaction(async (manager: EntityManager) => {
       await this.albums.lockOwner(manager, target.ownerId);
-      const usage = await this.photos.usage(
-        manager,
-        await this.albums.idsOwnedBy(manager, target.ownerId),
-        albumId,
-      );
+      const usage = await this.photos.usage(manager, target.ownerId, albumId);
       const breach = photoQuotaBreach(usage, this.quotas, bytes.length);
       if (breach !== undefined) {
         throw quotaExceeded(breach);
@@ -135,7 +129,7 @@ export class PhotoService {
   }
 
   /** The photo's metadata and bytes; 404 when the album has no such photo. */
-  async content(albumId: string, photoId: string): Promise<{ photo: PhotoEntity; bytes: Buffer }> {
+  async content(albumId: string, photoId: string): Promise<{ photo: Photo; bytes: Buffer }> {
     const photo = await this.find(albumId, photoId);
     const bytes = await this.contents.load(photo.id);
     if (bytes === undefined) {
@@ -151,9 +145,9 @@ export class PhotoService {
     }
   }
 
-  private async find(albumId: string, photoId: string): Promise<PhotoEntity> {
+  private async find(albumId: string, photoId: string): Promise<Photo> {
     const photo = await this.photos.find(albumId, photoId);
-    if (photo === null) {
+    if (photo === undefined) {
       throw notFoundProblem(`No photo ${photoId} in album ${albumId}`);
     }
     return photo;

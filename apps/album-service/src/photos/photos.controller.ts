@@ -29,7 +29,7 @@ import {
   validationProblem,
 } from '@app/common';
 import { RateLimitPolicy } from '@app/platform';
-import { ALBUM } from '../albums/album.entity.ts';
+import { ALBUM } from '../albums/album.ts';
 import type { AlbumRecord } from '../albums/album.repository.ts';
 import { quotaExceeded } from '../quotas/owner-quotas.ts';
 import { PhotoResponseDto } from './photo.dto.ts';
