@@ -134,10 +134,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeycloakModule } from '@photoz/keycloak';
 import { AuthModule, CreateCurrentGrants1764000000000, CreateEndedSessions1765100000000 } from '@photoz/nest-uma';
-import { CreateUmaTables1763800000000, UmaResourcesModule } from '@photoz/nest-uma-resources';
-import { NoteResolver } from './note.resolver';
+import { UmaResourcesModule } from '@photoz/nest-uma-resources';
+import { NoteResource } from './note.resource';
 import { NotesController } from './notes.controller';
-import { CreateNotes1800000000000, NoteEntity, noteResourceType } from './notes';
+import { CreateNotes1800000000000, NoteEntity } from './notes';
 
 export interface AppConfig {
   readonly databaseUrl: string;
@@ -161,7 +161,6 @@ export class AppModule {
           url: config.databaseUrl,
           entities: [NoteEntity],
           migrations: [
-            CreateUmaTables1763800000000,
             CreateCurrentGrants1764000000000,
             CreateEndedSessions1765100000000,
             CreateNotes1800000000000,
@@ -190,20 +189,18 @@ export class AppModule {
           backchannelLogoutClients: ['photoz-cli'],
         }),
         UmaResourcesModule.forRoot({
-          types: [noteResourceType],
           deployment: config.deployment,
           relay: { pollIntervalMs: 200 },
         }),
       ],
       controllers: [NotesController],
-      providers: [NoteResolver],
+      providers: [NoteResource],
     };
   }
 }
 `,
   'src/notes.ts': `
 import { Column, Entity, type MigrationInterface, PrimaryColumn, type QueryRunner } from 'typeorm';
-import type { UmaResourceType } from '@photoz/nest-uma-resources';
 
 /** The entity kind, as the outbox, the links and '@UmaResource' name it. */
 export const NOTE = 'note';
@@ -215,6 +212,7 @@ export class NoteEntity {
   @Column({ name: 'owner_id', type: 'varchar', length: 64 }) ownerId: string;
 }
 
+/** The notes, and the outbox and links of @photoz/nest-uma-resources, as its README gives them. */
 export class CreateNotes1800000000000 implements MigrationInterface {
   name = 'CreateNotes1800000000000';
 
@@ -222,40 +220,54 @@ export class CreateNotes1800000000000 implements MigrationInterface {
     await queryRunner.query(
       'CREATE TABLE notes (id uuid PRIMARY KEY, title text NOT NULL, owner_id varchar(64) NOT NULL)',
     );
+    await queryRunner.query(
+      "CREATE TABLE uma_outbox (" +
+        ' id bigserial PRIMARY KEY,' +
+        ' entity_type varchar(64) NOT NULL,' +
+        ' entity_id varchar(128) NOT NULL,' +
+        " operation varchar(16) NOT NULL CHECK (operation IN ('upsert', 'delete'))," +
+        ' resource jsonb NOT NULL,' +
+        " status varchar(16) NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'parked'))," +
+        ' attempts integer NOT NULL DEFAULT 0,' +
+        ' next_attempt_at timestamptz NOT NULL DEFAULT now(),' +
+        ' last_error text,' +
+        ' created_at timestamptz NOT NULL DEFAULT now())',
+    );
+    await queryRunner.query(
+      "CREATE INDEX uma_outbox_due ON uma_outbox (next_attempt_at, id) WHERE status = 'pending'",
+    );
+    await queryRunner.query(
+      'CREATE INDEX uma_outbox_entity ON uma_outbox (entity_type, entity_id, id)',
+    );
+    await queryRunner.query(
+      'CREATE TABLE uma_resource_links (' +
+        ' entity_type varchar(64) NOT NULL,' +
+        ' entity_id varchar(128) NOT NULL,' +
+        ' resource_id varchar(64) NOT NULL,' +
+        ' registered_at timestamptz NOT NULL DEFAULT now(),' +
+        ' PRIMARY KEY (entity_type, entity_id))',
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query('DROP TABLE uma_resource_links');
+    await queryRunner.query('DROP TABLE uma_outbox');
     await queryRunner.query('DROP TABLE notes');
   }
 }
-
-/** Each note is a Keycloak resource owned by the note's owner, with the realm's 'album:view' scope. */
-export const noteResourceType: UmaResourceType<NoteEntity> = {
-  entityType: NOTE,
-  resourceType: 'urn:scratch:note',
-  scopes: ['album:view'],
-  id: (note) => note.id,
-  describe: (note) => ({
-    name: 'scratch-note-' + note.id,
-    displayName: note.title,
-    ownerId: note.ownerId,
-    uris: ['/notes/' + note.id],
-  }),
-  loadAll: (dataSource) => dataSource.getRepository(NoteEntity).find(),
-  load: (manager, id) => manager.findOneBy(NoteEntity, { id }),
-};
 `,
-  'src/note.resolver.ts': `
+  'src/note.resource.ts': `
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import {
-  CurrentGrantRepository,
-  type ProtectedResource,
-  type UmaResourceResolver,
-  UmaResourceResolvers,
-} from '@photoz/nest-uma';
 import { isUuid, type PreparedStatement } from '@photoz/nest-common';
-import { UmaOutboxWriter, UmaResourceLinkRepository } from '@photoz/nest-uma-resources';
-import { NOTE } from './notes';
+import { CurrentGrantRepository, type ProtectedResource } from '@photoz/nest-uma';
+import {
+  type EntityResourceDescription,
+  UmaOutboxWriter,
+  type UmaResourceType,
+  UmaResourceTypes,
+} from '@photoz/nest-uma-resources';
+import { DataSource, type EntityManager } from 'typeorm';
+import { NOTE, NoteEntity } from './notes';
 
 export interface NoteRow {
   readonly id: string;
@@ -264,28 +276,56 @@ export interface NoteRow {
   readonly resource_id: string | null;
 }
 
-/** Tells the '@Scopes' guard who owns a note, which Keycloak resource it is and what the caller holds. */
+/** A note with its Keycloak resource id, NULL until the relay has registered it. */
+const READ: PreparedStatement = {
+  name: 'note-read',
+  text:
+    'SELECT note.id, note.title, note.owner_id, link.resource_id FROM notes note' +
+    ' LEFT JOIN uma_resource_links link' +
+    " ON link.entity_type = 'note' AND link.entity_id = note.id::text" +
+    ' WHERE note.id = $1',
+};
+
+/**
+ * The note as a kind of Keycloak resource: each note is a resource of type urn:scratch:note owned
+ * by its owner, with the realm's album:view scope; the '@Scopes' guard finds notes through it.
+ */
 @Injectable()
-export class NoteResolver implements UmaResourceResolver, OnModuleInit {
-  private readonly read: PreparedStatement;
+export class NoteResource implements UmaResourceType<NoteEntity>, OnModuleInit {
+  readonly entityType = NOTE;
+  readonly resourceType = 'urn:scratch:note';
+  readonly scopes = ['album:view'];
 
   constructor(
-    private readonly resolvers: UmaResourceResolvers,
+    private readonly types: UmaResourceTypes,
     private readonly grants: CurrentGrantRepository,
     private readonly outbox: UmaOutboxWriter,
-    links: UmaResourceLinkRepository,
-  ) {
-    const link = links.joinResourceIdSql('note', NOTE);
-    this.read = {
-      name: 'note-read',
-      text:
-        'SELECT note.id, note.title, note.owner_id, ' + link.column + ' AS resource_id' +
-        ' FROM notes note ' + link.join + ' WHERE note.id = $1',
+    private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.types.register(this);
+  }
+
+  id(note: NoteEntity): string {
+    return note.id;
+  }
+
+  describe(note: NoteEntity): EntityResourceDescription {
+    return {
+      name: 'scratch-note-' + note.id,
+      displayName: note.title,
+      ownerId: note.ownerId,
+      uris: ['/notes/' + note.id],
     };
   }
 
-  onModuleInit(): void {
-    this.resolvers.register(NOTE, this);
+  loadAll(): Promise<NoteEntity[]> {
+    return this.dataSource.getRepository(NoteEntity).find();
+  }
+
+  async load(manager: EntityManager, id: string): Promise<NoteEntity | undefined> {
+    return (await manager.findOneBy(NoteEntity, { id })) ?? undefined;
   }
 
   isValidId(id: string): boolean {
@@ -293,7 +333,7 @@ export class NoteResolver implements UmaResourceResolver, OnModuleInit {
   }
 
   async resolve(id: string, rptHolder: string | undefined): Promise<ProtectedResource<NoteRow> | undefined> {
-    const [found] = await this.grants.loadWithCurrentGrant<NoteRow>(this.read, [id], rptHolder);
+    const [found] = await this.grants.loadWithCurrentGrant<NoteRow>(READ, [id], rptHolder);
     return found === undefined
       ? undefined
       : {
@@ -324,7 +364,8 @@ import {
   UmaResource,
 } from '@photoz/nest-uma';
 import { UmaOutboxWriter } from '@photoz/nest-uma-resources';
-import type { NoteRow } from './note.resolver';
+import { DataSource } from 'typeorm';
+import type { NoteRow } from './note.resource';
 import { NOTE, NoteEntity } from './notes';
 
 const VIEW = 'album:view';
@@ -335,6 +376,7 @@ export class NotesController {
     private readonly outbox: UmaOutboxWriter,
     private readonly protection: ProtectionApiClient,
     private readonly grants: CurrentGrantRepository,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Public()
@@ -353,9 +395,9 @@ export class NotesController {
     note.id = randomUUID();
     note.title = body.title ?? 'untitled';
     note.ownerId = principal.subject;
-    await this.outbox.transaction(async (tx) => {
-      await tx.manager.insert(NoteEntity, note);
-      await tx.upsert(NOTE, note);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(NoteEntity, note);
+      await this.outbox.upsert(manager, NOTE, note);
     });
     return { id: note.id };
   }
