@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { GrantRecordRepository } from '@app/grant-record';
 import { PlatformModule } from '@app/platform';
 import { AccessPolicy } from './access-policy/access-policy.ts';
 import { ALBUM_DEPLOYMENT, AlbumDirectory } from './albums/album-directory.ts';
@@ -42,6 +43,7 @@ export class PermissionServiceModule {
         AuditRepository,
         GrantDirectory,
         GrantReconciler,
+        GrantRecordRepository,
         { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },
         KeycloakWatchRepository,
         KeycloakWatch,

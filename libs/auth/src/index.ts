@@ -13,16 +13,15 @@ export * from './me.controller.ts';
 export * from './principal.ts';
 export * from './roles.decorator.ts';
 export * from './roles.guard.ts';
-export * from './current-grants.migration.ts';
-export * from './current-grant.repository.ts';
 export * from './ended-session.repository.ts';
-export * from './ended-sessions.migration.ts';
 export * from './ended-sessions.ts';
 export * from './logout-token.ts';
-export * from './rpt-revocations.migration.ts';
 export * from './scopes.decorator.ts';
 export * from './scopes.metadata.ts';
 export * from './uma-challenge.ts';
 export * from './uma-resource.resolver.ts';
 export * from './uma-scopes.guard.ts';
 export * from './uma-ticket.cache.ts';
+// The grant record's read side, which a `UmaResourceResolver` reads its entities with (the record
+// itself is @app/grant-record's).
+export { CurrentGrant, CurrentGrantRepository, withCurrentGrant } from '@app/grant-record';

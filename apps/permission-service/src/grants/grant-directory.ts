@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrantRepository, type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
+import { type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
 import { ProblemException } from '@app/common';
+import { GrantRecordRepository } from '@app/grant-record';
 import {
   AuthorizationAdminClient,
   type PermissionTicket,
@@ -26,7 +27,7 @@ export class GrantDirectory {
   constructor(
     private readonly protection: ProtectionApiClient,
     private readonly admin: AuthorizationAdminClient,
-    private readonly grants: CurrentGrantRepository,
+    private readonly grants: GrantRecordRepository,
   ) {}
 
   /** The caller as Keycloak's tickets know it. */

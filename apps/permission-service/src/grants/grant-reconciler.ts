@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrantRepository, type GrantWriter } from '@app/auth';
 import { inParallel } from '@app/common';
+import { GrantRecordRepository, type GrantWriter } from '@app/grant-record';
 import { log } from '@app/observability';
 import { GrantDirectory } from './grant-directory.ts';
 import { type GrantEntry, grantedScopes } from './grant-entry.ts';
@@ -28,7 +28,7 @@ export function beyondKeycloak(recorded: readonly string[], granted: readonly st
 }
 
 /**
- * Narrows the record of what each party holds (`CurrentGrantRepository`) to what Keycloak grants
+ * Narrows the record of what each party holds (`GrantRecordRepository`) to what Keycloak grants
  * it, its granted tickets and partner share permissions, so that a grant taken away in Keycloak
  * itself (the admin console, the protection API) stops opening the album to RPTs too. It only
  * narrows: a grant made in Keycloak directly waits for the owner's confirmation here, and a
@@ -40,7 +40,7 @@ export function beyondKeycloak(recorded: readonly string[], granted: readonly st
 export class GrantReconciler {
   constructor(
     private readonly grantDirectory: GrantDirectory,
-    private readonly grants: CurrentGrantRepository,
+    private readonly grants: GrantRecordRepository,
   ) {}
 
   /**
@@ -68,7 +68,7 @@ export class GrantReconciler {
   }
 
   /**
-   * Inside the party's exclusive section (`CurrentGrantRepository.exclusive`): narrows its record
+   * Inside the party's exclusive section (`GrantRecordRepository.exclusive`): narrows its record
    * to what Keycloak grants it now; returns the scopes taken away.
    */
   async narrowToKeycloak(

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CurrentGrantRepository, type Principal } from '@app/auth';
+import type { Principal } from '@app/auth';
 import { pageOf } from '@app/common';
+import { GrantRecordRepository } from '@app/grant-record';
 import { ProtectionApiClient } from '@app/keycloak';
 import { metrics } from '@app/observability';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
@@ -52,7 +53,7 @@ export class PermissionRequestService {
     private readonly albums: AlbumDirectory,
     private readonly grantDirectory: GrantDirectory,
     private readonly audit: AuditRepository,
-    private readonly currentGrants: CurrentGrantRepository,
+    private readonly currentGrants: GrantRecordRepository,
     private readonly reconciler: GrantReconciler,
     private readonly recentRequests: RecentRequestRepository,
     @Inject(REQUEST_REPEAT_SECONDS) private readonly repeatSeconds: number,

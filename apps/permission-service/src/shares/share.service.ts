@@ -1,11 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CurrentGrantRepository,
-  type GrantWriter,
-  type Principal,
-  SERVICE_ACCOUNT_PREFIX,
-} from '@app/auth';
+import { type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
+import { GrantRecordRepository, type GrantWriter } from '@app/grant-record';
 import { KeycloakError, KeycloakUnavailableError, ProtectionApiClient } from '@app/keycloak';
 import { log, metrics } from '@app/observability';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
@@ -100,7 +96,7 @@ export class ShareService {
     private readonly protection: ProtectionApiClient,
     private readonly albums: AlbumDirectory,
     private readonly grantDirectory: GrantDirectory,
-    private readonly grants: CurrentGrantRepository,
+    private readonly grants: GrantRecordRepository,
     private readonly audit: AuditRepository,
     private readonly reconciler: GrantReconciler,
     private readonly recentRequests: RecentRequestRepository,
