@@ -3,7 +3,7 @@ import { inParallel } from '@app/common';
 import { GrantRecordRepository, type GrantWriter } from '@app/grant-record';
 import { log } from '@app/observability';
 import { GrantDirectory } from './grant-directory.ts';
-import { type GrantEntry, grantedScopes } from './grant-entry.ts';
+import { type GrantEntry, grantedScopes, type Party } from './grant-entry.ts';
 
 const reconcileLog = log.child({ component: 'grant-reconciler' });
 
@@ -69,19 +69,40 @@ export class GrantReconciler {
 
   /**
    * Inside the party's exclusive section (`GrantRecordRepository.exclusive`): narrows its record
-   * to what Keycloak grants it now; returns the scopes taken away.
+   * to what Keycloak grants it now, reading every party's grants on the resource (the subject's
+   * party may not be known); returns the scopes taken away.
    */
   async narrowToKeycloak(
     current: GrantWriter,
     resourceId: string,
     subject: string,
   ): Promise<string[]> {
-    const [entries, recorded] = await Promise.all([
-      this.grantDirectory.entriesOfResource(resourceId),
-      this.grants.held(resourceId, subject),
-    ]);
-    const granted = keycloakGrants(entries, subject);
-    const dropped = beyondKeycloak(recorded, granted);
+    const entries = await this.grantDirectory.entriesOfResource(resourceId);
+    return this.narrowTo(current, resourceId, subject, keycloakGrants(entries, subject));
+  }
+
+  /** {@link narrowToKeycloak} for a known party: asks Keycloak about that party only. */
+  async narrowPartyToKeycloak(
+    current: GrantWriter,
+    resourceId: string,
+    party: Party,
+  ): Promise<string[]> {
+    const entry = await this.grantDirectory.entry(resourceId, party);
+    return this.narrowTo(
+      current,
+      resourceId,
+      party.subject,
+      entry === undefined ? [] : grantedScopes(entry),
+    );
+  }
+
+  private async narrowTo(
+    current: GrantWriter,
+    resourceId: string,
+    subject: string,
+    granted: readonly string[],
+  ): Promise<string[]> {
+    const dropped = beyondKeycloak(await this.grants.held(resourceId, subject), granted);
     if (dropped.length > 0) {
       await current.narrow(granted);
       reconcileLog.info(
