@@ -81,19 +81,30 @@ export class GrantReconciler {
     return this.narrowTo(current, resourceId, subject, keycloakGrants(entries, subject));
   }
 
-  /** {@link narrowToKeycloak} for a known party: asks Keycloak about that party only. */
+  /**
+   * {@link narrowToKeycloak} for a known party: asks Keycloak about the tickets and share of that
+   * party only, and of its service account too for a partner (whose tokens carry its `sub`).
+   */
   async narrowPartyToKeycloak(
     current: GrantWriter,
     resourceId: string,
     party: Party,
   ): Promise<string[]> {
-    const entry = await this.grantDirectory.entry(resourceId, party);
-    return this.narrowTo(
-      current,
-      resourceId,
-      party.subject,
-      entry === undefined ? [] : grantedScopes(entry),
+    const holders: Party[] =
+      party.subject === party.id
+        ? [party]
+        : [
+            party,
+            { id: party.subject, username: party.username, partner: false, subject: party.subject },
+          ];
+    const entries = await Promise.all(
+      holders.map((holder) => this.grantDirectory.entry(resourceId, holder)),
     );
+    const granted = keycloakGrants(
+      entries.filter((entry) => entry !== undefined),
+      party.subject,
+    );
+    return this.narrowTo(current, resourceId, party.subject, granted);
   }
 
   private async narrowTo(
