@@ -20,7 +20,9 @@ function libraryFolders(): string[] {
 
 /**
  * A new library needs one entry in tsconfig.json's paths and one in nest-cli.json's projects
- * (vitest.config.ts follows tsconfig.json); these tests name whichever is missing or left over.
+ * (vitest.config.ts follows tsconfig.json); these tests name whichever is missing or left over. A
+ * file the migration scripts load (Node runs them unbuilt, without tsconfig.json) is named by a
+ * `#` subpath import in package.json, and by the same entry in tsconfig.json's paths for the build.
  */
 describe('the libraries under libs/', () => {
   const libraries = libraryFolders();
@@ -29,10 +31,32 @@ describe('the libraries under libs/', () => {
     expect(libraries).toContain('common');
   });
 
-  it('are exactly the paths of tsconfig.json, each @app/<name> to libs/<name>/src/index.ts', () => {
-    expect(pathAliases(ROOT)).toEqual(
+  it('are exactly the @app paths of tsconfig.json, each @app/<name> to libs/<name>/src/index.ts', () => {
+    expect(
+      Object.fromEntries(
+        Object.entries(pathAliases(ROOT)).filter(([specifier]) => !specifier.startsWith('#')),
+      ),
+    ).toEqual(
       Object.fromEntries(
         libraries.map((name) => [`@app/${name}`, join(ROOT, 'libs', name, 'src', 'index.ts')]),
+      ),
+    );
+  });
+
+  it("map their # entries as package.json's imports do, for the scripts Node runs unbuilt", () => {
+    const { imports } = readJsonc(join(ROOT, 'package.json')) as {
+      imports?: Record<string, string>;
+    };
+    expect(
+      Object.fromEntries(
+        Object.entries(pathAliases(ROOT)).filter(([specifier]) => specifier.startsWith('#')),
+      ),
+    ).toEqual(
+      Object.fromEntries(
+        Object.entries(imports ?? {}).map(([specifier, target]) => [
+          specifier,
+          resolve(ROOT, target),
+        ]),
       ),
     );
   });

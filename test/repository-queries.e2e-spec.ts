@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CurrentGrantRepository } from '@app/auth';
+import { CurrentGrantRepository } from '@app/grant-record';
 import { postgresOptions } from '@app/common';
 import { AlbumRepository } from '../apps/album-service/src/albums/album.repository.ts';
 import type { Album } from '../apps/album-service/src/albums/album.ts';

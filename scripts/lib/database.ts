@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { UMA_ACCESS_SCHEMA } from '../../libs/auth/src/rpt-revocations.migration.ts';
+import { UMA_ACCESS_SCHEMA } from '#grant-record/schema';
 import { runMigrations } from '../../libs/common/src/database/migrate.ts';
 import { albumServiceMigrations } from '../../apps/album-service/src/database/migrations/index.ts';
 import { ALBUM_SERVICE_SCHEMA } from '../../apps/album-service/src/database/schema.ts';

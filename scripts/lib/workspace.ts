@@ -2,7 +2,9 @@
  * The one list of the project's libraries is `compilerOptions.paths` in tsconfig.json (`@app/<name>`
  * → `./libs/<name>/src/index.ts`); nest-cli.json names each library once more, for the Nest CLI.
  * vitest.config.ts takes its aliases from here, and scripts/workspace.spec.ts fails when either file
- * and the folders under `libs/` disagree.
+ * and the folders under `libs/` disagree. The `#…` entries are package.json's subpath imports, which
+ * Node resolves itself in the scripts it runs without a build (the migrations); the build rewrites
+ * them from here like the `@app` ones.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

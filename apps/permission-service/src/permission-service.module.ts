@@ -1,16 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { GrantRecordRepository } from '@app/grant-record';
 import { PlatformModule } from '@app/platform';
 import { AccessPolicy } from './access-policy/access-policy.ts';
 import { ALBUM_DEPLOYMENT, AlbumDirectory } from './albums/album-directory.ts';
 import { AuditEventEntity } from './audit/audit-event.entity.ts';
 import { AuditController } from './audit/audit.controller.ts';
 import { AuditRepository } from './audit/audit.repository.ts';
+import { PermissionFlows } from './audit/permission-flows.ts';
 import { type PermissionServiceConfig } from './config.ts';
 import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
+import { GrantService } from './grants/grant.service.ts';
+import { KeycloakGrants } from './grants/keycloak-grants.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
 import { KeycloakWatchRepository } from './grants/keycloak-watch.repository.ts';
+import { PartyDirectory } from './grants/party-directory.ts';
+import { PermissionAnswerService } from './permission-requests/permission-answer.service.ts';
+import { PermissionRequestLists } from './permission-requests/permission-request-lists.service.ts';
 import {
   PermissionRequestService,
   REQUEST_REPEAT_SECONDS,
@@ -19,6 +26,7 @@ import { PermissionRequestSubmitter } from './permission-requests/permission-req
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
 import { ShareService } from './shares/share.service.ts';
+import { SharedWithMeService } from './shares/shared-with-me.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
 
 /** The owner's side of user-managed access: requests, approvals, shares and revocations. */
@@ -42,14 +50,22 @@ export class PermissionServiceModule {
         AuditRepository,
         GrantDirectory,
         GrantReconciler,
+        GrantRecordRepository,
+        GrantService,
+        KeycloakGrants,
         { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },
         KeycloakWatchRepository,
         KeycloakWatch,
+        PartyDirectory,
+        PermissionAnswerService,
+        PermissionFlows,
+        PermissionRequestLists,
         PermissionRequestService,
         PermissionRequestSubmitter,
         RecentRequestRepository,
         { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
         ShareService,
+        SharedWithMeService,
       ],
     };
   }

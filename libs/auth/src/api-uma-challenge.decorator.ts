@@ -1,21 +1,4 @@
-import {
-  ApiProblems,
-  problem,
-  type ProblemSpec,
-  retryAfterHeader,
-  UmaTicketProblemDto,
-} from '@app/common';
-
-/**
- * `503` of a route that changes a party's current grant (`CurrentGrantRepository.exclusive`)
- * while another change of the same grant holds the lock too long.
- */
-export const ACCESS_CHANGE_IN_PROGRESS: ProblemSpec = problem(
-  503,
-  'access-change-in-progress',
-  "another change of this party's access to the album is still running; nothing was changed",
-  { headers: { 'Retry-After': 'Seconds to wait before repeating the request' } },
-);
+import { ApiProblems, problem, retryAfterHeader, UmaTicketProblemDto } from '@app/common';
 
 /**
  * What a `@Scopes` route answers besides its own results (applied by `@Scopes`): the UMA challenge

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { CurrentGrantRepository } from '@app/grant-record';
 import {
   KEYCLOAK_OPTIONS,
   KeycloakDiscovery,
@@ -16,7 +17,6 @@ import { JwksKeyStore } from './jwks-key-store.ts';
 import { KeycloakJwtStrategy } from './keycloak-jwt.strategy.ts';
 import { RolesGuard } from './roles.guard.ts';
 import { ScopesRoutesCheck } from './scopes-routes.check.ts';
-import { CurrentGrantRepository } from './current-grant.repository.ts';
 import { UmaResourceResolvers } from './uma-resource.resolver.ts';
 import { UmaScopesGuard } from './uma-scopes.guard.ts';
 import { UmaTicketCache } from './uma-ticket.cache.ts';

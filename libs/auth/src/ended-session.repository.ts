@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { UMA_ACCESS_SCHEMA } from '@app/grant-record';
 import type { DataSource } from 'typeorm';
-import { UMA_ACCESS_SCHEMA } from './rpt-revocations.migration.ts';
 
 const TABLE = `${UMA_ACCESS_SCHEMA}.ended_sessions`;
 

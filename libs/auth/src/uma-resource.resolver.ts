@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CurrentGrant } from './current-grant.repository.ts';
+import type { CurrentGrant } from '@app/grant-record';
 
 /** What the UMA guard needs to know about a protected entity. */
 export interface ProtectedResource<T = unknown> {

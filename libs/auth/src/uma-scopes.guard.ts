@@ -8,10 +8,10 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { notFoundProblem, ProblemException, validationProblem } from '@app/common';
+import type { CurrentGrant } from '@app/grant-record';
 import { KeycloakError } from '@app/keycloak';
 import { metrics } from '@app/observability';
 import { AUTH_OPTIONS, type AuthOptions } from './auth.options.ts';
-import type { CurrentGrant } from './current-grant.repository.ts';
 import { principalOf } from './current-principal.decorator.ts';
 import type { Principal } from './principal.ts';
 import { SCOPES_KEY, UMA_RESOURCE_KEY, type UmaResourceTarget } from './scopes.metadata.ts';

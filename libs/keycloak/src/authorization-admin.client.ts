@@ -29,11 +29,15 @@ export interface PartnerPolicy {
   readonly clientUuid: string;
 }
 
-/** A scope permission letting one partner use some scopes of one resource. */
-export interface PartnerPermission {
+/** A share permission as its name tells it, before its scopes are read. */
+interface SharePermission {
   readonly permissionId: string;
   readonly resourceId: string;
   readonly clientId: string;
+}
+
+/** A scope permission letting one partner use some scopes of one resource. */
+export interface PartnerPermission extends SharePermission {
   readonly scopes: readonly string[];
 }
 
@@ -160,6 +164,11 @@ export class AuthorizationAdminClient {
     return this.scopeNames.get(scopeId);
   }
 
+  /** The partner whose client has this internal id, among the partner policies read so far. */
+  knownPartnerByClientUuid(clientUuid: string): PartnerPolicy | undefined {
+    return this.partnersByUuid.get(clientUuid);
+  }
+
   /** The partner whose client has this internal id, among partners this service has seen. */
   async partnerByClientUuid(clientUuid: string): Promise<PartnerPolicy | undefined> {
     if (!this.partnersByUuid.has(clientUuid)) {
@@ -225,16 +234,36 @@ export class AuthorizationAdminClient {
   /** The partner share permissions on a resource. */
   async partnerPermissions(resourceId: string): Promise<PartnerPermission[]> {
     const found = await this.sharePermissions({ resource: resourceId });
-    return found.filter((permission) => permission.resourceId === resourceId);
+    return this.withScopes(found.filter((permission) => permission.resourceId === resourceId));
+  }
+
+  /** The partner's share permission on one resource, if any: asks about that partner only. */
+  async partnerPermission(
+    resourceId: string,
+    clientId: string,
+  ): Promise<PartnerPermission | undefined> {
+    const found = await this.sharePermission(resourceId, clientId);
+    return found === undefined ? undefined : (await this.withScopes([found]))[0];
   }
 
   /** Every resource shared with the partner, with its scopes. */
   async permissionsOfPartner(clientId: string): Promise<PartnerPermission[]> {
     const found = await this.sharePermissions({ name: ` ${clientId}` });
-    return found.filter((permission) => permission.clientId === clientId);
+    return this.withScopes(found.filter((permission) => permission.clientId === clientId));
   }
 
-  private async sharePermissions(filter: Record<string, string>): Promise<PartnerPermission[]> {
+  /** The share permission of one partner on one resource, found by its name, scopes unread. */
+  private async sharePermission(
+    resourceId: string,
+    clientId: string,
+  ): Promise<SharePermission | undefined> {
+    // The name filter matches a substring: a longer client id may match too.
+    return (await this.sharePermissions({ name: shareName(resourceId, clientId) })).find(
+      (permission) => permission.resourceId === resourceId && permission.clientId === clientId,
+    );
+  }
+
+  private async sharePermissions(filter: Record<string, string>): Promise<SharePermission[]> {
     const params = new URLSearchParams({ ...filter, type: 'scope', first: '0', max: '1000' });
     const response = await this.protection.call(
       'find share permissions',
@@ -243,7 +272,7 @@ export class AuthorizationAdminClient {
       [200, 204],
     );
     // 204: the resource filter names no resource (e.g. an album deleted meanwhile).
-    const permissions = z
+    return z
       .array(namedSchema)
       .parse(response.status === 204 ? [] : response.body)
       .flatMap((permission) => {
@@ -252,21 +281,22 @@ export class AuthorizationAdminClient {
           resourceId !== undefined &&
           clientId !== undefined &&
           rest.length === 0
-          ? [{ id: permission.id, resourceId, clientId }]
+          ? [{ permissionId: permission.id, resourceId, clientId }]
           : [];
       });
+  }
+
+  private async withScopes(found: readonly SharePermission[]): Promise<PartnerPermission[]> {
     return Promise.all(
-      permissions.map(async (permission) => {
+      found.map(async (permission) => {
         const scopes = await this.protection.call(
           'get share permission scopes',
-          `${this.resourceServerUrl}/policy/${encodeURIComponent(permission.id)}/scopes`,
+          `${this.resourceServerUrl}/policy/${encodeURIComponent(permission.permissionId)}/scopes`,
           'GET',
           [200],
         );
         return {
-          permissionId: permission.id,
-          resourceId: permission.resourceId,
-          clientId: permission.clientId,
+          ...permission,
           scopes: z
             .array(namedSchema)
             .parse(scopes.body)
@@ -283,13 +313,24 @@ export class AuthorizationAdminClient {
     partner: PartnerPolicy,
     scopes: readonly string[],
   ): Promise<void> {
-    const current = (await this.partnerPermissions(resourceId)).find(
-      (permission) => permission.clientId === partner.clientId,
-    );
-    if (current !== undefined) {
+    const existing = await this.sharePermission(resourceId, partner.clientId);
+    await this.replacePartnerPermission(existing, resourceId, partner, scopes);
+  }
+
+  /**
+   * {@link setPartnerPermission}, given the partner's permission on the resource as just read
+   * (`undefined`: it has none), which spares looking it up again.
+   */
+  async replacePartnerPermission(
+    existing: Pick<PartnerPermission, 'permissionId'> | undefined,
+    resourceId: string,
+    partner: PartnerPolicy,
+    scopes: readonly string[],
+  ): Promise<void> {
+    if (existing !== undefined) {
       await this.protection.call(
         'delete share permission',
-        `${this.resourceServerUrl}/policy/${encodeURIComponent(current.permissionId)}`,
+        `${this.resourceServerUrl}/policy/${encodeURIComponent(existing.permissionId)}`,
         'DELETE',
         [204, 404],
       );

@@ -283,7 +283,11 @@ export class ProtectionApiClient {
     return response.status === 204;
   }
 
-  /** Sends a request with the PAT; a 401 (PAT expired or revoked early) gets one retry with a new PAT. */
+  /**
+   * Sends a request with the PAT. A refused PAT (expired, revoked, or signed by a key the realm no
+   * longer has) gets one retry with a new one: Keycloak's protection API refuses it with
+   * `403 invalid_bearer_token`, not 401, so both count as a refusal of the token.
+   */
   async call(
     operation: string,
     url: string,
@@ -305,11 +309,19 @@ export class ProtectionApiClient {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof KeycloakError && error.status === 401) {
+      if (patRefused(error)) {
         this.pat.invalidate();
         return send();
       }
       throw error;
     }
   }
+}
+
+/** Whether Keycloak refused the PAT itself, rather than the request it carried. */
+function patRefused(error: unknown): boolean {
+  return (
+    error instanceof KeycloakError &&
+    (error.status === 401 || (error.status === 403 && error.error === 'invalid_bearer_token'))
+  );
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type CurrentGrant, CurrentGrantRepository } from '@app/auth';
+import { type CurrentGrant, CurrentGrantRepository } from '@app/grant-record';
 import { type PreparedStatement, queryPrepared } from '@app/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ALBUM, type Album } from './album.ts';

@@ -5,8 +5,9 @@ import type { TicketQuery } from '@app/keycloak';
 import type { AlbumDirectory, AlbumResource } from '../albums/album-directory.ts';
 import type { GrantDirectory } from '../grants/grant-directory.ts';
 import type { GrantEntry, Party } from '../grants/grant-entry.ts';
+import type { PartyDirectory } from '../grants/party-directory.ts';
 import { requestId } from '../permission-requests/permission-request-id.ts';
-import { AccessPolicy, Permission } from './access-policy.ts';
+import { AccessPolicy, type AccessTargets, Permission } from './access-policy.ts';
 
 const ALICE = 'a11ce000-0000-4000-8000-000000000001';
 const BOB = 'b0b00000-0000-4000-8000-000000000002';
@@ -54,6 +55,9 @@ const jdoesRequest: GrantEntry = {
   current: [],
 };
 
+/** How a request the caller may not see is answered: exactly as one that does not exist. */
+const noSuchRequest = { status: 404, detail: `No permission request ${requestId(jdoesRequest)}` };
+
 /** A policy over one album of alice's, with one pending request of jdoe's; it logs Keycloak reads. */
 function policy() {
   const keycloakReads: string[] = [];
@@ -72,11 +76,13 @@ function policy() {
       );
     },
   } as unknown as AlbumDirectory;
-  const grants = {
+  const parties = {
     partyOf: (caller: Principal) => {
       keycloakReads.push('party');
       return Promise.resolve(party(caller.subject));
     },
+  } as unknown as PartyDirectory;
+  const grants = {
     entries: (query: TicketQuery) => {
       keycloakReads.push('tickets');
       const matches =
@@ -86,21 +92,19 @@ function policy() {
       return Promise.resolve(matches ? [jdoesRequest] : []);
     },
   } as unknown as GrantDirectory;
-  return { access: new AccessPolicy(albums, grants), keycloakReads };
+  const access = new AccessPolicy(albums, grants, parties);
+  /** `caller`'s access to `target` under `permission`. */
+  const ask = <P extends Permission>(caller: string, permission: P, target: AccessTargets[P]) =>
+    access.requireAccess(principal(caller), permission, target);
+  return { ask, keycloakReads };
 }
 
 /** The problem `work` is refused with. */
-async function refusal(work: () => Promise<unknown>): Promise<ProblemException> {
-  try {
-    await work();
-  } catch (error) {
-    if (error instanceof ProblemException) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (work: Promise<unknown>): Promise<ProblemException> =>
+  work.then(
+    () => Promise.reject(new Error('expected a refusal')),
+    (error: unknown) => (error instanceof ProblemException ? error : Promise.reject(error)),
+  );
 
 describe(AccessPolicy.name, () => {
   describe.each([
@@ -109,20 +113,14 @@ describe(AccessPolicy.name, () => {
     Permission.AlbumAuditRead,
   ] as const)('%s', (permission) => {
     it('resolves the album for its owner', async () => {
-      const { access } = policy();
-      expect(await access.requireAccess(principal(ALICE), permission, { albumId: ALBUM_ID })).toBe(
-        album,
-      );
+      const { ask } = policy();
+      expect(await ask(ALICE, permission, { albumId: ALBUM_ID })).toBe(album);
     });
 
     it('answers anyone else exactly as for an album that does not exist', async () => {
-      const { access } = policy();
-      const forbidden = await refusal(() =>
-        access.requireAccess(principal(BOB), permission, { albumId: ALBUM_ID }),
-      );
-      const missing = await refusal(() =>
-        access.requireAccess(principal(ALICE), permission, { albumId: MISSING_ALBUM_ID }),
-      );
+      const { ask } = policy();
+      const forbidden = await refusal(ask(BOB, permission, { albumId: ALBUM_ID }));
+      const missing = await refusal(ask(ALICE, permission, { albumId: MISSING_ALBUM_ID }));
       expect(forbidden.getStatus()).toBe(404);
       expect(forbidden.toBody()).toEqual({
         ...missing.toBody(),
@@ -131,10 +129,8 @@ describe(AccessPolicy.name, () => {
     });
 
     it('refuses a malformed album id before asking Keycloak', async () => {
-      const { access, keycloakReads } = policy();
-      const refused = await refusal(() =>
-        access.requireAccess(principal(ALICE), permission, { albumId: 'nope' }),
-      );
+      const { ask, keycloakReads } = policy();
+      const refused = await refusal(ask(ALICE, permission, { albumId: 'nope' }));
       expect(refused.getStatus()).toBe(400);
       expect(keycloakReads).toEqual([]);
     });
@@ -142,64 +138,43 @@ describe(AccessPolicy.name, () => {
 
   describe(Permission.PermissionRequestCreate, () => {
     it('lets anyone but the owner ask for an album', async () => {
-      const { access } = policy();
-      expect(
-        await access.requireAccess(principal(BOB), Permission.PermissionRequestCreate, {
-          albumId: ALBUM_ID,
-        }),
-      ).toBe(album);
+      const { ask } = policy();
+      expect(await ask(BOB, Permission.PermissionRequestCreate, { albumId: ALBUM_ID })).toBe(album);
     });
 
-    it('tells the owner they own the album already', async () => {
-      const { access } = policy();
-      const refused = await refusal(() =>
-        access.requireAccess(principal(ALICE), Permission.PermissionRequestCreate, {
-          albumId: ALBUM_ID,
-        }),
-      );
-      expect(refused.getStatus()).toBe(400);
-      expect(refused.toBody()).toMatchObject({
-        errors: [{ field: 'albumId', message: 'you own this album already' }],
-      });
-    });
+    it.each([
+      ['albumId', { albumId: ALBUM_ID }],
+      ['ticket', { acceptedTicketResourceId: RESOURCE }],
+    ] as const)(
+      'tells the owner they own the album already (asked by %s)',
+      async (field, target) => {
+        const { ask } = policy();
+        const refused = await refusal(ask(ALICE, Permission.PermissionRequestCreate, target));
+        expect(refused.getStatus()).toBe(400);
+        expect(refused.toBody()).toMatchObject({
+          errors: [{ field, message: 'you own this album already' }],
+        });
+      },
+    );
 
     it('answers an unknown album with 404', async () => {
-      const { access } = policy();
-      const refused = await refusal(() =>
-        access.requireAccess(principal(BOB), Permission.PermissionRequestCreate, {
-          albumId: MISSING_ALBUM_ID,
-        }),
+      const { ask } = policy();
+      const refused = await refusal(
+        ask(BOB, Permission.PermissionRequestCreate, { albumId: MISSING_ALBUM_ID }),
       );
       expect(refused.getStatus()).toBe(404);
     });
 
     it('resolves the album of an accepted ticket, and answers a ticket naming none as invalid', async () => {
-      const { access } = policy();
+      const { ask } = policy();
       expect(
-        await access.requireAccess(principal(BOB), Permission.PermissionRequestCreate, {
-          acceptedTicketResourceId: RESOURCE,
-        }),
+        await ask(BOB, Permission.PermissionRequestCreate, { acceptedTicketResourceId: RESOURCE }),
       ).toBe(album);
-      const refused = await refusal(() =>
-        access.requireAccess(principal(BOB), Permission.PermissionRequestCreate, {
-          acceptedTicketResourceId: 'not-an-album',
-        }),
+      const refused = await refusal(
+        ask(BOB, Permission.PermissionRequestCreate, { acceptedTicketResourceId: 'not-an-album' }),
       );
       expect(refused.getStatus()).toBe(400);
       expect(refused.toBody()).toMatchObject({ errors: [{ field: 'ticket' }] });
-    });
-
-    it("tells the owner of an accepted ticket's album they own it already", async () => {
-      const { access } = policy();
-      const refused = await refusal(() =>
-        access.requireAccess(principal(ALICE), Permission.PermissionRequestCreate, {
-          acceptedTicketResourceId: RESOURCE,
-        }),
-      );
-      expect(refused.getStatus()).toBe(400);
-      expect(refused.toBody()).toMatchObject({
-        errors: [{ field: 'ticket', message: 'you own this album already' }],
-      });
     });
   });
 
@@ -207,38 +182,21 @@ describe(AccessPolicy.name, () => {
     const id = requestId(jdoesRequest);
 
     it("resolves the request and its album for the album's owner", async () => {
-      const { access } = policy();
-      expect(
-        await access.requireAccess(principal(ALICE), Permission.PermissionRequestAnswer, {
-          requestId: id,
-        }),
-      ).toEqual({ entry: jdoesRequest, album });
+      const { ask } = policy();
+      expect(await ask(ALICE, Permission.PermissionRequestAnswer, { requestId: id })).toEqual({
+        entry: jdoesRequest,
+        album,
+      });
     });
 
     it('answers anyone else, the requester included, as for a request that does not exist', async () => {
-      const { access } = policy();
+      const { ask } = policy();
       for (const caller of [BOB, JDOE]) {
-        const refused = await refusal(() =>
-          access.requireAccess(principal(caller), Permission.PermissionRequestAnswer, {
-            requestId: id,
-          }),
+        const refused = await refusal(
+          ask(caller, Permission.PermissionRequestAnswer, { requestId: id }),
         );
-        expect(refused.toBody()).toMatchObject({
-          status: 404,
-          detail: `No permission request ${id}`,
-        });
+        expect(refused.toBody()).toMatchObject(noSuchRequest);
       }
-    });
-
-    it('refuses a malformed request id before asking Keycloak', async () => {
-      const { access, keycloakReads } = policy();
-      const refused = await refusal(() =>
-        access.requireAccess(principal(ALICE), Permission.PermissionRequestAnswer, {
-          requestId: 'not-a-request',
-        }),
-      );
-      expect(refused.getStatus()).toBe(404);
-      expect(keycloakReads).toEqual([]);
     });
   });
 
@@ -246,60 +204,46 @@ describe(AccessPolicy.name, () => {
     const id = requestId(jdoesRequest);
 
     it('resolves the pending request for its requester', async () => {
-      const { access } = policy();
-      expect(
-        await access.requireAccess(principal(JDOE), Permission.PermissionRequestWithdraw, {
-          requestId: id,
-        }),
-      ).toEqual({ entry: jdoesRequest, requester: party(JDOE) });
+      const { ask } = policy();
+      expect(await ask(JDOE, Permission.PermissionRequestWithdraw, { requestId: id })).toEqual({
+        entry: jdoesRequest,
+        requester: party(JDOE),
+      });
     });
 
     it('answers anyone else, the owner included, as for a request that does not exist', async () => {
-      const { access } = policy();
+      const { ask } = policy();
       const someoneElses = requestId({ resourceId: RESOURCE, requester: { id: BOB } });
       for (const caller of [ALICE, BOB]) {
-        const refused = await refusal(() =>
-          access.requireAccess(principal(caller), Permission.PermissionRequestWithdraw, {
-            requestId: id,
-          }),
+        const refused = await refusal(
+          ask(caller, Permission.PermissionRequestWithdraw, { requestId: id }),
         );
-        expect(refused.toBody()).toMatchObject({
-          status: 404,
-          detail: `No permission request ${id}`,
-        });
+        expect(refused.toBody()).toMatchObject(noSuchRequest);
       }
       // bob's own id, with nothing pending: still a 404.
-      const nothingPending = await refusal(() =>
-        access.requireAccess(principal(BOB), Permission.PermissionRequestWithdraw, {
-          requestId: someoneElses,
-        }),
+      const nothingPending = await refusal(
+        ask(BOB, Permission.PermissionRequestWithdraw, { requestId: someoneElses }),
       );
       expect(nothingPending.getStatus()).toBe(404);
     });
-
-    it('refuses a malformed request id before asking Keycloak', async () => {
-      const { access, keycloakReads } = policy();
-      await refusal(() =>
-        access.requireAccess(principal(JDOE), Permission.PermissionRequestWithdraw, {
-          requestId: 'x',
-        }),
-      );
-      expect(keycloakReads).toEqual([]);
-    });
   });
+
+  it.each([Permission.PermissionRequestAnswer, Permission.PermissionRequestWithdraw] as const)(
+    '%s refuses a malformed request id before asking Keycloak',
+    async (permission) => {
+      const { ask, keycloakReads } = policy();
+      const refused = await refusal(ask(JDOE, permission, { requestId: 'not-a-request' }));
+      expect(refused.getStatus()).toBe(404);
+      expect(keycloakReads).toEqual([]);
+    },
+  );
 
   describe('lists of ones own', () => {
     it('shows owners the tickets on their albums, requesters their own tickets', async () => {
-      const { access } = policy();
-      expect(
-        await access.requireAccess(principal(ALICE), Permission.IncomingRequestsRead, {}),
-      ).toEqual({ owner: ALICE });
-      expect(
-        await access.requireAccess(principal(JDOE), Permission.OutgoingRequestsRead, {}),
-      ).toEqual({ requester: JDOE });
-      expect(await access.requireAccess(principal(JDOE), Permission.SharedWithMeRead, {})).toEqual(
-        party(JDOE),
-      );
+      const { ask } = policy();
+      expect(await ask(ALICE, Permission.IncomingRequestsRead, {})).toEqual({ owner: ALICE });
+      expect(await ask(JDOE, Permission.OutgoingRequestsRead, {})).toEqual({ requester: JDOE });
+      expect(await ask(JDOE, Permission.SharedWithMeRead, {})).toEqual(party(JDOE));
     });
   });
 });

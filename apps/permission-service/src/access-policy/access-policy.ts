@@ -5,6 +5,7 @@ import type { TicketQuery } from '@app/keycloak';
 import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
 import type { GrantEntry, Party } from '../grants/grant-entry.ts';
+import { PartyDirectory } from '../grants/party-directory.ts';
 import { parseRequestId } from '../permission-requests/permission-request-id.ts';
 import { invalidTicket } from '../permission-requests/permission-ticket.ts';
 
@@ -100,6 +101,7 @@ export class AccessPolicy {
   constructor(
     private readonly albums: AlbumDirectory,
     private readonly grants: GrantDirectory,
+    private readonly parties: PartyDirectory,
   ) {}
 
   /**
@@ -138,9 +140,9 @@ export class AccessPolicy {
     // The lists of one's own: requests on one's albums, one's requests, what one holds.
     [Permission.IncomingRequestsRead]: (caller) => Promise.resolve({ owner: caller.subject }),
     [Permission.OutgoingRequestsRead]: async (caller) => ({
-      requester: (await this.grants.partyOf(caller)).id,
+      requester: (await this.parties.partyOf(caller)).id,
     }),
-    [Permission.SharedWithMeRead]: (caller) => this.grants.partyOf(caller),
+    [Permission.SharedWithMeRead]: (caller) => this.parties.partyOf(caller),
   };
 
   /** The album when `caller` owns it. */
@@ -218,7 +220,7 @@ export class AccessPolicy {
     if (parsed === undefined) {
       throw notFoundProblem(`No permission request ${requestId}`);
     }
-    const requester = await this.grants.partyOf(caller);
+    const requester = await this.parties.partyOf(caller);
     if (parsed.requesterId !== requester.id) {
       throw notFoundProblem(`No permission request ${requestId}`);
     }

@@ -24,7 +24,7 @@ export interface GrantEntry {
   readonly granted: readonly NamedTicket[];
   /** Scopes a partner holds through the owner's direct share. */
   readonly sharedScopes: readonly string[];
-  /** What the party holds now by this service's record (`CurrentGrantRepository`), which RPTs are held to. */
+  /** What the party holds now by this service's record (`GrantRecordRepository`), which RPTs are held to. */
   readonly current: readonly string[];
 }
 

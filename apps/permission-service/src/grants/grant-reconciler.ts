@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { CurrentGrantRepository, type GrantWriter } from '@app/auth';
 import { inParallel } from '@app/common';
+import { GrantRecordRepository, type GrantWriter } from '@app/grant-record';
 import { log } from '@app/observability';
 import { GrantDirectory } from './grant-directory.ts';
-import { type GrantEntry, grantedScopes } from './grant-entry.ts';
+import { type GrantEntry, grantedScopes, type Party } from './grant-entry.ts';
 
 const reconcileLog = log.child({ component: 'grant-reconciler' });
 
@@ -28,7 +28,7 @@ export function beyondKeycloak(recorded: readonly string[], granted: readonly st
 }
 
 /**
- * Narrows the record of what each party holds (`CurrentGrantRepository`) to what Keycloak grants
+ * Narrows the record of what each party holds (`GrantRecordRepository`) to what Keycloak grants
  * it, its granted tickets and partner share permissions, so that a grant taken away in Keycloak
  * itself (the admin console, the protection API) stops opening the album to RPTs too. It only
  * narrows: a grant made in Keycloak directly waits for the owner's confirmation here, and a
@@ -40,7 +40,7 @@ export function beyondKeycloak(recorded: readonly string[], granted: readonly st
 export class GrantReconciler {
   constructor(
     private readonly grantDirectory: GrantDirectory,
-    private readonly grants: CurrentGrantRepository,
+    private readonly grants: GrantRecordRepository,
   ) {}
 
   /**
@@ -68,20 +68,52 @@ export class GrantReconciler {
   }
 
   /**
-   * Inside the party's exclusive section (`CurrentGrantRepository.exclusive`): narrows its record
-   * to what Keycloak grants it now; returns the scopes taken away.
+   * Inside the party's exclusive section (`GrantRecordRepository.exclusive`): narrows its record
+   * to what Keycloak grants it now, reading every party's grants on the resource (the subject's
+   * party may not be known); returns the scopes taken away.
    */
   async narrowToKeycloak(
     current: GrantWriter,
     resourceId: string,
     subject: string,
   ): Promise<string[]> {
-    const [entries, recorded] = await Promise.all([
-      this.grantDirectory.entriesOfResource(resourceId),
-      this.grants.held(resourceId, subject),
-    ]);
-    const granted = keycloakGrants(entries, subject);
-    const dropped = beyondKeycloak(recorded, granted);
+    const entries = await this.grantDirectory.entriesOfResource(resourceId);
+    return this.narrowTo(current, resourceId, subject, keycloakGrants(entries, subject));
+  }
+
+  /**
+   * {@link narrowToKeycloak} for a known party: asks Keycloak about the tickets and share of that
+   * party only, and of its service account too for a partner (whose tokens carry its `sub`).
+   */
+  async narrowPartyToKeycloak(
+    current: GrantWriter,
+    resourceId: string,
+    party: Party,
+  ): Promise<string[]> {
+    const holders: Party[] =
+      party.subject === party.id
+        ? [party]
+        : [
+            party,
+            { id: party.subject, username: party.username, partner: false, subject: party.subject },
+          ];
+    const entries = await Promise.all(
+      holders.map((holder) => this.grantDirectory.entry(resourceId, holder)),
+    );
+    const granted = keycloakGrants(
+      entries.filter((entry) => entry !== undefined),
+      party.subject,
+    );
+    return this.narrowTo(current, resourceId, party.subject, granted);
+  }
+
+  private async narrowTo(
+    current: GrantWriter,
+    resourceId: string,
+    subject: string,
+    granted: readonly string[],
+  ): Promise<string[]> {
+    const dropped = beyondKeycloak(await this.grants.held(resourceId, subject), granted);
     if (dropped.length > 0) {
       await current.narrow(granted);
       reconcileLog.info(

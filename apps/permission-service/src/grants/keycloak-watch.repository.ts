@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { PERMISSION_SERVICE_SCHEMA } from '../database/schema.ts';
 
@@ -29,34 +29,21 @@ export class KeycloakWatchRepository {
    * failure saves nothing, so the events are read again.
    */
   async withEventCursor(work: (cursor: EventCursor) => Promise<EventCursor>): Promise<boolean> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const rows = (await runner.query(
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const [row] = (await manager.query(
         `SELECT position FROM ${TABLE} WHERE name = 'admin-events' FOR UPDATE SKIP LOCKED`,
       )) as { position: unknown }[];
-      const [row] = rows;
       if (row === undefined) {
-        await runner.commitTransaction();
         return false;
       }
       const next = await work(cursorSchema.parse(row.position));
-      await runner.query(
+      await manager.query(
         `UPDATE ${TABLE} SET position = $1::jsonb, updated_at = clock_timestamp()
           WHERE name = 'admin-events'`,
         [JSON.stringify({ time: next.time, ids: next.ids })],
       );
-      await runner.commitTransaction();
       return true;
-    } catch (error) {
-      if (runner.isTransactionActive) {
-        await runner.rollbackTransaction();
-      }
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /**

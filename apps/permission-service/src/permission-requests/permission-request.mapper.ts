@@ -1,5 +1,6 @@
 import type { AlbumResource } from '../albums/album-directory.ts';
 import { effectiveScopes, type GrantEntry, scopeNames } from '../grants/grant-entry.ts';
+import type { PartyDirectory } from '../grants/party-directory.ts';
 import type { PermissionRequestDto } from './permission-request.dto.ts';
 import { requestId } from './permission-request-id.ts';
 
@@ -24,4 +25,13 @@ export function toPermissionRequestDto(
     pendingScopes,
     grantedScopes: effectiveScopes(entry),
   };
+}
+
+/** {@link toPermissionRequestDto}, with the album owner's username looked up. */
+export async function permissionRequestDto(
+  parties: PartyDirectory,
+  entry: GrantEntry,
+  album: AlbumResource,
+): Promise<PermissionRequestDto> {
+  return toPermissionRequestDto(entry, album, await parties.username(album.ownerId));
 }

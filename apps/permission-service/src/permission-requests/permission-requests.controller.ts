@@ -18,8 +18,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
+import { CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, DEFAULT_PAGE_SIZE, problem } from '@app/common';
+import { ACCESS_CHANGE_IN_PROGRESS } from '@app/grant-record';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { RateLimitPolicy } from '@app/platform';
 import {
@@ -29,6 +30,8 @@ import {
   PermissionRequestDto,
   PermissionRequestPageDto,
 } from './permission-request.dto.ts';
+import { PermissionAnswerService } from './permission-answer.service.ts';
+import { PermissionRequestLists } from './permission-request-lists.service.ts';
 import { PermissionRequestService } from './permission-request.service.ts';
 
 /** The validated bearer token itself: requests are submitted to Keycloak on the requester's behalf. */
@@ -47,7 +50,11 @@ const nothingPending = problem(409, 'nothing-pending', 'the request has no pendi
 @ApiProblems(503)
 @Controller('permission-requests')
 export class PermissionRequestsController {
-  constructor(private readonly requests: PermissionRequestService) {}
+  constructor(
+    private readonly requests: PermissionRequestService,
+    private readonly lists: PermissionRequestLists,
+    private readonly answers: PermissionAnswerService,
+  ) {}
 
   @Post()
   @RateLimitPolicy('costly')
@@ -83,7 +90,7 @@ export class PermissionRequestsController {
     @CurrentPrincipal() caller: Principal,
     @Query() query: ListRequestsQueryDto,
   ): Promise<PermissionRequestPageDto> {
-    return this.requests.incoming(
+    return this.lists.incoming(
       caller,
       query.status ?? 'pending',
       query.limit ?? DEFAULT_PAGE_SIZE,
@@ -99,7 +106,7 @@ export class PermissionRequestsController {
     @CurrentPrincipal() caller: Principal,
     @Query() query: ListRequestsQueryDto,
   ): Promise<PermissionRequestPageDto> {
-    return this.requests.outgoing(caller, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    return this.lists.outgoing(caller, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Post(':id/approve')
@@ -123,7 +130,7 @@ export class PermissionRequestsController {
     @Param('id') id: string,
     @Body() input: ApprovePermissionRequestDto,
   ): Promise<PermissionRequestDto> {
-    return this.requests.approve(caller, id, input.scopes);
+    return this.answers.approve(caller, id, input.scopes);
   }
 
   @Post(':id/deny')
@@ -132,7 +139,7 @@ export class PermissionRequestsController {
   @ApiNoContentResponse()
   @ApiProblems(requestNotFound, nothingPending, ACCESS_CHANGE_IN_PROGRESS)
   deny(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<void> {
-    return this.requests.deny(caller, id);
+    return this.answers.deny(caller, id);
   }
 
   @Delete(':id')

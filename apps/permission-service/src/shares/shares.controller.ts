@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ACCESS_CHANGE_IN_PROGRESS, CurrentPrincipal, type Principal } from '@app/auth';
+import { CurrentPrincipal, type Principal } from '@app/auth';
 import { ApiProblems, problem, retryAfterHeader } from '@app/common';
+import { ACCESS_CHANGE_IN_PROGRESS } from '@app/grant-record';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { RateLimitPolicy } from '@app/platform';
 import { PutShareDto, ShareDto, SharedAlbumDto } from './share.dto.ts';
 import { ShareService } from './share.service.ts';
+import { SharedWithMeService } from './shared-with-me.service.ts';
 
 const albumIdMalformed = problem(400, 'validation', '`albumId` is not a valid album id');
 const albumNotFound = problem(404, 'not-found', "no such album, or not one of the caller's");
@@ -25,7 +27,10 @@ const revocationIncomplete = problem(
 @ApiProblems(503)
 @Controller()
 export class SharesController {
-  constructor(private readonly shares: ShareService) {}
+  constructor(
+    private readonly shares: ShareService,
+    private readonly sharedAlbums: SharedWithMeService,
+  ) {}
 
   @Get('albums/:albumId/shares')
   @ApiOperation({ summary: 'Who holds which scopes on the album (owner only)' })
@@ -91,6 +96,6 @@ export class SharesController {
   @ApiOperation({ summary: 'Albums shared with the caller, with the scopes held' })
   @ApiOkResponse({ type: [SharedAlbumDto] })
   sharedWithMe(@CurrentPrincipal() caller: Principal): Promise<SharedAlbumDto[]> {
-    return this.shares.sharedWith(caller);
+    return this.sharedAlbums.sharedWith(caller);
   }
 }

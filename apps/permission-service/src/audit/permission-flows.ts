@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
+import { log, metrics } from '@app/observability';
+import type { Party } from '../grants/grant-entry.ts';
+import type { AuditAction } from './audit-event.entity.ts';
+import { AuditRepository } from './audit.repository.ts';
+
+const flowLog = log.child({ component: 'permission-flows' });
+
+/** The flows counted in `photoz_permission_flows_total{action}` once they succeeded. */
+export type FlowAction = 'request' | 'approve' | 'deny' | 'withdraw' | 'share' | 'revoke';
+
+/** Who did what to whom on which album. */
+export interface FlowStep {
+  readonly albumId: string;
+  readonly actor: Pick<Principal, 'subject' | 'username'>;
+  readonly subject: Pick<Party, 'id' | 'username'>;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * What the permission flows leave behind: the album's audit trail, the flow counters and, for a
+ * revocation, one log line (the album, who lost access and the scopes, never a token).
+ */
+@Injectable()
+export class PermissionFlows {
+  constructor(private readonly audit: AuditRepository) {}
+
+  /** One step of the album's access history. */
+  async record(action: AuditAction, step: FlowStep): Promise<void> {
+    await this.audit.record({ ...step, action });
+  }
+
+  /** A flow that succeeded. */
+  succeeded(action: FlowAction): void {
+    metrics.permissionFlows.inc({ action });
+  }
+
+  /** A revocation that took effect: audited, counted and logged. */
+  async revoked(
+    step: FlowStep & { readonly subject: Party },
+    kind: 'removed' | 'narrowed',
+  ): Promise<void> {
+    await this.record('revoked', step);
+    this.succeeded('revoke');
+    const { albumId, actor, subject, scopes } = step;
+    flowLog.info(
+      {
+        event: 'permission.revoke',
+        kind,
+        albumId,
+        ownerSubject: actor.subject,
+        subject: subject.subject,
+        partnerClientId:
+          subject.partner && subject.username.startsWith(SERVICE_ACCOUNT_PREFIX)
+            ? subject.username.slice(SERVICE_ACCOUNT_PREFIX.length)
+            : undefined,
+        scopes,
+      },
+      'access revoked',
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { ProblemException } from '@app/common';
+import type { GrantRecordRepository, GrantWriter } from '@app/grant-record';
+import { KeycloakUnavailableError } from '@app/keycloak';
+import type { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
+import type { Party } from './grant-entry.ts';
+import type { GrantReconciler } from './grant-reconciler.ts';
+import { type AccessChange, GrantService } from './grant.service.ts';
+import type { PartyDirectory } from './party-directory.ts';
+
+const ALBUM = { albumId: 'album-1', resourceId: 'resource-1' };
+const JDOE: Party = { id: 'jdoe-id', username: 'jdoe', partner: false, subject: 'jdoe-id' };
+
+/** A service whose record, lock and Keycloak steps only log what happens, in order. */
+function service(options: { disabled?: boolean } = {}) {
+  const steps: string[] = [];
+  const writer: GrantWriter = {
+    narrow: (keep) => {
+      steps.push(`record narrowed to [${keep.join(' ')}]`);
+      return Promise.resolve();
+    },
+    widen: (scopes) => {
+      steps.push(`record widened by [${scopes.join(' ')}]`);
+      return Promise.resolve();
+    },
+  };
+  const record = {
+    exclusive: async <T>(resourceId: string, subject: string, work: (w: GrantWriter) => T) => {
+      steps.push(`lock ${resourceId} ${subject}`);
+      try {
+        return await work(writer);
+      } finally {
+        steps.push('unlock');
+      }
+    },
+  } as unknown as GrantRecordRepository;
+  const recentRequests = {
+    forgetAfter: async <T>(key: { requesterId: string }, change: () => Promise<T>) => {
+      try {
+        return await change();
+      } finally {
+        steps.push(`recent requests of ${key.requesterId} forgotten`);
+      }
+    },
+  } as unknown as RecentRequestRepository;
+  const parties = {
+    requireEnabled: (party: Party) => {
+      steps.push(`${party.username} enabled?`);
+      return options.disabled === true
+        ? Promise.reject(new ProblemException({ status: 409, code: 'user-disabled' }))
+        : Promise.resolve();
+    },
+  } as unknown as PartyDirectory;
+  const grants = new GrantService(record, recentRequests, parties, {} as GrantReconciler);
+  const change = (work: (access: AccessChange) => Promise<void>) =>
+    grants.change(ALBUM, JDOE, work);
+  const keycloak =
+    (step: string, fails = false) =>
+    () => {
+      steps.push(`keycloak: ${step}`);
+      return fails
+        ? Promise.reject(new KeycloakUnavailableError(step, new Error('down')))
+        : Promise.resolve();
+    };
+  return { change, keycloak, steps };
+}
+
+describe(GrantService.name, () => {
+  it('grants in Keycloak first, then in the record, inside the lock', async () => {
+    const { change, keycloak, steps } = service();
+    await change((access) => access.grant(['album:view'], keycloak('grant album:view')));
+    expect(steps).toEqual([
+      'lock resource-1 jdoe-id',
+      'jdoe enabled?',
+      'keycloak: grant album:view',
+      'record widened by [album:view]',
+      'unlock',
+      'recent requests of jdoe-id forgotten',
+    ]);
+  });
+
+  it('records nothing when Keycloak fails to grant', async () => {
+    const { change, keycloak, steps } = service();
+    await expect(
+      change((access) => access.grant(['album:view'], keycloak('grant album:view', true))),
+    ).rejects.toThrow(KeycloakUnavailableError);
+    expect(steps.filter((step) => step.startsWith('record'))).toEqual([]);
+  });
+
+  it('refuses a disabled person before Keycloak is asked to grant, asking once per change', async () => {
+    const { change, keycloak, steps } = service({ disabled: true });
+    await expect(
+      change(async (access) => {
+        await access.requireEnabled().catch(() => undefined);
+        await access.grant(['album:view'], keycloak('grant album:view'));
+      }),
+    ).rejects.toThrow(ProblemException);
+    expect(steps.filter((step) => step.includes('enabled?'))).toHaveLength(1);
+    expect(
+      steps.filter((step) => step.startsWith('keycloak') || step.startsWith('record')),
+    ).toEqual([]);
+  });
+
+  it('revokes in the record first, then in Keycloak, then in the record again', async () => {
+    const { change, keycloak, steps } = service();
+    await change((access) => access.revoke(['album:view'], keycloak('delete album:edit')));
+    expect(steps).toEqual([
+      'lock resource-1 jdoe-id',
+      'record narrowed to [album:view]',
+      'keycloak: delete album:edit',
+      'record narrowed to [album:view]',
+      'unlock',
+      'recent requests of jdoe-id forgotten',
+    ]);
+  });
+
+  it('keeps the revocation when Keycloak fails half-way, and says so', async () => {
+    const { change, keycloak, steps } = service();
+    const failure = await change((access) =>
+      access.revoke([], keycloak('delete album:view', true)),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProblemException);
+    expect((failure as ProblemException).toBody()).toMatchObject({
+      status: 503,
+      type: 'urn:photoz:problem:revocation-incomplete',
+    });
+    expect(steps.slice(0, 3)).toEqual([
+      'lock resource-1 jdoe-id',
+      'record narrowed to []',
+      'keycloak: delete album:view',
+    ]);
+  });
+});

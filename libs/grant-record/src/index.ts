@@ -1,0 +1,4 @@
+export * from './access-change-in-progress.ts';
+export * from './current-grant.repository.ts';
+export * from './grant-record.repository.ts';
+export * from './uma-access.schema.ts';
