@@ -133,15 +133,24 @@ describe(dependencyProblems.name, () => {
 
 describe('the published packages', () => {
   it.each(PACKAGES.map((definition) => [definition.dir, definition] as const))(
-    '%s has a scoped package.json with types, its files, a README and a changelog',
-    (dir) => {
+    '%s has a scoped package.json exporting each library with its types, a README and a changelog',
+    (dir, definition) => {
       const pkg = readPackageJson(dir);
       expect(pkg.name).toMatch(/^@photoz\//);
       expect(entryFiles(pkg).every((file) => file.startsWith('./dist/'))).toBe(true);
-      expect(pkg.exports?.['.']).toEqual({
-        types: './dist/index.d.ts',
-        default: './dist/index.js',
-      });
+      const subpaths = Object.values(definition.provides);
+      expect(Object.keys(pkg.exports ?? {}).sort()).toEqual(
+        [...subpaths.map((subpath) => (subpath === '' ? '.' : `./${subpath}`)), './package.json']
+          .filter((key, index, all) => all.indexOf(key) === index)
+          .sort(),
+      );
+      for (const subpath of subpaths) {
+        const dist = subpath === '' ? './dist' : `./dist/${subpath}`;
+        expect(pkg.exports?.[subpath === '' ? '.' : `./${subpath}`]).toEqual({
+          types: `${dist}/index.d.ts`,
+          default: `${dist}/index.js`,
+        });
+      }
       expect(existsSync(join(ROOT, dir, 'README.md'))).toBe(true);
       expect(readFileSync(join(ROOT, dir, 'CHANGELOG.md'), 'utf8')).toContain(`## ${pkg.version}`);
     },

@@ -273,8 +273,8 @@ describe('the packages in a Nest 12 application outside the monorepo', () => {
     ).toBe(fromApp.resolve('@photoz/nest-uma'));
   });
 
-  it('loads every package by import and by require, with the same exports', async () => {
-    const names = packed.map((pkg) => pkg.name);
+  it('loads every package (and the grant record) by import and by require, with the same exports', async () => {
+    const names = [...packed.map((pkg) => pkg.name), '@photoz/nest-uma/grant-record'];
     const script = `
       const names = ${JSON.stringify(names)};
       const loaded = {};

@@ -67,9 +67,13 @@ export const PACKAGES: readonly PackageDefinition[] = [
     folders: [{ from: 'libs/keycloak/src', to: '' }],
   },
   {
+    // The guard, with the grant record it decides by as the subpath `grant-record`.
     dir: 'libs/auth',
-    provides: { '@app/auth': '' },
-    folders: [{ from: 'libs/auth/src', to: '' }],
+    provides: { '@app/auth': '', '@app/grant-record': 'grant-record' },
+    folders: [
+      { from: 'libs/auth/src', to: '' },
+      { from: 'libs/grant-record/src', to: 'grant-record' },
+    ],
   },
   {
     dir: 'libs/uma-resources',

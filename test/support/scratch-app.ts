@@ -133,7 +133,8 @@ bootstrap().catch((error: unknown) => {
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeycloakModule } from '@photoz/keycloak';
-import { AuthModule, CreateCurrentGrants1764000000000, CreateEndedSessions1765100000000 } from '@photoz/nest-uma';
+import { AuthModule } from '@photoz/nest-uma';
+import { CreateUmaAccess1763700000000, GrantRecordRepository } from '@photoz/nest-uma/grant-record';
 import { UmaResourcesModule } from '@photoz/nest-uma-resources';
 import { NoteResource } from './note.resource';
 import { NotesController } from './notes.controller';
@@ -160,11 +161,7 @@ export class AppModule {
           type: 'postgres',
           url: config.databaseUrl,
           entities: [NoteEntity],
-          migrations: [
-            CreateCurrentGrants1764000000000,
-            CreateEndedSessions1765100000000,
-            CreateNotes1800000000000,
-          ],
+          migrations: [CreateUmaAccess1763700000000, CreateNotes1800000000000],
           migrationsRun: true,
         }),
         KeycloakModule.forRoot({
@@ -194,7 +191,7 @@ export class AppModule {
         }),
       ],
       controllers: [NotesController],
-      providers: [NoteResource],
+      providers: [NoteResource, GrantRecordRepository],
     };
   }
 }
@@ -259,7 +256,8 @@ export class CreateNotes1800000000000 implements MigrationInterface {
   'src/note.resource.ts': `
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { isUuid, type PreparedStatement } from '@photoz/nest-common';
-import { CurrentGrantRepository, type ProtectedResource } from '@photoz/nest-uma';
+import type { ProtectedResource } from '@photoz/nest-uma';
+import { CurrentGrantRepository } from '@photoz/nest-uma/grant-record';
 import {
   type EntityResourceDescription,
   UmaOutboxWriter,
@@ -355,7 +353,6 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { ProblemException, Public } from '@photoz/nest-common';
 import { ProtectionApiClient } from '@photoz/keycloak';
 import {
-  CurrentGrantRepository,
   CurrentPrincipal,
   type Principal,
   type ProtectedResource,
@@ -363,6 +360,7 @@ import {
   Scopes,
   UmaResource,
 } from '@photoz/nest-uma';
+import { GrantRecordRepository } from '@photoz/nest-uma/grant-record';
 import { UmaOutboxWriter } from '@photoz/nest-uma-resources';
 import { DataSource } from 'typeorm';
 import type { NoteRow } from './note.resource';
@@ -375,7 +373,7 @@ export class NotesController {
   constructor(
     private readonly outbox: UmaOutboxWriter,
     private readonly protection: ProtectionApiClient,
-    private readonly grants: CurrentGrantRepository,
+    private readonly grants: GrantRecordRepository,
     private readonly dataSource: DataSource,
   ) {}
 
