@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { REALM } from '../../scripts/dev-realm/realm.ts';
 import { LOG_DIR, ROOT } from '../../scripts/lib/paths.ts';
 import { freePort, waitUntilAnswering } from '../../scripts/lib/processes.ts';
-import { rssMb } from './processes.ts';
+import { type BenchProcess, rssMb } from './processes.ts';
 
 /** The peer's folder: its own package.json, package-lock.json, sources (src) and output (dist). */
 export const NKC_PEER_DIR = join(ROOT, 'bench', 'peers', 'nest-keycloak-connect');
@@ -46,18 +46,8 @@ export interface NkcPeerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The running peer; shaped like the benchmark's other servers (bench/lib/processes.ts). */
-export interface NkcPeer {
-  readonly name: string;
-  /** The peer's base URL, e.g. http://127.0.0.1:41234. */
-  readonly url: string;
-  readonly pid: number;
-  readonly child: ChildProcess;
-  /** Resident set size now, in MB (Linux `/proc`). */
-  rssMb(): number;
-  /** Terminates the peer (SIGTERM, SIGKILL after 10 s) and waits for it to exit. */
-  stop(): Promise<void>;
-}
+/** The running peer, like the benchmark's other servers; `stop` waits up to 10 s before SIGKILL. */
+export type NkcPeer = BenchProcess;
 
 /** Installs and builds the peer when needed, starts it and waits until it answers. */
 export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {

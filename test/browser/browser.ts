@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, crc32 } from 'node:zlib';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -6,8 +5,8 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { createServer, type ViteDevServer } from 'vite';
 import { ROOT } from '../../scripts/lib/paths.ts';
 import { KEYCLOAK_URL } from '../../scripts/dev-realm/realm.ts';
+import { chromiumExecutable } from '../support/chromium.ts';
 
-export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** The only origin the `photoz-web` client accepts as a redirect. */
 export const WEB_ORIGIN = 'http://localhost:5173';
 /**
@@ -25,16 +24,15 @@ export interface RunningBrowser {
   close(): Promise<void>;
 }
 
-/** Debian's Chromium, headless, with a fresh profile; one sentence when it is missing. */
-export async function launchChromium(): Promise<RunningBrowser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH.`,
-    );
-  }
+/**
+ * Chromium, headless, with a fresh profile: the one CHROMIUM_PATH names, else Debian's, else the
+ * one the `@sparticuz/chromium` devDependency ships (test/support/chromium.ts); `executablePath`
+ * overrides the choice.
+ */
+export async function launchChromium(executablePath?: string): Promise<RunningBrowser> {
   // A non-persistent launch runs on a fresh profile in a temporary folder Playwright deletes.
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: executablePath ?? (await chromiumExecutable()),
     args: [
       '--headless',
       '--no-sandbox',
