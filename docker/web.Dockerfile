@@ -6,8 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY apps/web apps/web
-# vite.config.ts reads the libraries' aliases from apps/web/tsconfig.json with this helper.
-COPY scripts/lib/workspace.ts scripts/lib/workspace.ts
 COPY libs/uma-client libs/uma-client
 COPY libs/api-contract libs/api-contract
 ARG VITE_ALBUM_API=http://localhost:3000

@@ -1,8 +1,8 @@
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, loadEnv } from 'vite';
-import { pathAliases } from '../../scripts/lib/workspace.ts';
 import { CSP_NONCE_PLACEHOLDER, cspNoncePlugin } from './csp-nonce-plugin.ts';
 import { webOrigins, webSecurityHeaders } from './security-headers.ts';
 
@@ -14,10 +14,17 @@ function repository(path: string): string {
 }
 
 /**
- * The libraries the app may import, exactly as `paths` in apps/web/tsconfig.json maps them (a
- * subset of the repository's tsconfig.json; apps/web/workspace.spec.ts checks they agree).
+ * The folders of the libraries the app may import: `paths` in apps/web/tsconfig.json, the one list
+ * (Vite resolves the imports from it too, `resolve.tsconfigPaths`; apps/web/workspace.spec.ts checks
+ * it against the repository's tsconfig.json).
  */
-const LIBRARIES = pathAliases(WEB_ROOT);
+const LIBRARY_FOLDERS = Object.values(
+  (
+    JSON.parse(readFileSync(resolve(WEB_ROOT, 'tsconfig.json'), 'utf8')) as {
+      compilerOptions: { paths: Record<string, [string]> };
+    }
+  ).compilerOptions.paths,
+).map(([entry]) => dirname(resolve(WEB_ROOT, entry)));
 
 /** The photo-album single-page app: `vite --config apps/web/vite.config.ts` serves it on :5173. */
 export default defineConfig(({ command, isPreview, mode }) => {
@@ -29,9 +36,7 @@ export default defineConfig(({ command, isPreview, mode }) => {
     root: WEB_ROOT,
     plugins: [react(), cspNoncePlugin(origins)],
     html: command === 'serve' && isPreview !== true ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},
-    resolve: {
-      alias: LIBRARIES,
-    },
+    resolve: { tsconfigPaths: true },
     server: {
       port: 5173,
       strictPort: true,
@@ -44,7 +49,7 @@ export default defineConfig(({ command, isPreview, mode }) => {
       // served from its cache). The deny list holds even inside those folders.
       fs: {
         strict: true,
-        allow: [WEB_ROOT, ...Object.values(LIBRARIES).map((entry) => dirname(entry))],
+        allow: [WEB_ROOT, ...LIBRARY_FOLDERS],
         deny: [
           '.env',
           '.env.*',
