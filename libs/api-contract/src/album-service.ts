@@ -373,8 +373,9 @@ export interface operations {
   /** Outbox backlog and parked events */
   UmaOutboxController_status: {
     parameters: {
-      query: {
-        limit: string;
+      query?: {
+        /** @description How many parked events to list, 1 to 500 (default 50) */
+        limit?: number;
       };
     };
     responses: {

@@ -4,6 +4,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import { Roles } from '@app/auth';
@@ -55,6 +56,12 @@ export class UmaOutboxController {
   @Get()
   @ApiOperation({ summary: 'Outbox backlog and parked events' })
   @ApiOkResponse({ type: OutboxStatusDto })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: Number,
+    description: 'How many parked events to list, 1 to 500 (default 50)',
+  })
   @ApiProblems(400)
   async status(@Query('limit') limit?: string): Promise<OutboxStatusDto> {
     const max = limit === undefined ? 50 : Number(limit);

@@ -75,6 +75,5 @@ export const api = {
       }),
     ),
   adminAlbums: () => send(() => albums.GET('/admin/albums', { params: { query: { limit: 100 } } })),
-  // The contract marks `limit` required here; the service takes it as optional (default 50).
-  outbox: () => send(() => albums.GET('/admin/uma/outbox', { params: { query: { limit: '50' } } })),
+  outbox: () => send(() => albums.GET('/admin/uma/outbox')),
 };
