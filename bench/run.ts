@@ -506,6 +506,24 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     });
     figures['registrationLagMedianSeconds'] = paced.lagSeconds.median;
     figures['registrationLagMaxSeconds'] = paced.lagSeconds.max;
+    // The ceiling again, Keycloak now holding the 10,100 resources: what the relays were up against.
+    const after = await measureKeycloakCeiling({
+      keycloakUrl,
+      env,
+      ownerId: subjectOf(alice),
+      creates: CEILING_CREATES,
+      concurrencies: [ceiling.bestConcurrency],
+      warmUp: 0,
+      log: say,
+    });
+    say(
+      `P4: Keycloak's ceiling holding ${REGISTRATIONS + PACED_ALBUMS} more resources: ${after.bestPerSecond} creates/s at concurrency ${after.bestConcurrency}`,
+    );
+    figures['keycloakCreatesPerSecondAfter'] = after.bestPerSecond;
+    figures['registrationsVsKeycloakAfter'] = registrations.drainPerSecond / after.bestPerSecond;
+    say(
+      `P4: the relays alone: ${Math.round(registrations.drainPerSecond)} registrations/s, ${(registrations.drainPerSecond / ceiling.bestPerSecond).toFixed(2)} of Keycloak's ceiling before the registrations, ${(registrations.drainPerSecond / after.bestPerSecond).toFixed(2)} of its ceiling after them`,
+    );
     const reconcile = await measureReconcile({
       databaseUrl,
       keycloakUrl,

@@ -447,6 +447,8 @@ export interface CeilingOptions {
   readonly concurrencies?: readonly number[];
   /** Creates at each concurrency (default 500). */
   readonly creates?: number;
+  /** Untimed creates first, to warm Keycloak up (default `creates`). */
+  readonly warmUp?: number;
   readonly log?: Log;
 }
 
@@ -516,7 +518,7 @@ export async function measureKeycloakCeiling(options: CeilingOptions): Promise<C
   // Keycloak's code paths (its JIT) warm.
   const warm: string[] = [];
   await inParallel(
-    Array.from({ length: creates }, () => crypto.randomUUID()),
+    Array.from({ length: options.warmUp ?? creates }, () => crypto.randomUUID()),
     8,
     async (id) => {
       warm.push(await create(id));
