@@ -13,8 +13,12 @@
  *
  * Then: the owner's read at a fixed rate, alone and while a client with a valid token sends nested
  * bodies, slow bodies and a request flood to the same instance (hostile), a revocation raced
- * against reads on two instances (P5), 10,000 album registrations and a
- * reconciliation over them (P4), and each service's resident memory at the end. Prints a table,
+ * against reads on two instances (P5), Keycloak's own ceiling for resource creates (straight
+ * through the admin API path the relay uses, at a few concurrencies), 10,000 album registrations
+ * (their rate after the last create against that ceiling), 100 more albums created one at a time
+ * (each one's delay until it is registered) and a reconciliation over them (P4), and each
+ * service's resident memory at the end. Each ratio of the summary is the median of its per-round
+ * ratios; their spread (min–max) is printed beside it and written to latest.json. Prints a table,
  * and as its last line the `bench:` summary; writes the figures to bench/results/latest.json.
  * `BENCH_QUICK=1`: shorter rounds (the same line, in under 5 minutes).
  */
@@ -44,8 +48,14 @@ import { hostileScenario } from './lib/hostile.ts';
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const SECONDS = Number(process.env['BENCH_DURATION_SECONDS'] ?? (QUICK ? 3 : 5));
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? (QUICK ? 3 : 5));
+/** The discarded warm-up round: each route this long before the measured rounds. */
+const WARMUP_SECONDS = Number(process.env['BENCH_WARMUP_SECONDS'] ?? SECONDS);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 16);
 const REGISTRATIONS = Number(process.env['BENCH_REGISTRATIONS'] ?? 10_000);
+/** Albums created one at a time after the 10,000, each timed from creation to registration. */
+const PACED_ALBUMS = 100;
+/** Resource creates at each concurrency when measuring Keycloak's own ceiling. */
+const CEILING_CREATES = Number(process.env['BENCH_CEILING_CREATES'] ?? (QUICK ? 500 : 1_000));
 /** Parts to leave out while working on another (`reads,nkc,hostile,race,registrations`). */
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
 /** Read routes to measure (`bare,public,owner,rpt,challenge,nkc,nkcPublic`); default all. */
@@ -55,6 +65,67 @@ const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) 
  */
 const HOSTILE_OWNER_RATE = 15;
 const ONLY = new Set((process.env['BENCH_ROUTES'] ?? '').split(',').filter((key) => key !== ''));
+
+/** The user id (`sub`) of an access token. */
+function subjectOf(token: string): string {
+  const payload = token.split('.')[1] ?? '';
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string }).sub;
+}
+
+interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** The ratio in each round, in the order the rounds ran. */
+  readonly rounds: readonly number[];
+}
+
+function spreadOf(values: readonly number[]): Spread {
+  const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
+  const middle =
+    sorted.length === 0
+      ? Number.NaN
+      : ((sorted[Math.floor((sorted.length - 1) / 2)] ?? 0) +
+          (sorted[Math.floor(sorted.length / 2)] ?? 0)) /
+        2;
+  return {
+    median: middle,
+    min: sorted[0] ?? Number.NaN,
+    max: sorted.at(-1) ?? Number.NaN,
+    rounds: values.map((value) => Math.round(value * 1000) / 1000),
+  };
+}
+
+/** The ratios of the summary line: each from two routes' rates in one round. */
+const RATIOS: readonly {
+  readonly figure: string;
+  /** The summary line's name. */
+  readonly label: string;
+  /** The table's row that shows it. */
+  readonly route: string;
+  readonly of: (rate: (key: string) => number) => number;
+}[] = [
+  {
+    figure: 'publicVsBare',
+    label: 'public-vs-bare',
+    route: 'public',
+    of: (rate) => rate('public') / rate('bare'),
+  },
+  { figure: 'owner', label: 'owner', route: 'owner', of: (rate) => rate('owner') / rate('public') },
+  { figure: 'rpt', label: 'rpt', route: 'rpt', of: (rate) => rate('rpt') / rate('public') },
+  {
+    figure: 'challenge',
+    label: 'challenge',
+    route: 'challenge',
+    of: (rate) => rate('challenge') / rate('owner'),
+  },
+  {
+    figure: 'vsNkc',
+    label: 'vs-nkc',
+    route: 'nkc',
+    of: (rate) => Math.min(rate('owner'), rate('rpt')) / rate('nkc'),
+  },
+];
 
 function say(line: string): void {
   console.log(`[bench] ${line}`);
@@ -99,6 +170,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     }),
   ]);
   const figures: Record<string, number> = {};
+  const spreads: Record<string, Spread> = {};
   const table: Record<string, string | number>[] = [];
 
   let alice = (await login('alice')).access_token;
@@ -210,8 +282,14 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     say(
       `reads: ${routes.length} routes, ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
     );
+    // A warm-up round, discarded: every route as long as a measured round, in the same order.
     for (const route of routes) {
-      await load({ url: route.url, token: route.token(), seconds: 1, connections: CONNECTIONS });
+      await load({
+        url: route.url,
+        token: route.token(),
+        seconds: WARMUP_SECONDS,
+        connections: CONNECTIONS,
+      });
     }
     const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
     // The answering process's CPU time and answers over every round: its cost per answer, which
@@ -256,6 +334,26 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       const spent = cpu.get(key);
       return spent === undefined || spent.answers === 0 ? Number.NaN : spent.micros / spent.answers;
     };
+    // Each ratio of the summary is taken within each round (its two routes ran back to back, so
+    // what else the machine did moves both alike) and reported as the median of the rounds, with
+    // their spread.
+    const roundRate = (key: string, round: number): number =>
+      rounds.get(key)?.[round]?.requestsPerSecond ?? Number.NaN;
+    for (const ratio of RATIOS) {
+      const perRound = Array.from({ length: ROUNDS }, (_, round) =>
+        ratio.of((key) => roundRate(key, round)),
+      );
+      const spread = spreadOf(perRound);
+      figures[ratio.figure] = spread.median;
+      spreads[ratio.figure] = spread;
+    }
+    const ratioOfRoute = (key: string): string => {
+      const ratio = RATIOS.find((candidate) => candidate.route === key);
+      const spread = ratio === undefined ? undefined : spreads[ratio.figure];
+      return spread === undefined || Number.isNaN(spread.median)
+        ? ''
+        : `${ratio?.label ?? ''} ${spread.median.toFixed(2)} (${spread.min.toFixed(2)}–${spread.max.toFixed(2)})`;
+    };
     for (const route of routes) {
       const result = results.get(route.key);
       table.push({
@@ -265,13 +363,9 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         'p99 ms': result?.p99Ms ?? 0,
         'vs @Public()': (rate(route.key) / rate('public')).toFixed(2),
         'CPU µs/answer': Math.round(cpuPerAnswer(route.key)),
+        'ratio, median of rounds (min–max)': ratioOfRoute(route.key),
       });
     }
-    figures['publicVsBare'] = rate('public') / rate('bare');
-    figures['owner'] = rate('owner') / rate('public');
-    figures['rpt'] = rate('rpt') / rate('public');
-    figures['challenge'] = rate('challenge') / rate('owner');
-    figures['vsNkc'] = Math.min(rate('owner'), rate('rpt')) / rate('nkc');
     for (const route of routes) {
       figures[`${route.key}RequestsPerSecond`] = Math.round(rate(route.key));
       figures[`${route.key}CpuMicrosPerAnswer`] = Math.round(cpuPerAnswer(route.key));
@@ -358,9 +452,27 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
 
   if (!SKIP.has('registrations')) {
     say(`P4: ${REGISTRATIONS} albums created over two instances, until all are registered ...`);
-    const { cleanupRegistrations, measureReconcile, measureRegistrations } =
+    const { cleanupRegistrations, measureKeycloakCeiling, measureReconcile, measureRegistrations } =
       await import('./lib/registrations.ts');
     alice = (await login('alice')).access_token;
+    say(
+      `P4: Keycloak's ceiling first: resource creates straight through the admin API path the relay uses, ${CEILING_CREATES} at each concurrency ...`,
+    );
+    const ceiling = await measureKeycloakCeiling({
+      keycloakUrl,
+      env,
+      ownerId: subjectOf(alice),
+      creates: CEILING_CREATES,
+      log: say,
+    });
+    say(
+      `P4: Keycloak's ceiling: ${ceiling.bestPerSecond} creates/s at concurrency ${ceiling.bestConcurrency}`,
+    );
+    figures['keycloakCreatesPerSecond'] = ceiling.bestPerSecond;
+    figures['keycloakBestConcurrency'] = ceiling.bestConcurrency;
+    for (const { concurrency, perSecond } of ceiling.perConcurrency) {
+      figures[`keycloakCreatesPerSecondAt${concurrency}`] = perSecond;
+    }
     const registrations = await measureRegistrations({
       albumUrls: [albumA.url, albumB.url],
       token: alice,
@@ -370,6 +482,48 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     });
     figures['registrationsSeconds'] = registrations.registeredSeconds;
     figures['createSeconds'] = registrations.createSeconds;
+    figures['registrationsPerSecond'] = Math.round(
+      registrations.count / registrations.registeredSeconds,
+    );
+    // The relays alone (after the last create was answered) against Keycloak alone.
+    figures['relayDrainPerSecond'] = Math.round(registrations.drainPerSecond);
+    figures['registrationsVsKeycloak'] = registrations.drainPerSecond / ceiling.bestPerSecond;
+    // The whole run, the two instances also answering the 10,000 creates.
+    figures['registrationsOverallVsKeycloak'] =
+      registrations.count / registrations.registeredSeconds / ceiling.bestPerSecond;
+    figures['burstLagMedianSeconds'] = registrations.lagSeconds.median;
+    figures['burstLagMaxSeconds'] = registrations.lagSeconds.max;
+    say(
+      `P4: each album's registration once Keycloak is warm: ${PACED_ALBUMS} albums created one at a time ...`,
+    );
+    const paced = await measureRegistrations({
+      albumUrls: [albumA.url, albumB.url],
+      token: alice,
+      databaseUrl,
+      count: PACED_ALBUMS,
+      concurrency: 1,
+      log: say,
+    });
+    figures['registrationLagMedianSeconds'] = paced.lagSeconds.median;
+    figures['registrationLagMaxSeconds'] = paced.lagSeconds.max;
+    // The ceiling again, Keycloak now holding the 10,100 resources: what the relays were up against.
+    const after = await measureKeycloakCeiling({
+      keycloakUrl,
+      env,
+      ownerId: subjectOf(alice),
+      creates: CEILING_CREATES,
+      concurrencies: [ceiling.bestConcurrency],
+      warmUp: 0,
+      log: say,
+    });
+    say(
+      `P4: Keycloak's ceiling holding ${REGISTRATIONS + PACED_ALBUMS} more resources: ${after.bestPerSecond} creates/s at concurrency ${after.bestConcurrency}`,
+    );
+    figures['keycloakCreatesPerSecondAfter'] = after.bestPerSecond;
+    figures['registrationsVsKeycloakAfter'] = registrations.drainPerSecond / after.bestPerSecond;
+    say(
+      `P4: the relays alone: ${Math.round(registrations.drainPerSecond)} registrations/s, ${(registrations.drainPerSecond / ceiling.bestPerSecond).toFixed(2)} of Keycloak's ceiling before the registrations, ${(registrations.drainPerSecond / after.bestPerSecond).toFixed(2)} of its ceiling after them`,
+    );
     const reconcile = await measureReconcile({
       databaseUrl,
       keycloakUrl,
@@ -393,7 +547,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, table, figures }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, table, figures, spreads }, null, 2)}\n`,
   );
   const fixed = (key: string, digits: number): string =>
     (figures[key] ?? Number.NaN).toFixed(digits);
@@ -401,9 +555,26 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     `bench: public-vs-bare=${fixed('publicVsBare', 2)} owner=${fixed('owner', 2)} rpt=${fixed('rpt', 2)} ` +
       `challenge=${fixed('challenge', 2)} vs-nkc=${fixed('vsNkc', 1)}x ` +
       `hostile-p99-ratio=${fixed('hostileP99Ratio', 2)} ` +
-      `registrations-10k-s=${fixed('registrationsSeconds', 0)} reconcile-10k-s=${fixed('reconcileSeconds', 0)} ` +
+      `registrations-10k-s=${fixed('registrationsSeconds', 0)} ` +
+      `registrations-vs-keycloak=${fixed('registrationsVsKeycloak', 2)} ` +
+      `registration-lag-s=${fixed('registrationLagMedianSeconds', 2)}/${fixed('registrationLagMaxSeconds', 2)} ` +
+      `reconcile-10k-s=${fixed('reconcileSeconds', 0)} ` +
       `rss-album-mb=${fixed('rssAlbumMb', 0)} rss-permission-mb=${fixed('rssPermissionMb', 0)}`,
   );
+  if (Object.keys(spreads).length > 0) {
+    console.log(
+      `bench-spread (min–max over ${ROUNDS} rounds): ${RATIOS.filter(
+        (ratio) =>
+          spreads[ratio.figure] !== undefined &&
+          !Number.isNaN(spreads[ratio.figure]?.median ?? Number.NaN),
+      )
+        .map(
+          (ratio) =>
+            `${ratio.label}=${spreads[ratio.figure]?.min.toFixed(2) ?? ''}–${spreads[ratio.figure]?.max.toFixed(2) ?? ''}`,
+        )
+        .join(' ')}`,
+    );
+  }
 }
 
 try {

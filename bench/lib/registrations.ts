@@ -51,6 +51,13 @@ export interface RegistrationResult {
   readonly registeredSeconds: number;
   /** How long after its creation each album was registered: the median and the longest. */
   readonly lagSeconds: { readonly median: number; readonly max: number };
+  /** How many were registered when the last create was answered. */
+  readonly linkedWhenCreated: number;
+  /**
+   * Registrations a second from the last create's answer until the last registration: the
+   * relays alone, no create competing with them for the machine (`NaN` when that was too short).
+   */
+  readonly drainPerSecond: number;
 }
 
 function seconds(since: number): number {
@@ -162,6 +169,7 @@ export async function measureRegistrations(
       ids.push(await createAlbum(base, options.token, name));
     });
     const createSeconds = seconds(started);
+    const linkedWhenCreated = (await linkedAmong(client, ids)).size;
     log(
       `created ${ids.length} albums over ${options.albumUrls.length} instance(s) in ${createSeconds} s`,
     );
@@ -195,10 +203,25 @@ export async function measureRegistrations(
       throw new Error(`${queued} outbox event(s) of the benchmark's albums are still queued`);
     }
     const lagSeconds = await lagOf(client, ids);
+    const drainSeconds = registeredSeconds - createSeconds;
+    const drainPerSecond =
+      drainSeconds > 0.5 ? (ids.length - linkedWhenCreated) / drainSeconds : Number.NaN;
     log(
       `registered ${ids.length} albums ${registeredSeconds} s after the first create (${Math.round(ids.length / registeredSeconds)} registrations/s); each ${lagSeconds.median} s (median), at most ${lagSeconds.max} s after its creation`,
     );
-    return { count: ids.length, createSeconds, registeredSeconds, lagSeconds };
+    if (!Number.isNaN(drainPerSecond)) {
+      log(
+        `  ${linkedWhenCreated} were registered when the last create was answered; the relays alone registered the other ${ids.length - linkedWhenCreated} in ${Math.round(drainSeconds * 100) / 100} s (${Math.round(drainPerSecond)} registrations/s)`,
+      );
+    }
+    return {
+      count: ids.length,
+      createSeconds,
+      registeredSeconds,
+      lagSeconds,
+      linkedWhenCreated,
+      drainPerSecond,
+    };
   } finally {
     await client.end();
   }
@@ -412,4 +435,112 @@ export async function cleanupRegistrations(
     `cleanup: ${albums} albums and ${deleted} Keycloak resources (${leftovers.length} of them unlinked) removed in ${seconds(started)} s`,
   );
   return { albums, resources: deleted };
+}
+
+export interface CeilingOptions {
+  readonly keycloakUrl: string;
+  /** The album service's environment: `KEYCLOAK_CLIENT_SECRET`, `KEYCLOAK_CLIENT_UUID`, ... */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Keycloak user id who owns the resources (as the relay's albums' owner). */
+  readonly ownerId: string;
+  /** The concurrencies to try (default 1, 2, 4, 8, 16, 32). */
+  readonly concurrencies?: readonly number[];
+  /** Creates at each concurrency (default 500). */
+  readonly creates?: number;
+  /** Untimed creates first, to warm Keycloak up (default `creates`). */
+  readonly warmUp?: number;
+  readonly log?: Log;
+}
+
+export interface CeilingResult {
+  /** Creates a second at each concurrency tried. */
+  readonly perConcurrency: readonly { readonly concurrency: number; readonly perSecond: number }[];
+  readonly bestConcurrency: number;
+  readonly bestPerSecond: number;
+}
+
+/**
+ * Keycloak's own ceiling for what the relay does per album: resource creates through the admin
+ * API path the relay uses (`AuthorizationAdminClient.createResource`: `POST
+ * …/clients/{uuid}/authz/resource-server/resource` with the service account's token and the same
+ * representation, owned by `ownerId`), `creates` at each of `concurrencies`, nothing else sent.
+ * The resources of each concurrency are deleted (untimed) before the next one, so that every
+ * concurrency starts from the same Keycloak. Returns the creates a second at each and the best.
+ */
+export async function measureKeycloakCeiling(options: CeilingOptions): Promise<CeilingResult> {
+  const log = options.log ?? (() => undefined);
+  const concurrencies = options.concurrencies ?? [1, 2, 4, 8, 16, 32];
+  const creates = options.creates ?? 500;
+  const uuid = options.env['KEYCLOAK_CLIENT_UUID'];
+  if (uuid === undefined) {
+    throw new Error('measureKeycloakCeiling needs KEYCLOAK_CLIENT_UUID in env');
+  }
+  const realm = options.env['KEYCLOAK_REALM'] ?? 'photoz';
+  const deployment = `${options.env['UMA_DEPLOYMENT'] ?? 'bench'}-ceiling`;
+  const api = await protectionApi({
+    databaseUrl: '',
+    keycloakUrl: options.keycloakUrl,
+    env: options.env,
+  });
+  const adminUrl = `${options.keycloakUrl.replace(/\/+$/, '')}/admin/realms/${encodeURIComponent(realm)}/clients/${encodeURIComponent(uuid)}/authz/resource-server/resource`;
+  const create = async (id: string): Promise<string> => {
+    const response = await fetch(adminUrl, {
+      method: 'POST',
+      headers: { ...api.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: `album-${id}`,
+        displayName: `${BENCH_ALBUM_PREFIX}ceiling`,
+        type: ALBUM_RESOURCE_TYPE,
+        owner: options.ownerId,
+        ownerManagedAccess: true,
+        uris: [`/albums/${id}`],
+        resource_scopes: ['album:view', 'album:edit', 'album:delete'],
+        attributes: { deployment: [deployment] },
+      }),
+    });
+    const text = await response.text();
+    if (response.status !== 201) {
+      throw new Error(`creating a resource answered ${response.status}: ${text.slice(0, 300)}`);
+    }
+    return (JSON.parse(text) as { _id: string })._id;
+  };
+  const remove = async (id: string): Promise<void> => {
+    const response = await fetch(`${api.url}/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      headers: api.headers,
+    });
+    await response.text();
+    if (response.status !== 204 && response.status !== 404) {
+      throw new Error(`deleting resource ${id} failed: ${response.status}`);
+    }
+  };
+  // Untimed creates first, as many as a measured step: the token, the connections and
+  // Keycloak's code paths (its JIT) warm.
+  const warm: string[] = [];
+  await inParallel(
+    Array.from({ length: options.warmUp ?? creates }, () => crypto.randomUUID()),
+    8,
+    async (id) => {
+      warm.push(await create(id));
+    },
+  );
+  await inParallel(warm, 8, remove);
+  const perConcurrency: { concurrency: number; perSecond: number }[] = [];
+  for (const concurrency of concurrencies) {
+    const ids = Array.from({ length: creates }, () => crypto.randomUUID());
+    const made: string[] = [];
+    const started = performance.now();
+    await inParallel(ids, concurrency, async (id) => {
+      made.push(await create(id));
+    });
+    const elapsed = (performance.now() - started) / 1000;
+    const perSecond = Math.round(creates / elapsed);
+    perConcurrency.push({ concurrency, perSecond });
+    log(
+      `  Keycloak alone: ${creates} creates at concurrency ${concurrency}: ${perSecond} creates/s`,
+    );
+    await inParallel(made, 8, remove);
+  }
+  const best = perConcurrency.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  return { perConcurrency, bestConcurrency: best.concurrency, bestPerSecond: best.perSecond };
 }
