@@ -73,7 +73,7 @@ const KNOWN_ROUTES = [
   'permission-service GET /albums/{albumId}/audit',
 ];
 
-/** The tables the brief names; the snapshot covers every table, these at least. */
+/** The tables a refused request must leave unchanged; the snapshot covers every table, these at least. */
 const WATCHED_TABLES = [
   'album_service.albums',
   'album_service.photos',
