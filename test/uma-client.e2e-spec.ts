@@ -49,6 +49,17 @@ describe('@app/uma-client against the real stack', () => {
     return { ...album, resourceId: await registeredResourceId(albums.url, alice, album.id) };
   }
 
+  /** alice shares the album with the printshop partner (view), through the permission service. */
+  async function shareWithPrintshop(albumId: string): Promise<void> {
+    const shared = await call(
+      permissions.url,
+      'PUT',
+      `/albums/${albumId}/shares/service-account-partner-printshop`,
+      { token: alice, body: { scopes: ['album:view'] } },
+    );
+    expect(shared.status).toBe(200);
+  }
+
   /** jdoe through the client; his OIDC library is `login`, asked again when the client says so. */
   function jdoeClient(): UmaClient {
     return new UmaClient({
@@ -181,13 +192,7 @@ describe('@app/uma-client against the real stack', () => {
       });
       expect(uploaded.status).toBe(201);
       const photo = uploaded.body;
-      const shared = await call(
-        permissions.url,
-        'PUT',
-        `/albums/${album.id}/shares/service-account-partner-printshop`,
-        { token: alice, body: { scopes: ['album:view'] } },
-      );
-      expect(shared.status).toBe(200);
+      await shareWithPrintshop(album.id);
 
       const client = new UmaClient({
         issuer: ISSUER,
@@ -208,13 +213,7 @@ describe('@app/uma-client against the real stack', () => {
   describe('a partner authenticating with client_secret_post', () => {
     it('reads an album through a configuration it discovered, its secret in the form only', async () => {
       const album = await registeredAlbum('Client post');
-      const shared = await call(
-        permissions.url,
-        'PUT',
-        `/albums/${album.id}/shares/service-account-partner-printshop`,
-        { token: alice, body: { scopes: ['album:view'] } },
-      );
-      expect(shared.status).toBe(200);
+      await shareWithPrintshop(album.id);
       const tokenRequests: { authorization: string | null; form: Record<string, string> }[] = [];
       const recording: FetchLike = (input, init) => {
         if (input.endsWith('/token')) {
@@ -288,13 +287,7 @@ describe('@app/uma-client against the real stack', () => {
 
     it('gets nothing from a partner: no Authorization, no secret, no ticket, no RPT', async () => {
       const album = await registeredAlbum('Client hostile partner');
-      const shared = await call(
-        permissions.url,
-        'PUT',
-        `/albums/${album.id}/shares/service-account-partner-printshop`,
-        { token: alice, body: { scopes: ['album:view'] } },
-      );
-      expect(shared.status).toBe(200);
+      await shareWithPrintshop(album.id);
       const client = new UmaClient({
         issuer: ISSUER,
         baseUrl: albums.url,
