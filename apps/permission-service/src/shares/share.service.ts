@@ -89,14 +89,19 @@ export class ShareService {
         await access.requireEnabled();
       }
       if (droppedScopes.length > 0) {
-        await access.revoke(scopes, () =>
-          this.keycloak.withdraw(
-            album.resourceId,
-            party,
-            before,
-            (scope) => droppedScopes.includes(scope),
-            scopes,
-          ),
+        await access.revoke(
+          scopes,
+          () =>
+            this.keycloak.withdraw(
+              album.resourceId,
+              party,
+              before,
+              (scope) => droppedScopes.includes(scope),
+              scopes,
+            ),
+          (before?.pending ?? [])
+            .filter((ticket) => droppedScopes.includes(ticket.scopeName))
+            .map((ticket) => ticket.id),
         );
       }
       if (widens) {
@@ -140,8 +145,10 @@ export class ShareService {
         // Refused inside the change: nothing changed, so nothing is forgotten either.
         throw holdsNothing();
       }
-      await access.revoke([], () =>
-        this.keycloak.withdraw(album.resourceId, party, entry, () => true, []),
+      await access.revoke(
+        [],
+        () => this.keycloak.withdraw(album.resourceId, party, entry, () => true, []),
+        (entry?.pending ?? []).map((ticket) => ticket.id),
       );
       return [
         ...new Set([
