@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '@app/observability';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
-import { ISSUER, KEYCLOAK_URL } from '../scripts/dev-realm/realm.ts';
+import { ALBUM_API_UUID, ISSUER, KEYCLOAK_URL } from '../scripts/dev-realm/realm.ts';
 import { requestRpt } from '../scripts/dev-realm/rpt.ts';
 import { accessTokens, login } from '../scripts/dev-realm/tokens.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { HttpFaultProxy } from './support/http-fault-proxy.ts';
+import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { ProtectionApi } from './support/uma.ts';
 import { TEST_DATABASE_URL } from './setup/test-env.ts';
@@ -37,6 +38,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
  */
 describe('a revocation while Keycloak fails', () => {
   const protection = new ProtectionApi();
+  const keycloakAdmin = new KeycloakAdmin();
   const proxy = new HttpFaultProxy(new URL(KEYCLOAK_URL));
   const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
   let albums: RunningService;
@@ -73,12 +75,22 @@ describe('a revocation while Keycloak fails', () => {
     return { ...album, resourceId: await registeredResourceId(albums.url, alice, album.id) };
   }
 
-  async function share(albumId: string, scopes: string[]): Promise<void> {
-    const response = await call(permissions.url, 'PUT', `/albums/${albumId}/shares/jdoe`, {
+  async function share(albumId: string, scopes: string[], username = 'jdoe'): Promise<void> {
+    const response = await call(permissions.url, 'PUT', `/albums/${albumId}/shares/${username}`, {
       token: alice,
       body: { scopes },
     });
     expect(response.status).toBe(200);
+  }
+
+  /** The printshop's share permission on the resource, as Keycloak's admin API lists it. */
+  async function printshopShares(resourceId: string): Promise<unknown[]> {
+    const name = encodeURIComponent(`share ${resourceId} partner-printshop`);
+    const { body } = await keycloakAdmin.call<unknown[]>(
+      'GET',
+      `/clients/${ALBUM_API_UUID}/authz/resource-server/permission/scope?name=${name}&first=0&max=10`,
+    );
+    return body;
   }
 
   /** jdoe's tickets on the resource as Keycloak has them, with their scopes' names. */
@@ -194,5 +206,65 @@ describe('a revocation while Keycloak fails', () => {
     expect(listed.body).toEqual([
       expect.objectContaining({ username: 'jdoe', scopes: ['album:view'] }),
     ]);
+  });
+
+  it("narrows a partner's share once Keycloak answers again", async () => {
+    const album = await registeredAlbum('Partner share revoked while Keycloak fails');
+    await share(album.id, ['album:view', 'album:edit'], 'service-account-partner-printshop');
+    expect(await printshopShares(album.resourceId)).toHaveLength(1);
+    proxy.failWhen(
+      (method, path) => method === 'DELETE' && path.includes('/authz/resource-server/policy/'),
+    );
+
+    const revoked = await call(
+      permissions.url,
+      'DELETE',
+      `/albums/${album.id}/shares/service-account-partner-printshop`,
+      { token: alice },
+    );
+    expect(revoked.status).toBe(204);
+    expect(await cleanup(album.resourceId)).toMatchObject({ status: 'pending' });
+    expect(await printshopShares(album.resourceId)).toHaveLength(1);
+
+    proxy.heal();
+    expect(
+      await until(
+        () => printshopShares(album.resourceId),
+        (left) => left.length === 0,
+      ),
+    ).toEqual([]);
+    expect(
+      await until(
+        () => cleanup(album.resourceId),
+        (job) => job === undefined,
+      ),
+    ).toBe(undefined);
+  });
+
+  it('ends the clean-up of an album deleted meanwhile', async () => {
+    const album = await registeredAlbum('Deleted while its clean-up waits');
+    await share(album.id, ['album:view']);
+    failTicketDeletions();
+    const revoked = await call(permissions.url, 'DELETE', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+    });
+    expect(revoked.status).toBe(204);
+    expect(await cleanup(album.resourceId)).toMatchObject({ status: 'pending' });
+
+    const deleted = await call(albums.url, 'DELETE', `/albums/${album.id}`, { token: alice });
+    expect(deleted.status).toBe(204);
+    expect(
+      await until(
+        () => protection.resource(album.resourceId),
+        (resource) => resource === undefined,
+      ),
+    ).toBe(undefined);
+    proxy.heal();
+    expect(
+      await until(
+        () => cleanup(album.resourceId),
+        (job) => job === undefined,
+      ),
+    ).toBe(undefined);
   });
 });
