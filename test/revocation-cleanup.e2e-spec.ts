@@ -267,4 +267,61 @@ describe('a revocation while Keycloak fails', () => {
       ),
     ).toBe(undefined);
   });
+
+  it('lists a parked clean-up for operators and puts it back in line', async () => {
+    const album = await registeredAlbum('Parked clean-up');
+    await share(album.id, ['album:view']);
+    // A clean-up the relay gave up on, as it leaves one once parked.
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO permission_service.grant_cleanups
+         (resource_id, subject, album_id, party_id, party_username, partner, status, attempts,
+          last_error)
+       SELECT $1::varchar, subject, $2::uuid, subject, 'jdoe', false, 'parked', 10, 'Keycloak refused'
+         FROM uma_access.current_grants WHERE resource_id = $1::varchar
+       RETURNING id`,
+      [album.resourceId, album.id],
+    );
+    const id = rows[0]?.id ?? '';
+    const listed = await call<{ parked: number; parkedCleanups: { id: string }[] }>(
+      permissions.url,
+      'GET',
+      '/admin/grants/cleanups',
+      { token: admin },
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.parked).toBeGreaterThanOrEqual(1);
+    expect(listed.body.parkedCleanups).toContainEqual(
+      expect.objectContaining({ id, albumId: album.id, lastError: 'Keycloak refused' }),
+    );
+    expect(
+      (await call(permissions.url, 'GET', '/admin/grants/cleanups', { token: alice })).status,
+    ).toBe(403);
+    expect(
+      (await call(permissions.url, 'POST', '/admin/grants/cleanups/x1/retry', { token: admin }))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await call(permissions.url, 'POST', '/admin/grants/cleanups/999999999/retry', {
+          token: admin,
+        })
+      ).status,
+    ).toBe(404);
+
+    const retried = await call(permissions.url, 'POST', `/admin/grants/cleanups/${id}/retry`, {
+      token: admin,
+    });
+    expect(retried.status).toBe(204);
+    expect(
+      await until(
+        () => cleanup(album.resourceId),
+        (job) => job === undefined,
+      ),
+    ).toBe(undefined);
+    // The record still holds the share: the clean-up left Keycloak's grant in place.
+    const kept = await tickets(album.resourceId);
+    expect(kept.map((ticket) => [ticket.scopeName, ticket.granted])).toEqual([
+      ['album:view', true],
+    ]);
+  });
 });

@@ -33,9 +33,15 @@ export interface paths {
     get: operations['SharesController_list'];
   };
   '/albums/{albumId}/shares/{username}': {
-    /** Share the album with a person or a partner: the body is the full set of scopes to hold */
+    /**
+     * Share the album with a person or a partner: the body is the full set of scopes to hold
+     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+     */
     put: operations['SharesController_put'];
-    /** Revoke everything the user holds on the album, effective at once */
+    /**
+     * Revoke everything the user holds on the album, effective at once
+     * @description The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.
+     */
     delete: operations['SharesController_remove'];
   };
   '/shared-with-me': {
@@ -917,7 +923,10 @@ export interface operations {
       };
     };
   };
-  /** Share the album with a person or a partner: the body is the full set of scopes to hold */
+  /**
+   * Share the album with a person or a partner: the body is the full set of scopes to hold
+   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+   */
   SharesController_put: {
     parameters: {
       path: {
@@ -1051,7 +1060,10 @@ export interface operations {
       };
     };
   };
-  /** Revoke everything the user holds on the album, effective at once */
+  /**
+   * Revoke everything the user holds on the album, effective at once
+   * @description The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.
+   */
   SharesController_remove: {
     parameters: {
       path: {

@@ -42,6 +42,8 @@ export class SharesController {
   @ApiOperation({
     summary:
       'Share the album with a person or a partner: the body is the full set of scopes to hold',
+    description:
+      'Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.',
   })
   @ApiOkResponse({ type: ShareDto })
   @ApiProblems(
@@ -68,7 +70,11 @@ export class SharesController {
   @Delete('albums/:albumId/shares/:username')
   @RateLimitPolicy('costly')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke everything the user holds on the album, effective at once' })
+  @ApiOperation({
+    summary: 'Revoke everything the user holds on the album, effective at once',
+    description:
+      "The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.",
+  })
   @ApiNoContentResponse()
   @ApiProblems(albumIdMalformed, albumNotFound, userNotFound, ACCESS_CHANGE_IN_PROGRESS)
   remove(
