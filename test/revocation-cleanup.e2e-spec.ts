@@ -208,6 +208,43 @@ describe('a revocation while Keycloak fails', () => {
     ]);
   });
 
+  it("revokes what the record holds when Keycloak cannot even list the party's tickets", async () => {
+    const album = await registeredAlbum('Revoked while the ticket search fails');
+    await share(album.id, ['album:view']);
+    const asked = await call(permissions.url, 'POST', '/permission-requests', {
+      token: jdoe,
+      body: { albumId: album.id, scopes: ['album:edit'] },
+    });
+    expect(asked.status).toBe(202);
+    const rpt =
+      (await requestRpt(jdoe, [`${album.resourceId}#album:view`])).body.access_token ?? '';
+    expect(await read(album.id, rpt)).toBe(200);
+    expect(await tickets(album.resourceId)).toHaveLength(2);
+    proxy.failWhen((_, path) => path.includes('/permission/ticket'));
+
+    const revoked = await call(permissions.url, 'DELETE', `/albums/${album.id}/shares/jdoe`, {
+      token: alice,
+    });
+    expect(revoked.status).toBe(204);
+    expect(await read(album.id, rpt)).toBe(401);
+    expect(await cleanup(album.resourceId)).toMatchObject({ status: 'pending' });
+
+    proxy.heal();
+    // The grant and the pending request alike.
+    expect(
+      await until(
+        () => tickets(album.resourceId),
+        (left) => left.length === 0,
+      ),
+    ).toEqual([]);
+    expect(
+      await until(
+        () => cleanup(album.resourceId),
+        (job) => job === undefined,
+      ),
+    ).toBe(undefined);
+  });
+
   it("narrows a partner's share once Keycloak answers again", async () => {
     const album = await registeredAlbum('Partner share revoked while Keycloak fails');
     await share(album.id, ['album:view', 'album:edit'], 'service-account-partner-printshop');

@@ -6,13 +6,22 @@ import type { Party } from './grant-entry.ts';
 
 const TABLE = `${PERMISSION_SERVICE_SCHEMA}.grant_cleanups`;
 
+/**
+ * Stands, among a clean-up's `requests`, for every pending request of the party: a revocation
+ * that could not read them from Keycloak withdraws them all.
+ */
+export const EVERY_REQUEST = '*';
+
 /** A revocation whose Keycloak side is still to be done, for one party on one resource. */
 export interface GrantCleanup {
   readonly id: string;
   readonly albumId: string;
   readonly resourceId: string;
   readonly party: Party;
-  /** Pending requests (ticket ids) the revocations withdrew, still to be deleted in Keycloak. */
+  /**
+   * Pending requests (ticket ids) the revocations withdrew, still to be deleted in Keycloak;
+   * {@link EVERY_REQUEST}: all of the party's.
+   */
   readonly requests: readonly string[];
   readonly attempts: number;
   /** Bumped by each revocation of the pair recorded again: tells an attempt it is out of date. */

@@ -24,7 +24,8 @@ export interface AccessChange {
    * again (a grant Keycloak kept meanwhile is not honoured). The revocation is in force once the
    * record is narrowed: when Keycloak fails in between, a clean-up of the pair is recorded before
    * the change ends (`GrantCleanupRelay` finishes it) and the revocation succeeds. `requests`: the
-   * pending requests (ticket ids) that `inKeycloak` withdraws, for the clean-up to withdraw too.
+   * pending requests (ticket ids, or `EVERY_REQUEST`) that `inKeycloak` withdraws, for the
+   * clean-up to withdraw too.
    */
   revoke(
     keep: readonly string[],

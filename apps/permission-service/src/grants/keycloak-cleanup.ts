@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { GrantCleanup } from './grant-cleanup.repository.ts';
+import { EVERY_REQUEST, type GrantCleanup } from './grant-cleanup.repository.ts';
 import { GrantDirectory } from './grant-directory.ts';
 import { GrantService } from './grant.service.ts';
 import { KeycloakGrants } from './keycloak-grants.ts';
@@ -27,12 +27,12 @@ export class KeycloakCleanup {
         return;
       }
       const beyond = (scope: string) => !held.has(scope);
+      const withdrawn = (id: string) =>
+        job.requests.includes(EVERY_REQUEST) || job.requests.includes(id);
       // Granted tickets the record no longer holds, and the requests the revocation withdrew.
       await this.keycloak.deleteTickets([
         ...entry.granted.filter((ticket) => beyond(ticket.scopeName)),
-        ...entry.pending.filter(
-          (ticket) => job.requests.includes(ticket.id) && beyond(ticket.scopeName),
-        ),
+        ...entry.pending.filter((ticket) => withdrawn(ticket.id) && beyond(ticket.scopeName)),
       ]);
       if (job.party.partner && entry.sharedScopes.some(beyond)) {
         await this.directory.setPartnerShare(
