@@ -4,14 +4,16 @@
  * exchanges and revocations, two album-service instances. Samples each service's resident memory
  * every 10 s and counts 5xx answers. Passes when no request got a 5xx and each service's memory at
  * the end is within ±10 % of its memory after the first minute (the warm-up); prints the samples
- * and writes bench/results/soak-latest.json.
+ * and writes bench/results/soak-latest.json. Also counts the clean-ups of revocations whose Keycloak
+ * step failed (recorded, done, parked, left once the load stopped).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { requestRpt } from '../scripts/dev-realm/rpt.ts';
 import { login } from '../scripts/dev-realm/tokens.ts';
-import { ROOT } from '../scripts/lib/paths.ts';
+import { LOG_DIR, ROOT } from '../scripts/lib/paths.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { type BenchProcess } from './lib/processes.ts';
@@ -63,6 +65,51 @@ async function status(
 
 const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 
+/** The permission service's log, which the bench appends to run after run. */
+const PERMISSION_LOG = join(LOG_DIR, 'bench-permission-service.log');
+
+/** What became of revocations whose Keycloak side failed: their clean-ups, from the log and the table. */
+interface Cleanups {
+  recorded: number;
+  done: number;
+  parked: number;
+  /** Still in `grant_cleanups` once the load stopped and the relay had a minute to finish. */
+  left: number;
+}
+
+/** Counts the clean-up events the permission service logged after byte `from` of its log. */
+function loggedCleanups(from: number): Omit<Cleanups, 'left'> {
+  const text = existsSync(PERMISSION_LOG)
+    ? readFileSync(PERMISSION_LOG).subarray(from).toString()
+    : '';
+  const count = (event: string) => text.split(`"event":"grant.cleanup.${event}"`).length - 1;
+  return { recorded: count('recorded'), done: count('done'), parked: count('parked') };
+}
+
+/** Waits up to a minute for the clean-ups left in the table to be done; returns how many remain. */
+async function cleanupsLeft(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM permission_service.grant_cleanups WHERE status = 'pending'`,
+      );
+      const left = rows[0]?.n ?? 0;
+      if (left === 0 || Date.now() > deadline) {
+        const parked = await client.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM permission_service.grant_cleanups',
+        );
+        return parked.rows[0]?.n ?? 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const keycloak = await ensureKeycloak(say);
   const servers: BenchProcess[] = [];
@@ -70,6 +117,7 @@ async function main(): Promise<void> {
     buildServices(say);
     const databaseUrl = await freshDatabase(say);
     const env = serviceEnv(keycloak.url, databaseUrl);
+    const logStart = existsSync(PERMISSION_LOG) ? statSync(PERMISSION_LOG).size : 0;
     const { albumA, albumB, permissions } = await startServices(env, servers);
     const albums = [albumA.url, albumB.url];
     const tokens: Tokens = {
@@ -200,6 +248,8 @@ async function main(): Promise<void> {
       permission: permissions.rssMb(),
     });
     expectStatus('health', await callJson(albumA.url, 'GET', '/health/ready'), 200);
+    const left = await cleanupsLeft(databaseUrl);
+    const cleanups: Cleanups = { ...loggedCleanups(logStart), left };
 
     const warm = samples.find((sample) => sample.atSeconds * 1000 >= WARM_UP_MS) ?? samples[0];
     const last = samples.at(-1);
@@ -227,12 +277,16 @@ async function main(): Promise<void> {
       },
       drift: { album: drift('album'), permission: drift('permission') },
       flat,
+      cleanups,
       samples,
     };
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'soak-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
     say(`answers by status: ${JSON.stringify(result.byStatus)}`);
+    say(
+      `revocations whose Keycloak side failed: ${cleanups.recorded} clean-ups recorded, ${cleanups.done} done, ${cleanups.parked} parked, ${cleanups.left} left after the load`,
+    );
     for (const error of result.firstServerErrors) {
       say(`5xx: ${error}`);
     }
@@ -242,6 +296,7 @@ async function main(): Promise<void> {
       `soak: minutes=${MINUTES} requests=${tally.total} 5xx=${tally.serverErrors.length} ` +
         `rss-album-mb=${warm.album.toFixed(0)}->${last.album.toFixed(0)} (${percent(drift('album'))}) ` +
         `rss-permission-mb=${warm.permission.toFixed(0)}->${last.permission.toFixed(0)} (${percent(drift('permission'))}) ` +
+        `cleanups=${cleanups.recorded} (done ${cleanups.done}, parked ${cleanups.parked}, left ${cleanups.left}) ` +
         (flat && tally.serverErrors.length === 0 ? 'PASS' : 'FAIL'),
     );
     if (!flat || tally.serverErrors.length > 0) {

@@ -6,6 +6,10 @@ import {
   type ServiceConfig,
   umaDeployment,
 } from '@app/common';
+import {
+  DEFAULT_GRANT_CLEANUP_OPTIONS,
+  type GrantCleanupOptions,
+} from './grants/grant-cleanup.relay.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
@@ -19,6 +23,8 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly keycloakWatch: KeycloakWatchOptions;
   /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
   readonly requestRepeatWindowSeconds: number;
+  /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
+  readonly grantCleanup: GrantCleanupOptions;
 }
 
 /** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
@@ -38,6 +44,24 @@ const permissionEnv = z.object({
     .min(0, 'must be 0 to 3600 seconds')
     .max(3600, 'must be 0 to 3600 seconds')
     .default(60),
+  GRANT_CLEANUP_ENABLED: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true'),
+  GRANT_CLEANUP_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50, 'must be at least 50')
+    .default(DEFAULT_GRANT_CLEANUP_OPTIONS.pollIntervalMs),
+  GRANT_CLEANUP_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxAttempts),
+  GRANT_CLEANUP_MAX_BACKOFF_MS: z.coerce
+    .number()
+    .int()
+    .min(100, 'must be at least 100')
+    .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxBackoffMs),
 });
 
 export function loadPermissionServiceConfig(
@@ -53,5 +77,11 @@ export function loadPermissionServiceConfig(
       reconcileIntervalMs: own.KEYCLOAK_RECONCILE_INTERVAL_MS,
     },
     requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
+    grantCleanup: {
+      enabled: own.GRANT_CLEANUP_ENABLED === 'true',
+      pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,
+      maxAttempts: own.GRANT_CLEANUP_MAX_ATTEMPTS,
+      maxBackoffMs: own.GRANT_CLEANUP_MAX_BACKOFF_MS,
+    },
   };
 }

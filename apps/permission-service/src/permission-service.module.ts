@@ -9,9 +9,14 @@ import { AuditRepository } from './audit/audit.repository.ts';
 import { PermissionFlows } from './audit/permission-flows.ts';
 import { type PermissionServiceConfig } from './config.ts';
 import { PERMISSION_SERVICE_SCHEMA } from './database/schema.ts';
+import { GrantCleanupController } from './grants/grant-cleanup.controller.ts';
+import { GrantCleanupMetrics } from './grants/grant-cleanup.metrics.ts';
+import { GrantCleanupRelay, GRANT_CLEANUP_OPTIONS } from './grants/grant-cleanup.relay.ts';
+import { GrantCleanupRepository } from './grants/grant-cleanup.repository.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
 import { GrantService } from './grants/grant.service.ts';
+import { KeycloakCleanup } from './grants/keycloak-cleanup.ts';
 import { KeycloakGrants } from './grants/keycloak-grants.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
 import { KeycloakWatchRepository } from './grants/keycloak-watch.repository.ts';
@@ -42,16 +47,26 @@ export class PermissionServiceModule {
           entities: [AuditEventEntity],
         }),
       ],
-      controllers: [PermissionRequestsController, SharesController, AuditController],
+      controllers: [
+        PermissionRequestsController,
+        SharesController,
+        AuditController,
+        GrantCleanupController,
+      ],
       providers: [
         AccessPolicy,
         { provide: ALBUM_DEPLOYMENT, useValue: config.deployment },
         AlbumDirectory,
         AuditRepository,
+        { provide: GRANT_CLEANUP_OPTIONS, useValue: config.grantCleanup },
+        GrantCleanupMetrics,
+        GrantCleanupRelay,
+        GrantCleanupRepository,
         GrantDirectory,
         GrantReconciler,
         GrantRecordRepository,
         GrantService,
+        KeycloakCleanup,
         KeycloakGrants,
         { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },
         KeycloakWatchRepository,

@@ -33,9 +33,15 @@ export interface paths {
     get: operations['SharesController_list'];
   };
   '/albums/{albumId}/shares/{username}': {
-    /** Share the album with a person or a partner: the body is the full set of scopes to hold */
+    /**
+     * Share the album with a person or a partner: the body is the full set of scopes to hold
+     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+     */
     put: operations['SharesController_put'];
-    /** Revoke everything the user holds on the album, effective at once */
+    /**
+     * Revoke everything the user holds on the album, effective at once
+     * @description The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.
+     */
     delete: operations['SharesController_remove'];
   };
   '/shared-with-me': {
@@ -45,6 +51,17 @@ export interface paths {
   '/albums/{albumId}/audit': {
     /** The album's access history, oldest first (owner only) */
     get: operations['AuditController_list'];
+  };
+  '/admin/grants/cleanups': {
+    /** Clean-up backlog and parked clean-ups */
+    get: operations['GrantCleanupController_status'];
+  };
+  '/admin/grants/cleanups/{cleanupId}/retry': {
+    /**
+     * Put a parked clean-up back in line
+     * @description The clean-up is recomputed from the grant record when it runs, so a retry never undoes a share made since.
+     */
+    post: operations['GrantCleanupController_retry'];
   };
   '/me': {
     /** The caller, as proven by the access token */
@@ -132,6 +149,25 @@ export interface components {
     AuditPageDto: {
       items: components['schemas']['AuditEventDto'][];
       nextCursor: string | null;
+    };
+    ParkedCleanupDto: {
+      id: string;
+      albumId: string;
+      resourceId: string;
+      /** @description The party's token subject */
+      subject: string;
+      username: string;
+      attempts: number;
+      lastError: string | null;
+      createdAt: string;
+    };
+    CleanupStatusDto: {
+      /** @description Revocations whose Keycloak side the relay still retries */
+      pending: number;
+      /** @description Clean-ups set aside after repeated failures */
+      parked: number;
+      oldestPendingAgeSeconds: number | null;
+      parkedCleanups: components['schemas']['ParkedCleanupDto'][];
     };
     RptPermissionDto: {
       resourceId: string;
@@ -887,7 +923,10 @@ export interface operations {
       };
     };
   };
-  /** Share the album with a person or a partner: the body is the full set of scopes to hold */
+  /**
+   * Share the album with a person or a partner: the body is the full set of scopes to hold
+   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+   */
   SharesController_put: {
     parameters: {
       path: {
@@ -1008,7 +1047,6 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
-       * - `revocation-incomplete`: the revocation holds, but Keycloak failed before every grant was removed; repeat the request
        * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
@@ -1022,7 +1060,10 @@ export interface operations {
       };
     };
   };
-  /** Revoke everything the user holds on the album, effective at once */
+  /**
+   * Revoke everything the user holds on the album, effective at once
+   * @description The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.
+   */
   SharesController_remove: {
     parameters: {
       path: {
@@ -1097,7 +1138,6 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
-       * - `revocation-incomplete`: the revocation holds, but Keycloak failed before every grant was removed; repeat the request
        * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
@@ -1254,6 +1294,156 @@ export interface operations {
         };
         content: {
           'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** Clean-up backlog and parked clean-ups */
+  GrantCleanupController_status: {
+    parameters: {
+      query?: {
+        /** @description How many parked clean-ups to list, 1 to 500 (default 50) */
+        limit?: number;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['CleanupStatusDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Forbidden, problem `type` by cause:
+       * - `forbidden`: a required realm role is missing
+       */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Put a parked clean-up back in line
+   * @description The clean-up is recomputed from the grant record when it runs, so a retry never undoes a share made since.
+   */
+  GrantCleanupController_retry: {
+    parameters: {
+      path: {
+        cleanupId: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Forbidden, problem `type` by cause:
+       * - `forbidden`: a required realm role is missing
+       */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: no such resource, or none the caller may see
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description URI Too Long, problem `type` by cause:
+       * - `about:blank`: a path segment of the URL is too long
+       */
+      414: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
         };
       };
     };

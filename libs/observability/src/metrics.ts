@@ -73,6 +73,12 @@ export const metrics = {
     labelNames: ['result'] as const,
     registers: [registry],
   }),
+  grantCleanups: new Counter({
+    name: 'photoz_grant_cleanups_total',
+    help: "Clean-ups of Keycloak's side of revocations, by result: recorded (a revocation in force whose Keycloak step failed), done, retried, parked",
+    labelNames: ['result'] as const,
+    registers: [registry],
+  }),
   permissionFlows: new Counter({
     name: 'photoz_permission_flows_total',
     help: 'Owner-approval flows that succeeded: request, approve, deny, withdraw, share (a share set), revoke (a share removed or narrowed)',

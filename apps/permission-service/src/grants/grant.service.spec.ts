@@ -3,6 +3,7 @@ import { ProblemException } from '@app/common';
 import type { GrantRecordRepository, GrantWriter } from '@app/grant-record';
 import { KeycloakUnavailableError } from '@app/keycloak';
 import type { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
+import type { GrantCleanupRepository } from './grant-cleanup.repository.ts';
 import type { Party } from './grant-entry.ts';
 import type { GrantReconciler } from './grant-reconciler.ts';
 import { type AccessChange, GrantService } from './grant.service.ts';
@@ -51,7 +52,15 @@ function service(options: { disabled?: boolean } = {}) {
         : Promise.resolve();
     },
   } as unknown as PartyDirectory;
-  const grants = new GrantService(record, recentRequests, parties, {} as GrantReconciler);
+  const cleanups = {
+    record: (album: { resourceId: string }, party: Party, requests: readonly string[]) => {
+      steps.push(
+        `clean-up recorded for ${album.resourceId} ${party.subject} [${requests.join(' ')}]`,
+      );
+      return Promise.resolve();
+    },
+  } as unknown as GrantCleanupRepository;
+  const grants = new GrantService(record, recentRequests, parties, {} as GrantReconciler, cleanups);
   const change = (work: (access: AccessChange) => Promise<void>) =>
     grants.change(ALBUM, JDOE, work);
   const keycloak =
@@ -114,20 +123,25 @@ describe(GrantService.name, () => {
     ]);
   });
 
-  it('keeps the revocation when Keycloak fails half-way, and says so', async () => {
+  it('keeps the revocation when Keycloak fails half-way, records the clean-up and succeeds', async () => {
     const { change, keycloak, steps } = service();
-    const failure = await change((access) =>
-      access.revoke([], keycloak('delete album:view', true)),
-    ).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ProblemException);
-    expect((failure as ProblemException).toBody()).toMatchObject({
-      status: 503,
-      type: 'urn:photoz:problem:revocation-incomplete',
-    });
-    expect(steps.slice(0, 3)).toEqual([
+    await change((access) => access.revoke([], keycloak('delete album:view', true), ['request-1']));
+    expect(steps).toEqual([
       'lock resource-1 jdoe-id',
       'record narrowed to []',
       'keycloak: delete album:view',
+      'clean-up recorded for resource-1 jdoe-id [request-1]',
+      'record narrowed to []',
+      'unlock',
+      'recent requests of jdoe-id forgotten',
     ]);
+  });
+
+  it("records no clean-up when the failure is not Keycloak's", async () => {
+    const { change, steps } = service();
+    await expect(
+      change((access) => access.revoke([], () => Promise.reject(new Error('bug')))),
+    ).rejects.toThrow('bug');
+    expect(steps.filter((step) => step.startsWith('clean-up'))).toEqual([]);
   });
 });

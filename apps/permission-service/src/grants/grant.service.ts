@@ -1,23 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { ProblemException } from '@app/common';
 import { GrantRecordRepository, type GrantWriter } from '@app/grant-record';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
+import { log, metrics } from '@app/observability';
 import { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
+import { GrantCleanupRepository } from './grant-cleanup.repository.ts';
 import type { Party } from './grant-entry.ts';
 import { GrantReconciler } from './grant-reconciler.ts';
 import { PartyDirectory } from './party-directory.ts';
 
-/** Keycloak failed after the revocation took effect here: say exactly that. */
-function revocationIncomplete(error: unknown): ProblemException {
-  return new ProblemException({
-    status: 503,
-    code: 'revocation-incomplete',
-    detail:
-      'The access is revoked: from now on the album service refuses every RPT of this user for the revoked scopes. ' +
-      `Keycloak ${error instanceof KeycloakUnavailableError ? 'could not be reached' : 'refused a step'} while removing the grants, so some remain there; repeat the request to remove them.`,
-    headers: { 'retry-after': '5' },
-  });
-}
+const cleanupLog = log.child({ component: 'grant-cleanup' });
 
 /** What a change of one party's access to one album may do, in the order that keeps it safe. */
 export interface AccessChange {
@@ -30,10 +21,17 @@ export interface AccessChange {
   grant(scopes: readonly string[], inKeycloak: () => Promise<void>): Promise<void>;
   /**
    * Revokes: the record narrowed to `keep` first, then `inKeycloak`, then the record narrowed
-   * again (a grant Keycloak kept meanwhile is not honoured). A failure in between leaves the party
-   * with less access, never more, and is answered as such (`revocation-incomplete`).
+   * again (a grant Keycloak kept meanwhile is not honoured). The revocation is in force once the
+   * record is narrowed: when Keycloak fails in between, a clean-up of the pair is recorded before
+   * the change ends (`GrantCleanupRelay` finishes it) and the revocation succeeds. `requests`: the
+   * pending requests (ticket ids, or `EVERY_REQUEST`) that `inKeycloak` withdraws, for the
+   * clean-up to withdraw too.
    */
-  revoke(keep: readonly string[], inKeycloak: () => Promise<void>): Promise<void>;
+  revoke(
+    keep: readonly string[],
+    inKeycloak: () => Promise<void>,
+    requests?: readonly string[],
+  ): Promise<void>;
   /** Narrows the record to what Keycloak grants the party now; returns what was taken away. */
   narrowToKeycloak(): Promise<string[]>;
   /** What the party holds now by the record. */
@@ -53,6 +51,7 @@ export class GrantService {
     private readonly recentRequests: RecentRequestRepository,
     private readonly parties: PartyDirectory,
     private readonly reconciler: GrantReconciler,
+    private readonly cleanups: GrantCleanupRepository,
   ) {}
 
   /** Runs `work` as the only change of `party`'s access to the album. */
@@ -65,12 +64,17 @@ export class GrantService {
       { albumId: album.albumId, requesterId: party.subject },
       () =>
         this.record.exclusive(album.resourceId, party.subject, (writer) =>
-          work(this.accessChange(writer, album.resourceId, party)),
+          work(this.accessChange(writer, album, party)),
         ),
     );
   }
 
-  private accessChange(writer: GrantWriter, resourceId: string, party: Party): AccessChange {
+  private accessChange(
+    writer: GrantWriter,
+    album: { readonly albumId: string; readonly resourceId: string },
+    party: Party,
+  ): AccessChange {
+    const { resourceId } = album;
     let enabled: Promise<void> | undefined;
     const requireEnabled = () => (enabled ??= this.parties.requireEnabled(party));
     return {
@@ -80,15 +84,27 @@ export class GrantService {
         await inKeycloak();
         await writer.widen(scopes);
       },
-      revoke: async (keep, inKeycloak) => {
+      revoke: async (keep, inKeycloak, requests = []) => {
         await writer.narrow(keep);
         try {
           await inKeycloak();
         } catch (error) {
-          if (error instanceof KeycloakError || error instanceof KeycloakUnavailableError) {
-            throw revocationIncomplete(error);
+          if (!(error instanceof KeycloakError || error instanceof KeycloakUnavailableError)) {
+            throw error;
           }
-          throw error;
+          // In force already: Keycloak's side is left to the clean-up, recorded before the answer.
+          await this.cleanups.record(album, party, requests);
+          metrics.grantCleanups.inc({ result: 'recorded' });
+          cleanupLog.warn(
+            {
+              event: 'grant.cleanup.recorded',
+              albumId: album.albumId,
+              resourceId,
+              subject: party.subject,
+              error: error.message,
+            },
+            'revocation in force; Keycloak failed, its grants are left to the clean-up',
+          );
         }
         await writer.narrow(keep);
       },

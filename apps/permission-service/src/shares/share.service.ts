@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
+import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
+import { EVERY_REQUEST } from '../grants/grant-cleanup.repository.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
 import { effectiveScopes, grantedScopes, type Party, scopeNames } from '../grants/grant-entry.ts';
 import { GrantReconciler } from '../grants/grant-reconciler.ts';
@@ -89,14 +91,19 @@ export class ShareService {
         await access.requireEnabled();
       }
       if (droppedScopes.length > 0) {
-        await access.revoke(scopes, () =>
-          this.keycloak.withdraw(
-            album.resourceId,
-            party,
-            before,
-            (scope) => droppedScopes.includes(scope),
-            scopes,
-          ),
+        await access.revoke(
+          scopes,
+          () =>
+            this.keycloak.withdraw(
+              album.resourceId,
+              party,
+              before,
+              (scope) => droppedScopes.includes(scope),
+              scopes,
+            ),
+          (before?.pending ?? [])
+            .filter((ticket) => droppedScopes.includes(ticket.scopeName))
+            .map((ticket) => ticket.id),
         );
       }
       if (widens) {
@@ -135,13 +142,36 @@ export class ShareService {
       throw holdsNothing();
     }
     const scopes = await this.grants.change(album, party, async (access) => {
-      const entry = await this.directory.entry(album.resourceId, party);
+      const read = await this.directory.entry(album.resourceId, party).then(
+        (found) => ({ entry: found }),
+        (error: unknown) => {
+          if (error instanceof KeycloakError || error instanceof KeycloakUnavailableError) {
+            return { failed: error };
+          }
+          throw error;
+        },
+      );
+      if ('failed' in read) {
+        // Keycloak cannot say what the party holds there: what the record holds is revoked now,
+        // and Keycloak's side, every grant and request of the party, is left to the clean-up.
+        // Holding nothing here, there is nothing this service can vouch for revoking: nothing
+        // changes, and the answer is Keycloak's failure.
+        const held = await access.held();
+        if (held.length === 0) {
+          throw read.failed;
+        }
+        await access.revoke([], () => Promise.reject(read.failed), [EVERY_REQUEST]);
+        return held;
+      }
+      const { entry } = read;
       if (entry === undefined && (await access.held()).length === 0) {
         // Refused inside the change: nothing changed, so nothing is forgotten either.
         throw holdsNothing();
       }
-      await access.revoke([], () =>
-        this.keycloak.withdraw(album.resourceId, party, entry, () => true, []),
+      await access.revoke(
+        [],
+        () => this.keycloak.withdraw(album.resourceId, party, entry, () => true, []),
+        (entry?.pending ?? []).map((ticket) => ticket.id),
       );
       return [
         ...new Set([

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@app/auth';
-import { ApiProblems, problem, retryAfterHeader } from '@app/common';
+import { ApiProblems, problem } from '@app/common';
 import { ACCESS_CHANGE_IN_PROGRESS } from '@app/grant-record';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { RateLimitPolicy } from '@app/platform';
@@ -15,12 +15,6 @@ const userNotFound = problem(
   404,
   'not-found',
   'no such user, or the user holds nothing on the album (the same answer)',
-);
-const revocationIncomplete = problem(
-  503,
-  'revocation-incomplete',
-  'the revocation holds, but Keycloak failed before every grant was removed; repeat the request',
-  { headers: retryAfterHeader },
 );
 
 @ApiTags('shares')
@@ -48,6 +42,8 @@ export class SharesController {
   @ApiOperation({
     summary:
       'Share the album with a person or a partner: the body is the full set of scopes to hold',
+    description:
+      'Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.',
   })
   @ApiOkResponse({ type: ShareDto })
   @ApiProblems(
@@ -60,7 +56,6 @@ export class SharesController {
       'the partner is known only by its client id: share by its service-account username',
     ),
     USER_DISABLED,
-    revocationIncomplete,
     ACCESS_CHANGE_IN_PROGRESS,
   )
   put(
@@ -75,15 +70,13 @@ export class SharesController {
   @Delete('albums/:albumId/shares/:username')
   @RateLimitPolicy('costly')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke everything the user holds on the album, effective at once' })
+  @ApiOperation({
+    summary: 'Revoke everything the user holds on the album, effective at once',
+    description:
+      "The user's RPTs are refused from the answer on. Should Keycloak fail to drop its grants, the answer is still 204: they open nothing, and the service removes them once Keycloak answers again.",
+  })
   @ApiNoContentResponse()
-  @ApiProblems(
-    albumIdMalformed,
-    albumNotFound,
-    userNotFound,
-    revocationIncomplete,
-    ACCESS_CHANGE_IN_PROGRESS,
-  )
+  @ApiProblems(albumIdMalformed, albumNotFound, userNotFound, ACCESS_CHANGE_IN_PROGRESS)
   remove(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,
