@@ -31,7 +31,7 @@ import { LOG_DIR, ROOT } from '../scripts/lib/paths.ts';
 import { callJson, expectStatus, registeredAlbum } from './lib/api.ts';
 import { ensureKeycloak } from './lib/keycloak.ts';
 import { load, type LoadResult, median } from './lib/load.ts';
-import { type BenchProcess, cpuMicros, startNodeServer } from './lib/processes.ts';
+import { type BenchProcess, cpuMicros, pin, pinning, startNodeServer } from './lib/processes.ts';
 import {
   ALBUM_SERVICE_MAIN,
   buildServices,
@@ -171,6 +171,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   ]);
   const figures: Record<string, number> = {};
   const spreads: Record<string, Spread> = {};
+  const cpuSpreads: Record<string, Spread> = {};
   const table: Record<string, string | number>[] = [];
 
   let alice = (await login('alice')).access_token;
@@ -282,14 +283,34 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     say(
       `reads: ${routes.length} routes, ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`,
     );
+    const cpus = pinning();
+    say(
+      cpus === undefined
+        ? 'reads: load generator and servers unpinned'
+        : `reads: load generator on CPU ${cpus.load}, the measured server on CPU ${cpus.server}`,
+    );
+    /** One route's load, with its server alone on its CPUs while it lasts. */
+    const measure = async (route: Route, seconds: number): Promise<LoadResult> => {
+      if (cpus !== undefined) {
+        pin(route.server.pid, cpus.server);
+      }
+      try {
+        return await load({
+          url: route.url,
+          token: route.token(),
+          seconds,
+          connections: CONNECTIONS,
+          cpus: cpus?.load,
+        });
+      } finally {
+        if (cpus !== undefined) {
+          pin(route.server.pid, cpus.all);
+        }
+      }
+    };
     // A warm-up round, discarded: every route as long as a measured round, in the same order.
     for (const route of routes) {
-      await load({
-        url: route.url,
-        token: route.token(),
-        seconds: WARMUP_SECONDS,
-        connections: CONNECTIONS,
-      });
+      await measure(route, WARMUP_SECONDS);
     }
     const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
     // The answering process's CPU time and answers over every round: its cost per answer, which
@@ -297,6 +318,8 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     const cpu = new Map<string, { micros: number; answers: number }>(
       routes.map((route) => [route.key, { micros: 0, answers: 0 }]),
     );
+    /** Each round's CPU time per answer of each route, in µs. */
+    const cpuRounds = new Map<string, number[]>(routes.map((route) => [route.key, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
       // Access tokens and RPTs live 5 minutes in the dev realm: fresh ones each round.
       alice = (await login('alice')).access_token;
@@ -304,17 +327,16 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       rpt = await rptFor(album.resourceId);
       for (const route of routes) {
         const cpuBefore = cpuMicros(route.server.pid);
-        const result = await load({
-          url: route.url,
-          token: route.token(),
-          seconds: SECONDS,
-          connections: CONNECTIONS,
-        });
+        const result = await measure(route, SECONDS);
         const spent = cpu.get(route.key);
+        const micros = cpuMicros(route.server.pid) - cpuBefore;
         if (spent !== undefined) {
-          spent.micros += cpuMicros(route.server.pid) - cpuBefore;
+          spent.micros += micros;
           spent.answers += result.requests;
         }
+        cpuRounds
+          .get(route.key)
+          ?.push(result.requests === 0 ? Number.NaN : micros / result.requests);
         const unexpected = Object.entries(result.statusCodes).filter(
           ([code]) => Number(code) !== route.status,
         );
@@ -346,6 +368,13 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       const spread = spreadOf(perRound);
       figures[ratio.figure] = spread.median;
       spreads[ratio.figure] = spread;
+      // The same ratio from the servers' CPU time per answer instead of their answers a second:
+      // what a route costs, whatever share of the machine its server got in the round.
+      cpuSpreads[ratio.figure] = spreadOf(
+        Array.from({ length: ROUNDS }, (_, round) =>
+          ratio.of((key) => 1 / (cpuRounds.get(key)?.[round] ?? Number.NaN)),
+        ),
+      );
     }
     const ratioOfRoute = (key: string): string => {
       const ratio = RATIOS.find((candidate) => candidate.route === key);
@@ -547,7 +576,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, table, figures, spreads }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, pinned: pinning() !== undefined, table, figures, spreads, cpuSpreads }, null, 2)}\n`,
   );
   const fixed = (key: string, digits: number): string =>
     (figures[key] ?? Number.NaN).toFixed(digits);
@@ -572,6 +601,18 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
           (ratio) =>
             `${ratio.label}=${spreads[ratio.figure]?.min.toFixed(2) ?? ''}–${spreads[ratio.figure]?.max.toFixed(2) ?? ''}`,
         )
+        .join(' ')}`,
+    );
+    console.log(
+      `bench-cpu-ratios (from CPU µs per answer, median (min–max) over ${ROUNDS} rounds): ${RATIOS.filter(
+        // The peer's CPU per answer leaves out Keycloak's, which answers it on every request.
+        (ratio) =>
+          ratio.figure !== 'vsNkc' && !Number.isNaN(cpuSpreads[ratio.figure]?.median ?? Number.NaN),
+      )
+        .map((ratio) => {
+          const spread = cpuSpreads[ratio.figure];
+          return `${ratio.label}=${spread?.median.toFixed(2) ?? ''} (${spread?.min.toFixed(2) ?? ''}–${spread?.max.toFixed(2) ?? ''})`;
+        })
         .join(' ')}`,
     );
   }

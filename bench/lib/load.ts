@@ -26,6 +26,8 @@ export function load(options: {
   connections: number;
   /** Requests per second from all connections together; as fast as answers come when absent. */
   rate?: number;
+  /** The CPUs autocannon may run on (a `taskset` list such as `0`); any when absent. */
+  cpus?: string | undefined;
 }): Promise<LoadResult> {
   const args = [AUTOCANNON, '-j', '-c', String(options.connections), '-d', String(options.seconds)];
   if (options.rate !== undefined) {
@@ -36,7 +38,11 @@ export function load(options: {
   }
   args.push(options.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, commandArgs] =
+      options.cpus === undefined
+        ? [process.execPath, args]
+        : ['taskset', ['-c', options.cpus, process.execPath, ...args]];
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { freePort, stopProcess, waitUntilAnswering } from '../../scripts/lib/processes.ts';
 
@@ -24,6 +25,37 @@ export function cpuMicros(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks * 10_000;
+}
+
+/**
+ * Where the reads' load generator and the measured server run: apart, each on CPUs of its own, so
+ * that the scheduler does not move them onto one another between rounds (on 2 cores, CPU 0 for
+ * autocannon and CPU 1 for the server; Keycloak, PostgreSQL and the idle servers go where they
+ * may). `undefined` on one CPU, without `taskset`, or with `BENCH_PIN=0`.
+ */
+export function pinning():
+  { readonly load: string; readonly server: string; readonly all: string } | undefined {
+  const cpus = availableParallelism();
+  if (process.env['BENCH_PIN'] === '0' || cpus < 2) {
+    return undefined;
+  }
+  if (spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status !== 0) {
+    return undefined;
+  }
+  const half = Math.max(1, Math.floor(cpus / 2));
+  return {
+    load: half === 1 ? '0' : `0-${half - 1}`,
+    server: half === cpus - 1 ? String(half) : `${half}-${cpus - 1}`,
+    all: `0-${cpus - 1}`,
+  };
+}
+
+/** Restricts every thread of a running process to `cpus` (a `taskset` list). */
+export function pin(pid: number, cpus: string): void {
+  const result = spawnSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+  if (result.status !== 0) {
+    throw new Error(`taskset could not pin process ${pid} to CPUs ${cpus}`);
+  }
 }
 
 /** Resident set size of a process in MB, from `/proc/<pid>/status`. */
