@@ -83,11 +83,14 @@ describe('narrowings made in Keycloak itself', () => {
   }
 
   async function listed(album: Album): Promise<string[]> {
-    const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
-      token: alice,
-    });
+    const shares = await call<{ items: Share[] }>(
+      permissions.url,
+      'GET',
+      `/albums/${album.id}/shares?limit=100`,
+      { token: alice },
+    );
     expect(shares.status).toBe(200);
-    return shares.body.map((share) => share.username);
+    return shares.body.items.map((share) => share.username);
   }
 
   /** Waits until `check` holds, at most `withinMs`; whether it did. */
