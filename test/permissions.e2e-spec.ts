@@ -772,4 +772,44 @@ describe('permission requests, sharing and revocation', () => {
       expect(audit.body.items).toEqual([]);
     });
   });
+
+  describe('requests answered in Keycloak directly', () => {
+    it('leaves the inbox and the outbox once the pending ticket is gone from Keycloak', async () => {
+      const album = await registeredAlbum('Answered behind the service');
+      const asked = await call<PermissionRequest>(permissions.url, 'POST', '/permission-requests', {
+        token: bob,
+        body: { albumId: album.id, scopes: ['album:view'] },
+      });
+      expect(asked.status).toBe(202);
+      expect((await incoming(alice)).map((entry) => entry.id)).toContain(asked.body.id);
+
+      const { body: tickets } = await protection.request<{ id: string }[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}&granted=false`,
+      );
+      expect(tickets).toHaveLength(1);
+      for (const ticket of tickets) {
+        expect((await protection.request('DELETE', `/permission/ticket/${ticket.id}`)).status).toBe(
+          204,
+        );
+      }
+
+      // No event says so: the import of Keycloak's pending tickets finds it gone.
+      let listed = true;
+      for (let attempt = 0; listed && attempt < 100; attempt += 1) {
+        listed = (await incoming(alice)).some((entry) => entry.id === asked.body.id);
+        if (listed) {
+          await sleep(200);
+        }
+      }
+      expect(listed).toBe(false);
+      const outgoing = await call<Page<PermissionRequest>>(
+        permissions.url,
+        'GET',
+        '/permission-requests/outgoing?limit=100',
+        { token: bob },
+      );
+      expect(outgoing.body.items.map((entry) => entry.id)).not.toContain(asked.body.id);
+    });
+  });
 });

@@ -53,7 +53,7 @@ export class PendingRequestImport {
     }
     const albums = await this.pending.albumResources(entries.map((entry) => entry.resourceId));
     const found = pendingRequests(entries).filter((request) => albums.has(request.resourceId));
-    const { written, deleted } = await this.pending.replace(found, since, { complete });
+    const { written, deleted } = await this.pending.replace(found, since, complete);
     return { requests: found.length, written, deleted };
   }
 }

@@ -77,55 +77,57 @@ export class PendingRequestRepository {
   }
 
   /**
-   * Makes the table hold `found`, Keycloak's pending requests as read from `readSince` on: rows
-   * written after `readSince` (by a change through this service meanwhile) are left as they are.
-   * `complete`: `found` is every pending request, so that rows not in it are gone in Keycloak;
-   * otherwise (the read was cut short) nothing is deleted. `resourceId`: `found` is that of one
-   * resource only.
+   * Makes the table hold `found`, Keycloak's pending requests as read from `readSince` on, in one
+   * statement each for the writes and the deletions, whatever their number: rows written after
+   * `readSince` (by a change through this service meanwhile) are left as they are. `complete`:
+   * `found` is every pending request, so that rows not in it are gone in Keycloak; otherwise (the
+   * read was cut short) nothing is deleted.
    */
   async replace(
     found: readonly PendingRequest[],
     readSince: Date,
-    scope: { readonly complete: boolean; readonly resourceId?: string },
+    complete: boolean,
   ): Promise<{ written: number; deleted: number }> {
+    const rows = JSON.stringify(
+      found.map((request) => ({
+        resource_id: request.resourceId,
+        requester_id: request.requesterId,
+        owner_id: request.ownerId,
+        scopes: [...new Set(request.scopes)].sort(),
+      })),
+    );
+    const recordset = `jsonb_to_recordset($1::jsonb)
+      AS found (resource_id varchar, requester_id varchar, owner_id varchar, scopes text[])`;
     return this.dataSource.transaction(async (manager) => {
-      let written = 0;
-      for (const request of found) {
-        const rows = (await manager.query(
-          `INSERT INTO pending_requests AS pending
+      const [written] = (await manager.query(
+        `WITH written AS (
+           INSERT INTO pending_requests AS pending
              (resource_id, requester_id, owner_id, scopes, requested_at, updated_at)
-           VALUES ($1, $2, $3, $4::text[], clock_timestamp(), clock_timestamp())
+           SELECT resource_id, requester_id, owner_id, scopes, clock_timestamp(), clock_timestamp()
+             FROM ${recordset}
            ON CONFLICT (resource_id, requester_id) DO UPDATE
              SET owner_id = EXCLUDED.owner_id, scopes = EXCLUDED.scopes,
                  updated_at = EXCLUDED.updated_at
-           WHERE pending.updated_at < $5 AND pending.scopes IS DISTINCT FROM EXCLUDED.scopes
-           RETURNING 1`,
-          [
-            request.resourceId,
-            request.requesterId,
-            request.ownerId,
-            [...new Set(request.scopes)].sort(),
-            readSince,
-          ],
-        )) as unknown[];
-        written += rows.length;
+           WHERE pending.updated_at < $2 AND pending.scopes IS DISTINCT FROM EXCLUDED.scopes
+           RETURNING 1)
+         SELECT count(*)::int AS count FROM written`,
+        [rows, readSince],
+      )) as { count: number }[];
+      if (!complete) {
+        return { written: written?.count ?? 0, deleted: 0 };
       }
-      if (!scope.complete) {
-        return { written, deleted: 0 };
-      }
-      const deleted = (await manager.query(
-        `DELETE FROM pending_requests
-          WHERE updated_at < $1 AND ($2::varchar IS NULL OR resource_id = $2)
-            AND NOT (resource_id || '.' || requester_id = ANY ($3::text[]))
-          RETURNING 1`,
-        [
-          readSince,
-          scope.resourceId ?? null,
-          found.map((request) => `${request.resourceId}.${request.requesterId}`),
-        ],
-      )) as [unknown[], number] | unknown[];
-      const gone = Array.isArray(deleted[0]) ? deleted[0] : deleted;
-      return { written, deleted: gone.length };
+      const [deleted] = (await manager.query(
+        `WITH deleted AS (
+           DELETE FROM pending_requests pending
+            WHERE pending.updated_at < $2
+              AND NOT EXISTS (SELECT 1 FROM ${recordset}
+                               WHERE found.resource_id = pending.resource_id
+                                 AND found.requester_id = pending.requester_id)
+           RETURNING 1)
+         SELECT count(*)::int AS count FROM deleted`,
+        [rows, readSince],
+      )) as { count: number }[];
+      return { written: written?.count ?? 0, deleted: deleted?.count ?? 0 };
     });
   }
 }
