@@ -16,6 +16,8 @@ export class PublishAlbumResources1764000000002 implements MigrationInterface {
     await queryRunner.query(
       'CREATE INDEX IF NOT EXISTS uma_resource_links_resource ON uma_resource_links (resource_id)',
     );
+    // From a link to its album: the view's join, read from the link's side.
+    await queryRunner.query('CREATE INDEX IF NOT EXISTS albums_id_text ON albums ((id::text))');
     // Unqualified names: the view binds to the tables of the schema being migrated.
     await queryRunner.query(`
       CREATE OR REPLACE VIEW ${UMA_ACCESS_SCHEMA}.album_resources AS
@@ -28,6 +30,7 @@ export class PublishAlbumResources1764000000002 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP VIEW IF EXISTS ${UMA_ACCESS_SCHEMA}.album_resources`);
+    await queryRunner.query('DROP INDEX IF EXISTS albums_id_text');
     await queryRunner.query('DROP INDEX IF EXISTS uma_resource_links_resource');
   }
 }
