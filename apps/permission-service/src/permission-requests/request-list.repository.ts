@@ -78,26 +78,43 @@ export class RequestListRepository {
     )) as RequestRow[];
   }
 
-  /** The party's own requests and what it holds, by resource. */
+  /**
+   * The party's own requests and what it holds, by resource: the page's resources are taken in
+   * index order from each side (requests, grants) and merged, so a page reads a page of each.
+   */
   async outgoing(
     party: { readonly id: string; readonly subject: string },
     after: string,
     count: number,
   ): Promise<RequestRow[]> {
     return (await this.dataSource.query(
-      `SELECT mine.resource_id AS "resourceId", ${COLUMNS}, $1::varchar AS "requesterId",
+      `WITH page AS (
+         SELECT resource_id FROM (
+           (SELECT p.resource_id FROM pending_requests p
+              JOIN ${ALBUMS} a ON a.resource_id = p.resource_id
+             WHERE p.requester_id = $1 AND p.resource_id > $3
+             ORDER BY p.resource_id LIMIT $4)
+           UNION
+           (SELECT g.resource_id FROM ${GRANTS} g
+              JOIN ${ALBUMS} a ON a.resource_id = g.resource_id
+             WHERE g.subject = $2 AND g.resource_id > $3
+             ORDER BY g.resource_id LIMIT $4)
+         ) mine
+         ORDER BY resource_id LIMIT $4)
+       SELECT page.resource_id AS "resourceId", ${COLUMNS}, $1::varchar AS "requesterId",
               $2::varchar AS subject, NULL AS username, NULL AS partner,
-              mine.pending, mine.granted
-         FROM (SELECT coalesce(p.resource_id, g.resource_id) AS resource_id,
-                      coalesce(p.scopes, '{}') AS pending, coalesce(g.scopes, '{}') AS granted
-                 FROM (SELECT resource_id, scopes FROM pending_requests
-                        WHERE requester_id = $1 AND resource_id > $3) p
-                 FULL JOIN (SELECT resource_id, scopes FROM ${GRANTS}
-                             WHERE subject = $2 AND resource_id > $3) g
-                   ON g.resource_id = p.resource_id) mine
-         JOIN ${ALBUMS} a ON a.resource_id = mine.resource_id
-        ORDER BY mine.resource_id
-        LIMIT $4`,
+              coalesce((SELECT p.scopes FROM pending_requests p
+                         WHERE p.resource_id = page.resource_id AND p.requester_id = $1),
+                       '{}') AS pending,
+              coalesce((SELECT g.scopes FROM ${GRANTS} g
+                         WHERE g.resource_id = page.resource_id AND g.subject = $2),
+                       '{}') AS granted
+         FROM page
+         -- One album per row of the page, by index (OFFSET 0 keeps the planner from joining the
+         -- whole view instead).
+         CROSS JOIN LATERAL (SELECT * FROM ${ALBUMS} v
+                              WHERE v.resource_id = page.resource_id OFFSET 0) a
+        ORDER BY page.resource_id`,
       [party.id, party.subject, after, count],
     )) as RequestRow[];
   }
