@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
@@ -10,6 +11,7 @@ import { KeycloakAdmin } from './support/keycloak-admin.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
 import { accessTokens, clientToken, loginWith } from '../scripts/dev-realm/tokens.ts';
 import { ProtectionApi } from './support/uma.ts';
+import { TEST_DATABASE_URL } from './setup/test-env.ts';
 
 const PRINTSHOP_USER = 'service-account-partner-printshop';
 /** Other people who hold something on the crowded album. */
@@ -363,6 +365,37 @@ describe('calls to Keycloak per list read', () => {
         distinct: ITEMS,
         total: ITEMS,
       });
+    }
+  });
+
+  it('names a holder the party record lacks through Keycloak once, in its place by username', async () => {
+    const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await db.connect();
+    try {
+      const [forgotten = { username: '' }] = people.slice(-1);
+      // As a grant recorded before the service kept names.
+      const removed = await db.query(
+        'DELETE FROM permission_service.parties WHERE username = $1 RETURNING subject',
+        [forgotten.username],
+      );
+      expect(removed.rowCount).toBe(1);
+      const path = `/albums/${album['bigShared'] ?? ''}/shares`;
+      const walked: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const next = await page(path, token['bigOwner'] ?? '', PAGE, cursor);
+        walked.push(...next.items.map((item) => (item as { username: string }).username));
+        cursor = next.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(walked).toHaveLength(ITEMS);
+      expect(walked).toContain(forgotten.username);
+      expect(walked).toEqual([...walked].sort());
+      const kept = await db.query('SELECT 1 FROM permission_service.parties WHERE username = $1', [
+        forgotten.username,
+      ]);
+      expect(kept.rowCount).toBe(1);
+    } finally {
+      await db.end();
     }
   });
 

@@ -9,8 +9,9 @@ const ALBUMS = `${UMA_ACCESS_SCHEMA}.album_resources`;
 /** One holder of an album, by the grant record, named by the party record. */
 export interface HolderRow {
   readonly subject: string;
-  readonly username: string;
-  readonly partner: boolean;
+  /** `null` for a holder the party record does not name yet. */
+  readonly username: string | null;
+  readonly partner: boolean | null;
   readonly scopes: string[];
 }
 
@@ -32,18 +33,11 @@ export interface SharedAlbumRow {
 export class ShareListRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Holders of the resource the party record does not name yet. */
-  async unnamedHolders(resourceId: string): Promise<string[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT g.subject FROM ${GRANTS} g
-        WHERE g.resource_id = $1
-          AND NOT EXISTS (SELECT 1 FROM parties party WHERE party.subject = g.subject)`,
-      [resourceId],
-    )) as { subject: string }[];
-    return rows.map((row) => row.subject);
-  }
-
-  /** Who holds what on the resource, by username then subject, after the holder `after`. */
+  /**
+   * Who holds what on the resource, by username then subject, after the holder `after`. A holder
+   * the party record does not name yet has a `null` username and comes first, so that the first
+   * page finds it (and the caller names it) before any cursor has passed its place.
+   */
   async holders(
     resourceId: string,
     after: string | undefined,
@@ -52,12 +46,12 @@ export class ShareListRepository {
     return (await this.dataSource.query(
       `SELECT g.subject, party.username, party.partner, g.scopes
          FROM ${GRANTS} g
-         JOIN parties party ON party.subject = g.subject
+         LEFT JOIN parties party ON party.subject = g.subject
         WHERE g.resource_id = $1
           AND ($2::varchar IS NULL
-               OR (party.username, g.subject) >
-                  ((SELECT username FROM parties WHERE subject = $2), $2))
-        ORDER BY party.username, g.subject
+               OR (coalesce(party.username, ''), g.subject) >
+                  (coalesce((SELECT username FROM parties WHERE subject = $2), ''), $2))
+        ORDER BY coalesce(party.username, ''), g.subject
         LIMIT $3`,
       [resourceId, after ?? null, count],
     )) as HolderRow[];

@@ -66,7 +66,8 @@ export class ShareService {
    * parties listed are exactly those whose RPTs the album service honours. Keycloak is not asked
    * on this read: a grant taken away in Keycloak directly is narrowed in the record by the watch
    * of Keycloak (`KeycloakWatch`) within its interval, when it also stops opening the album. Only
-   * a holder the party record does not name yet is asked of Keycloak, once, and kept.
+   * a holder the party record does not name yet (a grant recorded before names were kept) is
+   * asked of Keycloak, once, and kept; such holders come first, so the first page names them.
    */
   async list(
     owner: Principal,
@@ -75,18 +76,36 @@ export class ShareService {
     cursor: string | undefined,
   ): Promise<Page<ShareDto>> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesRead, { albumId });
-    for (const subject of await this.holders.unnamedHolders(album.resourceId)) {
-      await this.parties.partyBySubject(subject);
-    }
+    const read = (after: string | undefined, count: number) =>
+      this.holders.holders(album.resourceId, after, count);
     const page = await readPage({
       limit,
       cursor,
       parse: holderPosition,
-      read: (after, count) => this.holders.holders(album.resourceId, after, count),
+      read: async (after, count) => {
+        const rows = await read(after, count);
+        const unnamed = rows.filter((row) => row.username === null);
+        for (const row of unnamed) {
+          await this.parties.partyBySubject(row.subject);
+        }
+        // Named now, each holder takes its place by username: the page is read again.
+        return unnamed.length > 0 ? read(after, count) : rows;
+      },
       positionOf: (row) => row.subject,
     });
     return {
-      items: page.items.map((row) => toShare(row, [...new Set(row.scopes)].sort())),
+      // A holder Keycloak no longer knows (a deleted user, until the watch narrows its grants)
+      // stays unnamed and is left out.
+      items: page.items.flatMap((row) =>
+        row.username === null
+          ? []
+          : [
+              toShare(
+                { subject: row.subject, username: row.username, partner: row.partner === true },
+                [...new Set(row.scopes)].sort(),
+              ),
+            ],
+      ),
       nextCursor: page.nextCursor,
     };
   }
