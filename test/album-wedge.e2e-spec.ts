@@ -59,11 +59,14 @@ describe("an editor cannot wedge the owner's album", () => {
   }
 
   async function sharedWithJdoe(): Promise<string[]> {
-    const listed = await call<SharedAlbum[]>(permissions.url, 'GET', '/shared-with-me', {
-      token: jdoe,
-    });
+    const listed = await call<{ items: SharedAlbum[] }>(
+      permissions.url,
+      'GET',
+      '/shared-with-me?limit=100',
+      { token: jdoe },
+    );
     expect(listed.status).toBe(200);
-    return listed.body.map((entry) => entry.albumId);
+    return listed.body.items.map((entry) => entry.albumId);
   }
 
   it("refuses an editor's rename to 200 emoji, naming the limit, and queues nothing; 100 emoji reach Keycloak", async () => {

@@ -170,10 +170,13 @@ describe('albums as UMA resources', () => {
     expect(rpt.status).toBe(200);
     const token = rpt.body.access_token ?? '';
     expect((await call(service.url, 'GET', `/albums/${album.id}`, { token })).status).toBe(401);
-    const shares = await call<unknown[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
-      token: alice,
-    });
-    expect(shares.body).toEqual([]);
+    const shares = await call<{ items: unknown[] }>(
+      permissions.url,
+      'GET',
+      `/albums/${album.id}/shares`,
+      { token: alice },
+    );
+    expect(shares.body.items).toEqual([]);
 
     const confirmed = await call(permissions.url, 'PUT', `/albums/${album.id}/shares/jdoe`, {
       token: alice,

@@ -415,10 +415,13 @@ describe('logout and disabled users', () => {
       expect(approved.status).toBe(409);
       expect(approved.body).toMatchObject({ type: 'urn:photoz:problem:user-disabled' });
 
-      const shares = await call<unknown[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
-        token: alice,
-      });
-      expect(shares.body).toEqual([]);
+      const shares = await call<{ items: unknown[] }>(
+        permissions.url,
+        'GET',
+        `/albums/${album.id}/shares`,
+        { token: alice },
+      );
+      expect(shares.body.items).toEqual([]);
       // The request waits: the owner may still deny it.
       expect(
         (

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
@@ -57,7 +58,8 @@ describe('permission requests, sharing and revocation', () => {
     [albums, secondAlbums, permissions] = await Promise.all([
       startService(albumService),
       startService(albumService),
-      startService(permissionService),
+      // Requests made at Keycloak directly (an RPT exchange) reach the inbox by the import.
+      startService(permissionService, { KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS: '500' }),
     ]);
     const tokens = await accessTokens('alice', 'jdoe', 'bob');
     [alice = '', jdoe = '', bob = ''] = tokens;
@@ -87,6 +89,24 @@ describe('permission requests, sharing and revocation', () => {
     );
     expect(response.status).toBe(200);
     return response.body.items;
+  }
+  /**
+   * The pending request on the album in `token`'s inbox, once listed: a request made at Keycloak
+   * directly (an RPT exchange that submits it) is listed once the service imports Keycloak's
+   * pending tickets, within its interval.
+   */
+  async function importedRequest(
+    token: string,
+    albumId: string,
+  ): Promise<PermissionRequest | undefined> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const request = (await incoming(token)).find((entry) => entry.albumId === albumId);
+      if (request !== undefined) {
+        return request;
+      }
+      await sleep(200);
+    }
+    return undefined;
   }
 
   async function requestAccess(token: string, body: Record<string, unknown>) {
@@ -157,20 +177,20 @@ describe('permission requests, sharing and revocation', () => {
     });
 
     it('2. alice sees jdoe among the shares, jdoe sees the album shared with him', async () => {
-      const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+      const shares = await call<Page<Share>>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
         token: alice,
       });
       expect(shares.status).toBe(200);
-      expect(shares.body).toEqual([
+      expect(shares.body.items).toEqual([
         expect.objectContaining({ username: 'jdoe', kind: 'person', scopes: ['album:view'] }),
       ]);
-      const mine = await call<{ albumId: string; scopes: string[] }[]>(
+      const mine = await call<Page<{ albumId: string; scopes: string[] }>>(
         permissions.url,
         'GET',
-        '/shared-with-me',
+        '/shared-with-me?limit=100',
         { token: jdoe },
       );
-      expect(mine.body).toContainEqual(
+      expect(mine.body.items).toContainEqual(
         expect.objectContaining({
           albumId: album.id,
           albumName: 'Italy 2026',
@@ -219,7 +239,7 @@ describe('permission requests, sharing and revocation', () => {
 
     it('3b. re-approval opens the album again, to a fresh RPT and the earlier one alike', async () => {
       // The exchange above left a new pending request: alice approves it.
-      const [pending] = (await incoming(alice)).filter((entry) => entry.albumId === album.id);
+      const pending = await importedRequest(alice, album.id);
       expect(pending?.requester.username).toBe('jdoe');
       const approved = await call(
         permissions.url,
@@ -566,10 +586,13 @@ describe('permission requests, sharing and revocation', () => {
       expect(content.status).toBe(200);
       expect(Buffer.from(await content.arrayBuffer()).equals(bytes)).toBe(true);
 
-      const mine = await call<{ albumId: string }[]>(permissions.url, 'GET', '/shared-with-me', {
-        token: partner,
-      });
-      expect(mine.body.map((entry) => entry.albumId)).toContain(album.id);
+      const mine = await call<Page<{ albumId: string }>>(
+        permissions.url,
+        'GET',
+        '/shared-with-me?limit=100',
+        { token: partner },
+      );
+      expect(mine.body.items.map((entry) => entry.albumId)).toContain(album.id);
 
       expect(
         (
@@ -592,7 +615,7 @@ describe('permission requests, sharing and revocation', () => {
       expect(refused.body.error_description).toBe('request_submitted');
 
       // That exchange asked alice again, as a person's would: she sees the partner's request.
-      const request = (await incoming(alice)).find((entry) => entry.albumId === album.id);
+      const request = await importedRequest(alice, album.id);
       expect(request).toMatchObject({
         requester: { username: PRINTSHOP_USER, partner: true },
         pendingScopes: ['album:view'],
@@ -616,10 +639,10 @@ describe('permission requests, sharing and revocation', () => {
           })
         ).status,
       ).toBe(200);
-      const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+      const shares = await call<Page<Share>>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
         token: alice,
       });
-      expect(shares.body).toEqual([
+      expect(shares.body.items).toEqual([
         expect.objectContaining({
           username: PRINTSHOP_USER,
           kind: 'partner',
@@ -641,7 +664,7 @@ describe('permission requests, sharing and revocation', () => {
         secret: PARTNER_NOAUDIENCE_SECRET,
       });
       expect(asked.body.error_description).toBe('request_submitted');
-      const request = (await incoming(alice)).find((entry) => entry.albumId === album.id);
+      const request = await importedRequest(alice, album.id);
       expect(request?.requester).toMatchObject({ partner: true });
       expect(request?.requester.username).toMatch(/^client:/);
       const approve = await call<{ type: string }>(
@@ -747,6 +770,46 @@ describe('permission requests, sharing and revocation', () => {
         { token: alice },
       );
       expect(audit.body.items).toEqual([]);
+    });
+  });
+
+  describe('requests answered in Keycloak directly', () => {
+    it('leaves the inbox and the outbox once the pending ticket is gone from Keycloak', async () => {
+      const album = await registeredAlbum('Answered behind the service');
+      const asked = await call<PermissionRequest>(permissions.url, 'POST', '/permission-requests', {
+        token: bob,
+        body: { albumId: album.id, scopes: ['album:view'] },
+      });
+      expect(asked.status).toBe(202);
+      expect((await incoming(alice)).map((entry) => entry.id)).toContain(asked.body.id);
+
+      const { body: tickets } = await protection.request<{ id: string }[]>(
+        'GET',
+        `/permission/ticket?resourceId=${album.resourceId}&granted=false`,
+      );
+      expect(tickets).toHaveLength(1);
+      for (const ticket of tickets) {
+        expect((await protection.request('DELETE', `/permission/ticket/${ticket.id}`)).status).toBe(
+          204,
+        );
+      }
+
+      // No event says so: the import of Keycloak's pending tickets finds it gone.
+      let listed = true;
+      for (let attempt = 0; listed && attempt < 100; attempt += 1) {
+        listed = (await incoming(alice)).some((entry) => entry.id === asked.body.id);
+        if (listed) {
+          await sleep(200);
+        }
+      }
+      expect(listed).toBe(false);
+      const outgoing = await call<Page<PermissionRequest>>(
+        permissions.url,
+        'GET',
+        '/permission-requests/outgoing?limit=100',
+        { token: bob },
+      );
+      expect(outgoing.body.items.map((entry) => entry.id)).not.toContain(asked.body.id);
     });
   });
 });

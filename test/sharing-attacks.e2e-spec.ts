@@ -21,6 +21,10 @@ interface Problem {
   readonly status: number;
   readonly detail: string;
 }
+interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
 interface Share {
   readonly username: string;
   readonly scopes: string[];
@@ -426,10 +430,10 @@ describe('sharing that cannot be outwitted', () => {
         { token: alice },
       );
       expect(approved.status).toBe(200);
-      const shares = await call<Share[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
+      const shares = await call<Page<Share>>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
         token: alice,
       });
-      expect(shares.body).toEqual([
+      expect(shares.body.items).toEqual([
         expect.objectContaining({
           username: 'service-account-partner-printshop',
           scopes: ['album:delete', 'album:view'],

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +37,8 @@ describe('@app/uma-client against the real stack', () => {
   beforeAll(async () => {
     [albums, permissions] = await Promise.all([
       startService(albumService),
-      startService(permissionService),
+      // Requests the client makes at Keycloak directly reach the owner's inbox by the import.
+      startService(permissionService, { KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS: '500' }),
     ]);
     alice = (await login('alice')).access_token;
   });
@@ -69,15 +71,25 @@ describe('@app/uma-client against the real stack', () => {
     });
   }
 
+  /**
+   * alice approves jdoe's request on the album. The client asked at Keycloak directly, so the
+   * request is listed once the permission service imports Keycloak's pending tickets.
+   */
   async function approvePending(albumId: string): Promise<void> {
-    const incoming = await call<{ items: PermissionRequest[] }>(
-      permissions.url,
-      'GET',
-      '/permission-requests/incoming?status=pending&limit=100',
-      { token: alice },
-    );
-    expect(incoming.status).toBe(200);
-    const request = incoming.body.items.find((entry) => entry.albumId === albumId);
+    let request: PermissionRequest | undefined;
+    for (let attempt = 0; request === undefined && attempt < 100; attempt += 1) {
+      const incoming = await call<{ items: PermissionRequest[] }>(
+        permissions.url,
+        'GET',
+        '/permission-requests/incoming?status=pending&limit=100',
+        { token: alice },
+      );
+      expect(incoming.status).toBe(200);
+      request = incoming.body.items.find((entry) => entry.albumId === albumId);
+      if (request === undefined) {
+        await sleep(200);
+      }
+    }
     expect(request).toBeDefined();
     const approved = await call<PermissionRequest>(
       permissions.url,

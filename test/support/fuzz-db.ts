@@ -4,9 +4,13 @@ const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 /**
  * Tables a service writes on its own schedule, whatever the requests: the permission service's
- * watch of Keycloak's admin events moves its cursor every few seconds.
+ * watch of Keycloak's admin events moves its cursor every few seconds; and the parties it keeps
+ * are what Keycloak said of a name, written by any lookup (a refused share's too), not a change.
  */
-const BACKGROUND_TABLES = new Set(['permission_service.keycloak_watch']);
+const BACKGROUND_TABLES = new Set([
+  'permission_service.keycloak_watch',
+  'permission_service.parties',
+]);
 
 /**
  * Every table of the test database (the services' schemas and the shared `uma_access`), found in

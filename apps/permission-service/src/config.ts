@@ -38,6 +38,12 @@ const permissionEnv = z.object({
   UMA_DEPLOYMENT: umaDeployment,
   KEYCLOAK_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   KEYCLOAK_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(10_000).default(900_000),
+  KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(3_600_000)
+    .default(30_000),
   PERMISSION_REQUEST_REPEAT_SECONDS: z.coerce
     .number({ error: 'must be 0 to 3600 seconds' })
     .int('must be 0 to 3600 seconds')
@@ -75,6 +81,7 @@ export function loadPermissionServiceConfig(
     keycloakWatch: {
       intervalMs: own.KEYCLOAK_WATCH_INTERVAL_MS,
       reconcileIntervalMs: own.KEYCLOAK_RECONCILE_INTERVAL_MS,
+      requestImportIntervalMs: own.KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS,
     },
     requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
     grantCleanup: {

@@ -21,6 +21,11 @@ import { KeycloakGrants } from './grants/keycloak-grants.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
 import { KeycloakWatchRepository } from './grants/keycloak-watch.repository.ts';
 import { PartyDirectory } from './grants/party-directory.ts';
+import { PartyRecordRepository } from './grants/party-record.repository.ts';
+import { PendingRequestImport } from './permission-requests/pending-request.import.ts';
+import { PendingRequestRepository } from './permission-requests/pending-request.repository.ts';
+import { RequestListRepository } from './permission-requests/request-list.repository.ts';
+import { ShareListRepository } from './shares/share-list.repository.ts';
 import { PermissionAnswerService } from './permission-requests/permission-answer.service.ts';
 import { PermissionRequestLists } from './permission-requests/permission-request-lists.service.ts';
 import {
@@ -72,6 +77,11 @@ export class PermissionServiceModule {
         KeycloakWatchRepository,
         KeycloakWatch,
         PartyDirectory,
+        PartyRecordRepository,
+        PendingRequestImport,
+        PendingRequestRepository,
+        RequestListRepository,
+        ShareListRepository,
         PermissionAnswerService,
         PermissionFlows,
         PermissionRequestLists,

@@ -29,7 +29,7 @@ export interface paths {
     delete: operations['PermissionRequestsController_withdraw'];
   };
   '/albums/{albumId}/shares': {
-    /** Who holds which scopes on the album (owner only) */
+    /** Who holds which scopes on the album (owner only), by username, a page at a time */
     get: operations['SharesController_list'];
   };
   '/albums/{albumId}/shares/{username}': {
@@ -45,7 +45,7 @@ export interface paths {
     delete: operations['SharesController_remove'];
   };
   '/shared-with-me': {
-    /** Albums shared with the caller, with the scopes held */
+    /** Albums shared with the caller, with the scopes held, a page at a time */
     get: operations['SharesController_sharedWithMe'];
   };
   '/albums/{albumId}/audit': {
@@ -125,6 +125,10 @@ export interface components {
       kind: 'person' | 'partner';
       scopes: string[];
     };
+    SharePageDto: {
+      items: components['schemas']['ShareDto'][];
+      nextCursor: string | null;
+    };
     PutShareDto: {
       /** @description The full set the user should hold */
       scopes: ('album:view' | 'album:edit' | 'album:delete')[];
@@ -135,6 +139,10 @@ export interface components {
       albumName: string;
       ownerUsername: string;
       scopes: string[];
+    };
+    SharedAlbumPageDto: {
+      items: components['schemas']['SharedAlbumDto'][];
+      nextCursor: string | null;
     };
     AuditEventDto: {
       /** @enum {string} */
@@ -835,9 +843,14 @@ export interface operations {
       };
     };
   };
-  /** Who holds which scopes on the album (owner only) */
+  /** Who holds which scopes on the album (owner only), by username, a page at a time */
   SharesController_list: {
     parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
       path: {
         albumId: string;
       };
@@ -845,12 +858,12 @@ export interface operations {
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['ShareDto'][];
+          'application/json': components['schemas']['SharePageDto'];
         };
       };
       /**
        * @description Bad Request, problem `type` by cause:
-       * - `validation`: `albumId` is not a valid album id
+       * - `validation`: `albumId` is not a valid album id, or `limit` or `cursor` is malformed
        */
       400: {
         content: {
@@ -910,7 +923,6 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
-       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {
@@ -1151,12 +1163,28 @@ export interface operations {
       };
     };
   };
-  /** Albums shared with the caller, with the scopes held */
+  /** Albums shared with the caller, with the scopes held, a page at a time */
   SharesController_sharedWithMe: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+    };
     responses: {
       200: {
         content: {
-          'application/json': components['schemas']['SharedAlbumDto'][];
+          'application/json': components['schemas']['SharedAlbumPageDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
         };
       };
       /**

@@ -202,10 +202,15 @@ export class ProtectionApiClient {
   }
 
   /**
-   * Permission tickets matching the query, following every page. Names are not asked for:
-   * Keycloak fails the whole search when a requester is a client rather than a user.
+   * Permission tickets matching the query, following every page, up to `limit` tickets (a read in
+   * the background bounds what it reads). Names are not asked for: Keycloak fails the whole search
+   * when a requester is a client rather than a user.
    */
-  async findTickets(query: TicketQuery, pageSize = 100): Promise<PermissionTicket[]> {
+  async findTickets(
+    query: TicketQuery,
+    pageSize = 100,
+    limit = Number.POSITIVE_INFINITY,
+  ): Promise<PermissionTicket[]> {
     const endpoint = `${(await this.discovery.get()).permission_endpoint}/ticket`;
     const { resourceId, owner, requester, granted } = query;
     return this.findAll(
@@ -214,6 +219,7 @@ export class ProtectionApiClient {
       { resourceId, owner, requester, granted },
       toTicket,
       pageSize,
+      limit,
     );
   }
 
@@ -228,9 +234,10 @@ export class ProtectionApiClient {
     filters: Readonly<Record<string, string | boolean | undefined>>,
     parse: (body: unknown) => T,
     pageSize: number,
+    limit = Number.POSITIVE_INFINITY,
   ): Promise<T[]> {
     const found: T[] = [];
-    for (let first = 0; ; first += pageSize) {
+    for (let first = 0; first < limit; first += pageSize) {
       const params = new URLSearchParams({ first: String(first), max: String(pageSize) });
       for (const [key, value] of Object.entries(filters)) {
         if (value !== undefined) {
@@ -244,6 +251,7 @@ export class ProtectionApiClient {
         return found;
       }
     }
+    return found;
   }
 
   /**

@@ -69,6 +69,12 @@ function policy() {
       keycloakReads.push('find album');
       return Promise.resolve(albumId === ALBUM_ID ? album : undefined);
     },
+    listed: (albumId: string) => {
+      if (!isUuid(albumId)) {
+        throw validationProblem([{ field: 'albumId', message: 'albumId is not a valid album id' }]);
+      }
+      return Promise.resolve(albumId === ALBUM_ID ? album : undefined);
+    },
     byResourceIds: (ids: Iterable<string>) => {
       keycloakReads.push('albums by resource');
       return Promise.resolve(
@@ -81,6 +87,7 @@ function policy() {
       keycloakReads.push('party');
       return Promise.resolve(party(caller.subject));
     },
+    listingParty: (caller: Principal) => Promise.resolve(party(caller.subject)),
   } as unknown as PartyDirectory;
   const grants = {
     entries: (query: TicketQuery) => {
@@ -239,11 +246,12 @@ describe(AccessPolicy.name, () => {
   );
 
   describe('lists of ones own', () => {
-    it('shows owners the tickets on their albums, requesters their own tickets', async () => {
-      const { ask } = policy();
+    it('shows owners the requests on their albums, requesters their own and what they hold', async () => {
+      const { ask, keycloakReads } = policy();
       expect(await ask(ALICE, Permission.IncomingRequestsRead, {})).toEqual({ owner: ALICE });
-      expect(await ask(JDOE, Permission.OutgoingRequestsRead, {})).toEqual({ requester: JDOE });
-      expect(await ask(JDOE, Permission.SharedWithMeRead, {})).toEqual(party(JDOE));
+      expect(await ask(JDOE, Permission.OutgoingRequestsRead, {})).toEqual(party(JDOE));
+      expect(await ask(JDOE, Permission.SharedWithMeRead, {})).toEqual({ subject: JDOE });
+      expect(keycloakReads).toEqual([]);
     });
   });
 });

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
 import { notFoundProblem, validationProblem } from '@app/common';
-import type { TicketQuery } from '@app/keycloak';
-import { type AlbumResource, AlbumDirectory } from '../albums/album-directory.ts';
+import { type AlbumResource, AlbumDirectory, type ListedAlbum } from '../albums/album-directory.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
 import type { GrantEntry, Party } from '../grants/grant-entry.ts';
 import { PartyDirectory } from '../grants/party-directory.ts';
@@ -60,7 +59,8 @@ export interface AccessTargets {
 
 /** What each permission resolves its target to, once the caller may act on it. */
 export interface AccessResults {
-  [Permission.AlbumSharesRead]: AlbumResource;
+  /** The album as the album service publishes it (no call to Keycloak). */
+  [Permission.AlbumSharesRead]: ListedAlbum;
   [Permission.AlbumSharesWrite]: AlbumResource;
   [Permission.AlbumAuditRead]: AlbumResource;
   [Permission.PermissionRequestCreate]: AlbumResource;
@@ -70,12 +70,12 @@ export interface AccessResults {
   };
   /** The pending request, and the requester as Keycloak's tickets know the caller. */
   [Permission.PermissionRequestWithdraw]: { readonly entry: GrantEntry; readonly requester: Party };
-  /** The tickets the caller may see as an owner. */
-  [Permission.IncomingRequestsRead]: TicketQuery;
-  /** The tickets the caller may see as a requester. */
-  [Permission.OutgoingRequestsRead]: TicketQuery;
-  /** The caller as Keycloak's tickets know it: only what this party holds is listed. */
-  [Permission.SharedWithMeRead]: Party;
+  /** The owner whose albums' requests the caller may see. */
+  [Permission.IncomingRequestsRead]: { readonly owner: string };
+  /** The caller as Keycloak's tickets know it: only its own requests are listed. */
+  [Permission.OutgoingRequestsRead]: Party;
+  /** The `sub` of the caller's tokens: only what its RPTs are honoured for is listed. */
+  [Permission.SharedWithMeRead]: { readonly subject: string };
 }
 
 type Rules = {
@@ -119,7 +119,13 @@ export class AccessPolicy {
 
   private readonly rules: Rules = {
     // An album's shares and audit trail: its owner only.
-    [Permission.AlbumSharesRead]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
+    [Permission.AlbumSharesRead]: async (caller, { albumId }) => {
+      const album = await this.albums.listed(albumId);
+      if (album === undefined || album.ownerId !== caller.subject) {
+        throw notFoundProblem(`No album ${albumId}`);
+      }
+      return album;
+    },
     [Permission.AlbumSharesWrite]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
     [Permission.AlbumAuditRead]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
 
@@ -139,10 +145,8 @@ export class AccessPolicy {
 
     // The lists of one's own: requests on one's albums, one's requests, what one holds.
     [Permission.IncomingRequestsRead]: (caller) => Promise.resolve({ owner: caller.subject }),
-    [Permission.OutgoingRequestsRead]: async (caller) => ({
-      requester: (await this.parties.partyOf(caller)).id,
-    }),
-    [Permission.SharedWithMeRead]: (caller) => this.parties.partyOf(caller),
+    [Permission.OutgoingRequestsRead]: (caller) => this.parties.listingParty(caller),
+    [Permission.SharedWithMeRead]: (caller) => Promise.resolve({ subject: caller.subject }),
   };
 
   /** The album when `caller` owns it. */

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import {
   ALBUM_RESOURCE_TYPE,
   albumIdOf,
@@ -6,6 +8,7 @@ import {
   isUuid,
   validationProblem,
 } from '@app/common';
+import { UMA_ACCESS_SCHEMA } from '@app/grant-record';
 import { ProtectionApiClient, type RegisteredResource } from '@app/keycloak';
 import { DEPLOYMENT_ATTRIBUTE } from '@app/uma-resources';
 
@@ -20,6 +23,9 @@ export interface AlbumResource {
   readonly ownerId: string;
   readonly scopes: readonly string[];
 }
+
+/** An album as the album service publishes it (`uma_access.album_resources`): no scopes. */
+export type ListedAlbum = Omit<AlbumResource, 'scopes'>;
 
 /**
  * The album a resource stands for, when it is one of this deployment's: deployments that share a
@@ -45,8 +51,9 @@ function toAlbum(resource: RegisteredResource, deployment: string): AlbumResourc
 }
 
 /**
- * Finds albums through their Keycloak resources, so that this service needs nothing from the
- * album service's database. It decides nothing about who may see an album: that is the
+ * Finds albums through their Keycloak resources, which the protocol is held to, or, for the
+ * lists, through the view the album service publishes of its registered albums (its own tables,
+ * read without asking Keycloak). It decides nothing about who may see an album: that is the
  * AccessPolicy's.
  */
 @Injectable()
@@ -54,7 +61,24 @@ export class AlbumDirectory {
   constructor(
     private readonly protection: ProtectionApiClient,
     @Inject(ALBUM_DEPLOYMENT) private readonly deployment: string,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * The album as the album service publishes it once registered in Keycloak; `undefined` when it
+   * does not exist or is not registered yet. A malformed id is a `400`.
+   */
+  async listed(albumId: string): Promise<ListedAlbum | undefined> {
+    if (!isUuid(albumId)) {
+      throw validationProblem([{ field: 'albumId', message: 'albumId is not a valid album id' }]);
+    }
+    const [row] = (await this.dataSource.query(
+      `SELECT album_id AS "albumId", resource_id AS "resourceId", name, owner_id AS "ownerId"
+         FROM ${UMA_ACCESS_SCHEMA}.album_resources WHERE album_id = $1`,
+      [albumId],
+    )) as ListedAlbum[];
+    return row;
+  }
 
   /**
    * The album, or `undefined` when it does not exist (or is not registered yet); a malformed id is

@@ -32,9 +32,12 @@ export class GrantDirectory {
     private readonly record: GrantRecordRepository,
   ) {}
 
-  /** Entries of the tickets matching `query`, one per (resource, requester), in a stable order. */
-  async entries(query: TicketQuery): Promise<GrantEntry[]> {
-    return this.group(await this.protection.findTickets(query), []);
+  /**
+   * Entries of the tickets matching `query`, one per (resource, requester), in a stable order;
+   * from the first `limit` tickets only, when given.
+   */
+  async entries(query: TicketQuery, limit?: number): Promise<GrantEntry[]> {
+    return this.group(await this.protection.findTickets(query, 100, limit), []);
   }
 
   /** Every party's access to one resource, tickets and partner shares together. */

@@ -64,6 +64,23 @@ export class KeycloakWatchRepository {
     return returned.length > 0;
   }
 
+  /**
+   * Claims an import of Keycloak's pending tickets when the last one started `intervalMs` ago or
+   * more (or one was asked for): only one instance's claim succeeds.
+   */
+  async claimRequestImport(intervalMs: number): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `UPDATE ${TABLE} SET position = jsonb_build_object('startedAt', ${NOW_MS}),
+              updated_at = clock_timestamp()
+        WHERE name = 'request-import'
+          AND (position->>'startedAt')::bigint <= ${NOW_MS} - $1::bigint
+        RETURNING name`,
+      [intervalMs],
+    )) as [unknown[], number] | unknown[];
+    const returned = Array.isArray(rows[0]) ? rows[0] : rows;
+    return returned.length > 0;
+  }
+
   /** Makes a full reconciliation due at once (a change no single resource names). */
   async requestFullReconcile(): Promise<void> {
     await this.dataSource.query(

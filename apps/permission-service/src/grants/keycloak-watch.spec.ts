@@ -7,6 +7,7 @@ import type {
 } from '@app/keycloak';
 import { describe, expect, it } from 'vitest';
 import type { GrantReconciler } from './grant-reconciler.ts';
+import type { PendingRequestImport } from '../permission-requests/pending-request.import.ts';
 import { advance, KeycloakWatch } from './keycloak-watch.ts';
 import type { EventCursor, KeycloakWatchRepository } from './keycloak-watch.repository.ts';
 
@@ -33,7 +34,7 @@ function watchOver(events: AdminEvent[], options: { cursor?: EventCursor; locked
     queries: [] as AdminEventQuery[],
   };
   const watch = new KeycloakWatch(
-    { intervalMs: 2_000, reconcileIntervalMs: 900_000 },
+    { intervalMs: 2_000, reconcileIntervalMs: 900_000, requestImportIntervalMs: 30_000 },
     { clientUuid: SERVER } as KeycloakOptions,
     {
       since: (query: AdminEventQuery) => {
@@ -67,6 +68,9 @@ function watchOver(events: AdminEvent[], options: { cursor?: EventCursor; locked
         return Promise.resolve();
       },
     } as unknown as GrantReconciler,
+    {
+      importAll: () => Promise.resolve({ requests: 0, written: 0, deleted: 0 }),
+    } as unknown as PendingRequestImport,
   );
   return { watch, state };
 }

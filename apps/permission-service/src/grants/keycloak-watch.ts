@@ -13,6 +13,7 @@ import {
   type KeycloakOptions,
 } from '@app/keycloak';
 import { log } from '@app/observability';
+import { PendingRequestImport } from '../permission-requests/pending-request.import.ts';
 import { GrantReconciler } from './grant-reconciler.ts';
 import {
   changeOf,
@@ -29,6 +30,11 @@ export interface KeycloakWatchOptions {
   readonly intervalMs: number;
   /** How often every shared resource is reconciled: the bound for narrowings no event announces. */
   readonly reconcileIntervalMs: number;
+  /**
+   * How often Keycloak's pending tickets are imported into the pending requests the lists read:
+   * the bound on listing a request made at Keycloak directly, or dropping one answered there.
+   */
+  readonly requestImportIntervalMs: number;
 }
 
 /** Admin events read per request. */
@@ -54,7 +60,9 @@ export function advance(cursor: EventCursor, events: readonly AdminEvent[]): Eve
  * the changes since the last one, not the number of grants. Every `reconcileIntervalMs`, and at
  * once after a change no single resource names, one instance reconciles every shared resource:
  * the backstop for what no event announces (a ticket deleted through the protection API by
- * another holder of the resource server's secret, events lost or expired).
+ * another holder of the resource server's secret, events lost or expired). Every
+ * `requestImportIntervalMs` one instance imports Keycloak's pending tickets into the pending
+ * requests the lists read (`PendingRequestImport`).
  */
 @Injectable()
 export class KeycloakWatch implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -71,6 +79,7 @@ export class KeycloakWatch implements OnApplicationBootstrap, BeforeApplicationS
     private readonly admin: AuthorizationAdminClient,
     private readonly watch: KeycloakWatchRepository,
     private readonly reconciler: GrantReconciler,
+    private readonly requests: PendingRequestImport,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,6 +93,10 @@ export class KeycloakWatch implements OnApplicationBootstrap, BeforeApplicationS
         () => FULL_CHECK_MS,
         () => this.reconcileAllIfDue(),
         (wake) => (this.wakeFull = wake),
+      ),
+      this.every(
+        () => this.options.requestImportIntervalMs,
+        () => this.importRequestsIfDue(),
       ),
     ];
   }
@@ -138,6 +151,21 @@ export class KeycloakWatch implements OnApplicationBootstrap, BeforeApplicationS
       { event: 'grants.reconciled', resources, failed, durationMs: Date.now() - started },
       'every shared resource reconciled with Keycloak',
     );
+  }
+
+  /** Imports Keycloak's pending tickets when an import is due and no other instance claimed it. */
+  async importRequestsIfDue(): Promise<void> {
+    if (!(await this.watch.claimRequestImport(this.options.requestImportIntervalMs))) {
+      return;
+    }
+    const started = Date.now();
+    const imported = await this.requests.importAll();
+    if (imported.written > 0 || imported.deleted > 0) {
+      watchLog.info(
+        { event: 'requests.imported', ...imported, durationMs: Date.now() - started },
+        "Keycloak's pending tickets imported",
+      );
+    }
   }
 
   private async apply(change: KeycloakChange): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type Principal, SERVICE_ACCOUNT_PREFIX } from '@app/auth';
 import { AuthorizationAdminClient } from '@app/keycloak';
 import type { Party } from './grant-entry.ts';
+import { PartyRecordRepository } from './party-record.repository.ts';
 import { userDisabled } from './user-disabled.ts';
 
 /** How a partner known to Keycloak only by its client's internal id is named. */
@@ -18,11 +19,15 @@ export function partnerClientId(party: Party): string {
 /**
  * Who a party is at Keycloak: a person (a realm user), or a partner application, whose service
  * account holds its tokens' `sub` and whose client policy tells which client it is. Keycloak
- * names a partner that asks with its own credentials by its client's internal id.
+ * names a partner that asks with its own credentials by its client's internal id. Every party
+ * resolved through Keycloak is kept in the party record, which the lists read names from.
  */
 @Injectable()
 export class PartyDirectory {
-  constructor(private readonly admin: AuthorizationAdminClient) {}
+  constructor(
+    private readonly admin: AuthorizationAdminClient,
+    private readonly record: PartyRecordRepository,
+  ) {}
 
   /** The caller as Keycloak's tickets know it. */
   async partyOf(principal: Principal, mode: LookupMode = 'read'): Promise<Party> {
@@ -45,6 +50,10 @@ export class PartyDirectory {
    * and, in `read` mode, for a partner this service has never dealt with (it holds nothing here).
    */
   async partyByUsername(username: string, mode: LookupMode = 'read'): Promise<Party | undefined> {
+    return this.remembered(await this.lookUpUsername(username, mode));
+  }
+
+  private async lookUpUsername(username: string, mode: LookupMode): Promise<Party | undefined> {
     const user = await this.admin.userByUsername(username);
     if (user === undefined) {
       return undefined;
@@ -64,6 +73,49 @@ export class PartyDirectory {
 
   /** The party a ticket's requester id stands for. */
   async partyById(id: string): Promise<Party> {
+    return this.remembered(await this.lookUpId(id));
+  }
+
+  /**
+   * The party whose tokens carry `subject` (a grant record's holder), from the party record, or
+   * asked of Keycloak once and kept; `undefined` for a user Keycloak does not know (any more).
+   */
+  async partyBySubject(subject: string): Promise<Party | undefined> {
+    const known = await this.record.bySubject(subject);
+    if (known !== undefined) {
+      return known;
+    }
+    const user = await this.admin.userById(subject);
+    if (user === undefined) {
+      return undefined;
+    }
+    return user.username.startsWith(SERVICE_ACCOUNT_PREFIX)
+      ? this.partyByUsername(user.username)
+      : this.remembered({ id: subject, username: user.username, partner: false, subject });
+  }
+
+  /**
+   * The caller as a list reads it: a partner from the party record when known there (no call to
+   * Keycloak), as {@link partyOf} in `read` mode otherwise.
+   */
+  async listingParty(principal: Principal): Promise<Party> {
+    if (principal.partner) {
+      const known = await this.record.bySubject(principal.subject);
+      if (known?.partner === true) {
+        return known;
+      }
+    }
+    return this.partyOf(principal);
+  }
+
+  private async remembered<T extends Party | undefined>(party: T): Promise<T> {
+    if (party !== undefined) {
+      await this.record.remember(party);
+    }
+    return party;
+  }
+
+  private async lookUpId(id: string): Promise<Party> {
     // A partner's client id is no user's: a partner known already costs no user lookup.
     const known = this.admin.knownPartnerByClientUuid(id);
     if (known === undefined) {

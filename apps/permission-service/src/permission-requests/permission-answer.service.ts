@@ -12,6 +12,7 @@ import { PartyDirectory } from '../grants/party-directory.ts';
 import type { PermissionRequestDto } from './permission-request.dto.ts';
 import { permissionRequestDto } from './permission-request.mapper.ts';
 import { answeredTickets } from './permission-request.parser.ts';
+import { PendingRequestRepository } from './pending-request.repository.ts';
 
 /**
  * The owner's answers to a request: approval of all or some pending scopes, or denial. An approval
@@ -27,6 +28,7 @@ export class PermissionAnswerService {
     private readonly keycloak: KeycloakGrants,
     private readonly parties: PartyDirectory,
     private readonly flows: PermissionFlows,
+    private readonly pending: PendingRequestRepository,
   ) {}
 
   /**
@@ -55,6 +57,7 @@ export class PermissionAnswerService {
       });
       return approvedEntry(before, answered, holds, approved);
     });
+    await this.pending.set(album, party, scopeNames(after.pending));
     await this.flows.record('approved', {
       albumId: album.albumId,
       actor: owner,
@@ -76,6 +79,7 @@ export class PermissionAnswerService {
       await this.keycloak.deleteTickets(pending);
       await access.narrowToKeycloak();
     });
+    await this.pending.forget(album.resourceId, entry.requester.id);
     await this.flows.record('denied', {
       albumId: album.albumId,
       actor: owner,

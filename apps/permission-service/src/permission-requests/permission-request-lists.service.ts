@@ -1,22 +1,69 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { pageOf } from '@app/common';
+import { type Page, readPage } from '@app/common';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
-import { AlbumDirectory } from '../albums/album-directory.ts';
-import { GrantDirectory } from '../grants/grant-directory.ts';
-import type { GrantEntry } from '../grants/grant-entry.ts';
-import { PartyDirectory } from '../grants/party-directory.ts';
-import type { PermissionRequestPageDto } from './permission-request.dto.ts';
-import { permissionRequestDto } from './permission-request.mapper.ts';
+import type { Party } from '../grants/grant-entry.ts';
+import { PartyDirectory, UNKNOWN_CLIENT_PREFIX } from '../grants/party-directory.ts';
+import type { PermissionRequestDto } from './permission-request.dto.ts';
+import { requestId } from './permission-request-id.ts';
+import {
+  RequestListRepository,
+  type RequestPosition,
+  type RequestRow,
+} from './request-list.repository.ts';
 
-/** The lists of requests: on the caller's albums, and the caller's own. */
+/** Longest id a position holds: Keycloak's ids and user ids are uuids (36). */
+const MAX_ID = 64;
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_ID;
+}
+
+/** A cursor's position: one resource id. */
+function onePosition(value: unknown): readonly [string] | undefined {
+  return Array.isArray(value) && value.length === 1 && isId(value[0]) ? [value[0]] : undefined;
+}
+
+/** A cursor's position: a resource id and a party's id or subject. */
+function twoPosition(value: unknown): RequestPosition | undefined {
+  return Array.isArray(value) && value.length === 2 && isId(value[0]) && isId(value[1])
+    ? [value[0], value[1]]
+    : undefined;
+}
+
+function sorted(scopes: readonly string[]): string[] {
+  return [...new Set(scopes)].sort();
+}
+
+/** A request as the API shows it: pending while any scope waits for the owner. */
+function toDto(row: RequestRow, requester: Party): PermissionRequestDto {
+  const pendingScopes = sorted(row.pending);
+  return {
+    id: requestId({ resourceId: row.resourceId, requester }),
+    albumId: row.albumId,
+    albumName: row.albumName,
+    requester: { id: requester.id, username: requester.username, partner: requester.partner },
+    ownerUsername: row.ownerUsername,
+    status: pendingScopes.length > 0 ? 'pending' : 'granted',
+    pendingScopes,
+    grantedScopes: sorted(row.granted),
+  };
+}
+
+/**
+ * The lists of requests: on the caller's albums (the inbox), and the caller's own (the outbox).
+ * Read from the tables this service keeps (`RequestListRepository`), never from Keycloak: the
+ * pending requests follow Keycloak's tickets (changes made here at once, requests made at
+ * Keycloak directly within the import's interval), what a party holds is the grant record's, and
+ * names come from the party record. Only a party the record does not know yet is asked of
+ * Keycloak, once, and kept.
+ */
 @Injectable()
 export class PermissionRequestLists {
   constructor(
     private readonly access: AccessPolicy,
-    private readonly albums: AlbumDirectory,
-    private readonly directory: GrantDirectory,
     private readonly parties: PartyDirectory,
+    private readonly lists: RequestListRepository,
   ) {}
 
   /** Requests on the caller's albums, one entry per (album, requester). */
@@ -25,44 +72,87 @@ export class PermissionRequestLists {
     status: 'pending' | 'granted',
     limit: number,
     cursor: string | undefined,
-  ): Promise<PermissionRequestPageDto> {
-    const mine = await this.access.requireAccess(owner, Permission.IncomingRequestsRead, {});
-    const entries = (await this.directory.entries(mine)).filter((entry) =>
-      status === 'pending' ? entry.pending.length > 0 : entry.granted.length > 0,
+  ): Promise<Page<PermissionRequestDto>> {
+    const { owner: ownerId } = await this.access.requireAccess(
+      owner,
+      Permission.IncomingRequestsRead,
+      {},
     );
-    return this.page(entries, limit, cursor);
+    const read = (after: RequestPosition | undefined, count: number) =>
+      status === 'pending'
+        ? this.lists.incomingPending(ownerId, after ?? ['', ''], count)
+        : this.lists.incomingGranted(ownerId, after ?? ['', ''], count);
+    const page = await readPage({
+      limit,
+      cursor,
+      parse: twoPosition,
+      read: async (after, count) => {
+        const rows = await read(after, count);
+        // A party the record lacks is asked of Keycloak once and kept: the page is read again
+        // with its name (and, for a holder, its pending scopes).
+        return (await this.learnParties(rows)) ? read(after, count) : rows;
+      },
+      positionOf: (row): RequestPosition =>
+        status === 'pending'
+          ? [row.resourceId, row.requesterId ?? '']
+          : [row.resourceId, row.subject ?? ''],
+    });
+    return { items: page.items.flatMap((row) => this.item(row)), nextCursor: page.nextCursor };
   }
 
-  /** The caller's own requests and their state. */
+  /** The caller's own requests and their state, one entry per album. */
   async outgoing(
     requester: Principal,
     limit: number,
     cursor: string | undefined,
-  ): Promise<PermissionRequestPageDto> {
-    const mine = await this.access.requireAccess(requester, Permission.OutgoingRequestsRead, {});
-    return this.page(await this.directory.entries(mine), limit, cursor);
-  }
-
-  /** One page of entries whose albums still exist, in the directory's stable order. */
-  private async page(
-    entries: GrantEntry[],
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<PermissionRequestPageDto> {
-    const albums = await this.albums.byResourceIds(entries.map((entry) => entry.resourceId));
-    const page = pageOf(
-      entries.flatMap((entry) => {
-        const album = albums.get(entry.resourceId);
-        return album === undefined ? [] : [{ entry, album }];
-      }),
+  ): Promise<Page<PermissionRequestDto>> {
+    const party = await this.access.requireAccess(requester, Permission.OutgoingRequestsRead, {});
+    const page = await readPage({
       limit,
       cursor,
-    );
+      parse: onePosition,
+      read: (after, count) => this.lists.outgoing(party, after?.[0] ?? '', count),
+      positionOf: (row): readonly [string] => [row.resourceId],
+    });
     return {
-      items: await Promise.all(
-        page.items.map(({ entry, album }) => permissionRequestDto(this.parties, entry, album)),
-      ),
+      items: page.items.map((row) => toDto(row, party)),
       nextCursor: page.nextCursor,
     };
+  }
+
+  /** The row's request; a holder Keycloak no longer knows is left out. */
+  private item(row: RequestRow): PermissionRequestDto[] {
+    if (row.username !== null && row.requesterId !== null && row.subject !== null) {
+      const party = {
+        id: row.requesterId,
+        username: row.username,
+        partner: row.partner === true,
+        subject: row.subject,
+      };
+      return [toDto(row, party)];
+    }
+    if (row.requesterId !== null) {
+      // A partner that asked at Keycloak directly and that this service never dealt with.
+      const id = row.requesterId;
+      return [
+        toDto(row, { id, username: `${UNKNOWN_CLIENT_PREFIX}${id}`, partner: true, subject: id }),
+      ];
+    }
+    return [];
+  }
+
+  /** Asks Keycloak about the parties of `rows` the record lacks; whether any was learnt. */
+  private async learnParties(rows: readonly RequestRow[]): Promise<boolean> {
+    let learnt = false;
+    for (const row of rows.filter((candidate) => candidate.username === null)) {
+      const party =
+        row.requesterId !== null
+          ? await this.parties.partyById(row.requesterId)
+          : row.subject !== null
+            ? await this.parties.partyBySubject(row.subject)
+            : undefined;
+      learnt ||= party !== undefined;
+    }
+    return learnt;
   }
 }

@@ -11,6 +11,7 @@ import type { CreatePermissionRequestDto, PermissionRequestDto } from './permiss
 import { permissionRequestDto } from './permission-request.mapper.ts';
 import { type CreateRequest, parseCreateRequest } from './permission-request.parser.ts';
 import { PermissionRequestSubmitter } from './permission-request.submitter.ts';
+import { PendingRequestRepository } from './pending-request.repository.ts';
 import { invalidTicket, unverifiedTicketPermission } from './permission-ticket.ts';
 import { RecentRequestRepository, scopeSetKey } from './recent-request.repository.ts';
 
@@ -37,6 +38,7 @@ export class PermissionRequestService {
     private readonly keycloak: KeycloakGrants,
     private readonly flows: PermissionFlows,
     private readonly recentRequests: RecentRequestRepository,
+    private readonly pending: PendingRequestRepository,
     @Inject(REQUEST_REPEAT_SECONDS) private readonly repeatSeconds: number,
   ) {}
 
@@ -157,13 +159,14 @@ export class PermissionRequestService {
     });
   }
 
-  /** The request as it stands after asking. */
+  /** The request as it stands after asking, kept for the lists. */
   private async answer(
     album: AlbumResource,
     party: Party,
     scopes: readonly string[],
   ): Promise<PermissionRequestDto> {
     const after = await this.directory.entry(album.resourceId, party);
+    await this.pending.set(album, party, scopeNames(after?.pending ?? []));
     return permissionRequestDto(
       this.parties,
       // Without an entry, Keycloak granted access without recording a request (a policy allows it).
@@ -180,6 +183,7 @@ export class PermissionRequestService {
       { requestId: id },
     );
     await this.keycloak.deleteTickets(entry.pending);
+    await this.pending.forget(entry.resourceId, requester.id);
     // The album may be gone meanwhile: the tickets are withdrawn all the same, unaudited.
     const album = (await this.albums.byResourceIds([entry.resourceId])).get(entry.resourceId);
     if (album !== undefined) {

@@ -25,3 +25,13 @@ export class SharedAlbumDto {
   @ApiProperty() ownerUsername: string;
   @ApiProperty({ type: [String] }) scopes: string[];
 }
+
+export class SharePageDto {
+  @ApiProperty({ type: [ShareDto] }) items: ShareDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+
+export class SharedAlbumPageDto {
+  @ApiProperty({ type: [SharedAlbumDto] }) items: SharedAlbumDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}

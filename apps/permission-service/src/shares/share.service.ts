@@ -1,21 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { notFoundProblem, validationProblem } from '@app/common';
+import { notFoundProblem, type Page, readPage, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
 import { EVERY_REQUEST } from '../grants/grant-cleanup.repository.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
-import { effectiveScopes, grantedScopes, type Party, scopeNames } from '../grants/grant-entry.ts';
-import { GrantReconciler } from '../grants/grant-reconciler.ts';
+import {
+  effectiveScopes,
+  grantedScopes,
+  type NamedTicket,
+  type Party,
+  scopeNames,
+} from '../grants/grant-entry.ts';
 import { GrantService } from '../grants/grant.service.ts';
 import { KeycloakGrants } from '../grants/keycloak-grants.ts';
 import { type LookupMode, PartyDirectory } from '../grants/party-directory.ts';
+import { PendingRequestRepository } from '../permission-requests/pending-request.repository.ts';
 import type { ShareDto } from './share.dto.ts';
+import { ShareListRepository } from './share-list.repository.ts';
 
 const USERNAME = /^[\p{L}\p{N}._@+-]{1,255}$/u;
 
-function toShare(party: Party, scopes: readonly string[]): ShareDto {
+/** A cursor's position: the last holder's subject (its username is read back with it). */
+function holderPosition(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= 64 ? value : undefined;
+}
+
+function toShare(
+  party: Pick<Party, 'subject' | 'username' | 'partner'>,
+  scopes: readonly string[],
+): ShareDto {
   return {
     userId: party.subject,
     username: party.username,
@@ -43,20 +58,58 @@ export class ShareService {
     private readonly directory: GrantDirectory,
     private readonly grants: GrantService,
     private readonly keycloak: KeycloakGrants,
-    private readonly reconciler: GrantReconciler,
     private readonly flows: PermissionFlows,
+    private readonly holders: ShareListRepository,
+    private readonly pending: PendingRequestRepository,
   ) {}
 
   /**
-   * Who holds what on the album. The record is narrowed to Keycloak's grants first, so that the
-   * parties listed are exactly those whose RPTs the album service honours.
+   * Who holds what on the album, by username: the grant record, which RPTs are held to, so the
+   * parties listed are exactly those whose RPTs the album service honours. Keycloak is not asked
+   * on this read: a grant taken away in Keycloak directly is narrowed in the record by the watch
+   * of Keycloak (`KeycloakWatch`) within its interval, when it also stops opening the album. Only
+   * a holder the party record does not name yet (a grant recorded before names were kept) is
+   * asked of Keycloak, once, and kept; such holders come first, so the first page names them.
    */
-  async list(owner: Principal, albumId: string): Promise<ShareDto[]> {
+  async list(
+    owner: Principal,
+    albumId: string,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<ShareDto>> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesRead, { albumId });
-    return (await this.reconciler.reconcileResource(album.resourceId))
-      .map((entry) => toShare(entry.requester, effectiveScopes(entry)))
-      .filter((share) => share.scopes.length > 0)
-      .sort((a, b) => a.username.localeCompare(b.username));
+    const read = (after: string | undefined, count: number) =>
+      this.holders.holders(album.resourceId, after, count);
+    const page = await readPage({
+      limit,
+      cursor,
+      parse: holderPosition,
+      read: async (after, count) => {
+        const rows = await read(after, count);
+        const unnamed = rows.filter((row) => row.username === null);
+        for (const row of unnamed) {
+          await this.parties.partyBySubject(row.subject);
+        }
+        // Named now, each holder takes its place by username: the page is read again.
+        return unnamed.length > 0 ? read(after, count) : rows;
+      },
+      positionOf: (row) => row.subject,
+    });
+    return {
+      // A holder Keycloak no longer knows (a deleted user, until the watch narrows its grants)
+      // stays unnamed and is left out.
+      items: page.items.flatMap((row) =>
+        row.username === null
+          ? []
+          : [
+              toShare(
+                { subject: row.subject, username: row.username, partner: row.partner === true },
+                [...new Set(row.scopes)].sort(),
+              ),
+            ],
+      ),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Makes `username` hold exactly `scopes` on the album. */
@@ -77,50 +130,61 @@ export class ShareService {
         { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
       ]);
     }
-    const { held, dropped, changed } = await this.grants.change(album, party, async (access) => {
-      const before = await this.directory.entry(album.resourceId, party);
-      const keycloakHeld = before === undefined ? [] : grantedScopes(before);
-      const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
-      const droppedScopes = [
-        ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
-      ].filter((scope) => !scopes.includes(scope));
-      const widens = scopes.some((scope) => !effectiveBefore.includes(scope));
-      // Narrowing a disabled user's share is a revocation, and always allowed; widening it is not,
-      // and is refused before anything changes.
-      if (widens) {
-        await access.requireEnabled();
-      }
-      if (droppedScopes.length > 0) {
-        await access.revoke(
-          scopes,
-          () =>
-            this.keycloak.withdraw(
-              album.resourceId,
-              party,
-              before,
-              (scope) => droppedScopes.includes(scope),
-              scopes,
-            ),
-          (before?.pending ?? [])
-            .filter((ticket) => droppedScopes.includes(ticket.scopeName))
-            .map((ticket) => ticket.id),
-        );
-      }
-      if (widens) {
-        // Also confirms a grant made in Keycloak directly, which the record did not have.
-        const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-        await access.grant(scopes, async () => {
-          if (added.length > 0) {
-            await this.keycloak.grant(album.resourceId, party, before, scopes);
-          }
-        });
-      }
-      return {
-        held: effectiveBefore,
-        dropped: droppedScopes,
-        changed: widens || droppedScopes.length > 0,
-      };
-    });
+    const { held, dropped, changed, pending } = await this.grants.change(
+      album,
+      party,
+      async (access) => {
+        const before = await this.directory.entry(album.resourceId, party);
+        // The requests still pending once Keycloak grants `scopes`: those the withdrawal and the
+        // grant below leave alone.
+        let stillPending: readonly NamedTicket[] = before?.pending ?? [];
+        const keycloakHeld = before === undefined ? [] : grantedScopes(before);
+        const effectiveBefore = before === undefined ? [] : effectiveScopes(before);
+        const droppedScopes = [
+          ...new Set([...keycloakHeld, ...effectiveBefore, ...(before?.current ?? [])]),
+        ].filter((scope) => !scopes.includes(scope));
+        const widens = scopes.some((scope) => !effectiveBefore.includes(scope));
+        // Narrowing a disabled user's share is a revocation, and always allowed; widening it is not,
+        // and is refused before anything changes.
+        if (widens) {
+          await access.requireEnabled();
+        }
+        if (droppedScopes.length > 0) {
+          await access.revoke(
+            scopes,
+            () =>
+              this.keycloak.withdraw(
+                album.resourceId,
+                party,
+                before,
+                (scope) => droppedScopes.includes(scope),
+                scopes,
+              ),
+            (before?.pending ?? [])
+              .filter((ticket) => droppedScopes.includes(ticket.scopeName))
+              .map((ticket) => ticket.id),
+          );
+          stillPending = stillPending.filter((ticket) => !droppedScopes.includes(ticket.scopeName));
+        }
+        if (widens) {
+          // Also confirms a grant made in Keycloak directly, which the record did not have.
+          const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
+          await access.grant(scopes, async () => {
+            if (added.length > 0) {
+              const answered = await this.keycloak.grant(album.resourceId, party, before, scopes);
+              stillPending = stillPending.filter((ticket) => !answered.includes(ticket.id));
+            }
+          });
+        }
+        return {
+          held: effectiveBefore,
+          dropped: droppedScopes,
+          changed: widens || droppedScopes.length > 0,
+          pending: scopeNames(stillPending),
+        };
+      },
+    );
+    await this.pending.set(album, party, pending);
     const step = { albumId: album.albumId, actor: owner, subject: party };
     if (changed) {
       await this.flows.record('shared', { ...step, scopes });
@@ -181,6 +245,8 @@ export class ShareService {
         ]),
       ].sort();
     });
+    // Every ticket of the party is withdrawn, its requests with its grants.
+    await this.pending.forget(album.resourceId, party.id);
     await this.flows.revoked(
       { albumId: album.albumId, actor: owner, subject: party, scopes },
       'removed',

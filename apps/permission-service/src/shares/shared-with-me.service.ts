@@ -1,65 +1,50 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
-import { GrantRecordRepository } from '@app/grant-record';
+import { type Page, readPage } from '@app/common';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
-import { AlbumDirectory } from '../albums/album-directory.ts';
-import { GrantDirectory } from '../grants/grant-directory.ts';
-import { scopeNames } from '../grants/grant-entry.ts';
-import { PartyDirectory } from '../grants/party-directory.ts';
 import type { SharedAlbumDto } from './share.dto.ts';
+import { ShareListRepository } from './share-list.repository.ts';
 
-/** The albums shared with the caller: what it can use, granted in Keycloak and in the record. */
+/** A cursor's position: the last album's resource id. */
+function resourcePosition(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= 64 ? value : undefined;
+}
+
+/**
+ * The albums shared with the caller: what its RPTs are honoured for, by the grant record, with
+ * the album's name and owner as the album service publishes them. Keycloak is not asked: a grant
+ * taken away in Keycloak directly leaves the list (as it stops opening the album) once the watch
+ * of Keycloak narrows the record (`KeycloakWatch`, within its interval).
+ */
 @Injectable()
 export class SharedWithMeService {
   constructor(
     private readonly access: AccessPolicy,
-    private readonly albums: AlbumDirectory,
-    private readonly directory: GrantDirectory,
-    private readonly parties: PartyDirectory,
-    private readonly record: GrantRecordRepository,
+    private readonly lists: ShareListRepository,
   ) {}
 
-  /** Albums shared with the caller, with the scopes held. */
-  async sharedWith(caller: Principal): Promise<SharedAlbumDto[]> {
-    const party = await this.access.requireAccess(caller, Permission.SharedWithMeRead, {});
-    const held = new Map<string, Set<string>>();
-    const hold = (resourceId: string, scopes: readonly string[]) => {
-      const set = held.get(resourceId) ?? new Set<string>();
-      scopes.forEach((scope) => set.add(scope));
-      held.set(resourceId, set);
+  /** Albums shared with the caller, with the scopes held, a page at a time. */
+  async sharedWith(
+    caller: Principal,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<Page<SharedAlbumDto>> {
+    const { subject } = await this.access.requireAccess(caller, Permission.SharedWithMeRead, {});
+    const page = await readPage({
+      limit,
+      cursor,
+      parse: resourcePosition,
+      read: (after, count) => this.lists.sharedWith(subject, after ?? '', count),
+      positionOf: (row) => row.resourceId,
+    });
+    return {
+      items: page.items.map((row) => ({
+        albumId: row.albumId,
+        albumName: row.albumName,
+        ownerUsername: row.ownerUsername,
+        scopes: [...new Set(row.scopes)].sort(),
+      })),
+      nextCursor: page.nextCursor,
     };
-    for (const entry of await this.directory.entries({ requester: party.id, granted: true })) {
-      hold(entry.resourceId, scopeNames(entry.granted));
-    }
-    for (const share of await this.directory.partnerShares(party)) {
-      hold(share.resourceId, share.scopes);
-    }
-    // Only what the party can use: granted in Keycloak and in the record RPTs are held to.
-    const current = await this.record.ofSubject(party.subject);
-    for (const [resourceId, scopes] of held) {
-      const usable = current.get(resourceId) ?? [];
-      for (const scope of scopes) {
-        if (!usable.includes(scope)) {
-          scopes.delete(scope);
-        }
-      }
-      if (scopes.size === 0) {
-        held.delete(resourceId);
-      }
-    }
-    const albums = await this.albums.byResourceIds(held.keys());
-    const shared: SharedAlbumDto[] = [];
-    for (const [resourceId, scopes] of held) {
-      const album = albums.get(resourceId);
-      if (album !== undefined) {
-        shared.push({
-          albumId: album.albumId,
-          albumName: album.name,
-          ownerUsername: (await this.parties.username(album.ownerId)) ?? '',
-          scopes: [...scopes].sort(),
-        });
-      }
-    }
-    return shared;
   }
 }

@@ -1,15 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, type Principal } from '@app/auth';
-import { ApiProblems, problem } from '@app/common';
+import { ApiProblems, DEFAULT_PAGE_SIZE, PageQueryDto, problem } from '@app/common';
 import { ACCESS_CHANGE_IN_PROGRESS } from '@app/grant-record';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { RateLimitPolicy } from '@app/platform';
-import { PutShareDto, ShareDto, SharedAlbumDto } from './share.dto.ts';
+import { PutShareDto, ShareDto, SharedAlbumPageDto, SharePageDto } from './share.dto.ts';
 import { ShareService } from './share.service.ts';
 import { SharedWithMeService } from './shared-with-me.service.ts';
 
 const albumIdMalformed = problem(400, 'validation', '`albumId` is not a valid album id');
+const listQueryMalformed = problem(
+  400,
+  'validation',
+  '`albumId` is not a valid album id, or `limit` or `cursor` is malformed',
+);
 const albumNotFound = problem(404, 'not-found', "no such album, or not one of the caller's");
 const userNotFound = problem(
   404,
@@ -27,14 +32,17 @@ export class SharesController {
   ) {}
 
   @Get('albums/:albumId/shares')
-  @ApiOperation({ summary: 'Who holds which scopes on the album (owner only)' })
-  @ApiOkResponse({ type: [ShareDto] })
-  @ApiProblems(albumIdMalformed, albumNotFound, ACCESS_CHANGE_IN_PROGRESS)
+  @ApiOperation({
+    summary: 'Who holds which scopes on the album (owner only), by username, a page at a time',
+  })
+  @ApiOkResponse({ type: SharePageDto })
+  @ApiProblems(listQueryMalformed, albumNotFound)
   list(
     @CurrentPrincipal() caller: Principal,
     @Param('albumId') albumId: string,
-  ): Promise<ShareDto[]> {
-    return this.shares.list(caller, albumId);
+    @Query() query: PageQueryDto,
+  ): Promise<SharePageDto> {
+    return this.shares.list(caller, albumId, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Put('albums/:albumId/shares/:username')
@@ -86,9 +94,15 @@ export class SharesController {
   }
 
   @Get('shared-with-me')
-  @ApiOperation({ summary: 'Albums shared with the caller, with the scopes held' })
-  @ApiOkResponse({ type: [SharedAlbumDto] })
-  sharedWithMe(@CurrentPrincipal() caller: Principal): Promise<SharedAlbumDto[]> {
-    return this.sharedAlbums.sharedWith(caller);
+  @ApiOperation({
+    summary: 'Albums shared with the caller, with the scopes held, a page at a time',
+  })
+  @ApiOkResponse({ type: SharedAlbumPageDto })
+  @ApiProblems(400)
+  sharedWithMe(
+    @CurrentPrincipal() caller: Principal,
+    @Query() query: PageQueryDto,
+  ): Promise<SharedAlbumPageDto> {
+    return this.sharedAlbums.sharedWith(caller, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 }

@@ -56,9 +56,16 @@ export const api = {
     ),
   deny: (requestId: string) =>
     send(() => permissions.POST('/permission-requests/{id}/deny', byId(requestId))),
-  sharedWithMe: () => send(() => permissions.GET('/shared-with-me')),
+  sharedWithMe: () =>
+    items(send(() => permissions.GET('/shared-with-me', { params: { query: { limit: 100 } } }))),
   shares: (albumId: string) =>
-    send(() => permissions.GET('/albums/{albumId}/shares', { params: ofAlbum(albumId) })),
+    items(
+      send(() =>
+        permissions.GET('/albums/{albumId}/shares', {
+          params: { ...ofAlbum(albumId), query: { limit: 100 } },
+        }),
+      ),
+    ),
   share: (albumId: string, username: string, scopes: AlbumScope[]) =>
     send(() =>
       permissions.PUT('/albums/{albumId}/shares/{username}', {

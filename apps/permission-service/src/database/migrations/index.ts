@@ -1,11 +1,13 @@
 import type { MigrationInterface } from 'typeorm';
 import { CreateUmaAccess1763700000000 } from '#grant-record/schema';
 import { CreatePermissionService1763900000000 } from './1763900000000-create-permission-service.ts';
+import { ListTables1764000000001 } from './1764000000001-list-tables.ts';
 import { CreateGrantCleanups1764100000000 } from './1764100000000-create-grant-cleanups.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   CreateUmaAccess1763700000000,
   CreatePermissionService1763900000000,
+  ListTables1764000000001,
   CreateGrantCleanups1764100000000,
 ];

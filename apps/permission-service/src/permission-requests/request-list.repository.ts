@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { UMA_ACCESS_SCHEMA } from '@app/grant-record';
+
+const GRANTS = `${UMA_ACCESS_SCHEMA}.current_grants`;
+const ALBUMS = `${UMA_ACCESS_SCHEMA}.album_resources`;
+
+/** One (album, requester) of a list of requests, as the tables hold it. */
+export interface RequestRow {
+  readonly resourceId: string;
+  readonly albumId: string;
+  readonly albumName: string;
+  readonly ownerUsername: string;
+  /** The requester as Keycloak's tickets name it; `null` for a holder the party record lacks. */
+  readonly requesterId: string | null;
+  readonly subject: string | null;
+  readonly username: string | null;
+  readonly partner: boolean | null;
+  readonly pending: string[];
+  readonly granted: string[];
+}
+
+/** Where a page starts: after this (resource, requester id or subject); empty strings: first. */
+export type RequestPosition = readonly [string, string];
+
+const COLUMNS = `a.album_id AS "albumId", a.name AS "albumName", a.owner_username AS "ownerUsername"`;
+
+/**
+ * The lists of requests, in keyset order, from the pending requests (`PendingRequestRepository`),
+ * the grant record and the albums the album service publishes (`uma_access.album_resources`):
+ * one query per page, whatever the number of items, and no call to Keycloak.
+ */
+@Injectable()
+export class RequestListRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Pending requests on the owner's albums, by (resource, requester id). */
+  async incomingPending(
+    ownerId: string,
+    after: RequestPosition,
+    count: number,
+  ): Promise<RequestRow[]> {
+    return (await this.dataSource.query(
+      `SELECT p.resource_id AS "resourceId", ${COLUMNS}, p.requester_id AS "requesterId",
+              party.subject, party.username, party.partner, p.scopes AS pending,
+              coalesce(g.scopes, '{}') AS granted
+         FROM pending_requests p
+         JOIN ${ALBUMS} a ON a.resource_id = p.resource_id AND a.owner_id = p.owner_id
+         LEFT JOIN parties party ON party.id = p.requester_id
+         LEFT JOIN ${GRANTS} g ON g.resource_id = p.resource_id AND g.subject = party.subject
+        WHERE p.owner_id = $1 AND (p.resource_id, p.requester_id) > ($2, $3)
+        ORDER BY p.resource_id, p.requester_id
+        LIMIT $4`,
+      [ownerId, after[0], after[1], count],
+    )) as RequestRow[];
+  }
+
+  /** What others hold on the owner's albums by the grant record, by (resource, subject). */
+  async incomingGranted(
+    ownerId: string,
+    after: RequestPosition,
+    count: number,
+  ): Promise<RequestRow[]> {
+    return (await this.dataSource.query(
+      `SELECT g.resource_id AS "resourceId", ${COLUMNS}, party.id AS "requesterId",
+              g.subject, party.username, party.partner, coalesce(p.scopes, '{}') AS pending,
+              g.scopes AS granted
+         FROM ${ALBUMS} a
+         JOIN ${GRANTS} g ON g.resource_id = a.resource_id
+         LEFT JOIN parties party ON party.subject = g.subject
+         LEFT JOIN pending_requests p
+           ON p.resource_id = g.resource_id AND p.requester_id = party.id
+        WHERE a.owner_id = $1 AND g.subject <> $1 AND (g.resource_id, g.subject) > ($2, $3)
+        ORDER BY g.resource_id, g.subject
+        LIMIT $4`,
+      [ownerId, after[0], after[1], count],
+    )) as RequestRow[];
+  }
+
+  /**
+   * The party's own requests and what it holds, by resource: the page's resources are taken in
+   * index order from each side (requests, grants) and merged, so a page reads a page of each.
+   */
+  async outgoing(
+    party: { readonly id: string; readonly subject: string },
+    after: string,
+    count: number,
+  ): Promise<RequestRow[]> {
+    return (await this.dataSource.query(
+      `WITH page AS (
+         SELECT resource_id FROM (
+           (SELECT p.resource_id FROM pending_requests p
+              JOIN ${ALBUMS} a ON a.resource_id = p.resource_id
+             WHERE p.requester_id = $1 AND p.resource_id > $3
+             ORDER BY p.resource_id LIMIT $4)
+           UNION
+           (SELECT g.resource_id FROM ${GRANTS} g
+              JOIN ${ALBUMS} a ON a.resource_id = g.resource_id
+             WHERE g.subject = $2 AND g.resource_id > $3
+             ORDER BY g.resource_id LIMIT $4)
+         ) mine
+         ORDER BY resource_id LIMIT $4)
+       SELECT page.resource_id AS "resourceId", ${COLUMNS}, $1::varchar AS "requesterId",
+              $2::varchar AS subject, NULL AS username, NULL AS partner,
+              coalesce((SELECT p.scopes FROM pending_requests p
+                         WHERE p.resource_id = page.resource_id AND p.requester_id = $1),
+                       '{}') AS pending,
+              coalesce((SELECT g.scopes FROM ${GRANTS} g
+                         WHERE g.resource_id = page.resource_id AND g.subject = $2),
+                       '{}') AS granted
+         FROM page
+         -- One album per row of the page, by index (OFFSET 0 keeps the planner from joining the
+         -- whole view instead).
+         CROSS JOIN LATERAL (SELECT * FROM ${ALBUMS} v
+                              WHERE v.resource_id = page.resource_id OFFSET 0) a
+        ORDER BY page.resource_id`,
+      [party.id, party.subject, after, count],
+    )) as RequestRow[];
+  }
+}
