@@ -139,10 +139,13 @@ describe('a revocation while Keycloak fails', () => {
     expect(await cleanup(album.resourceId)).toMatchObject({ status: 'pending' });
     expect((await tickets(album.resourceId)).length).toBeGreaterThan(0);
     // The owner's list shows what RPTs are honoured for: nothing of jdoe's.
-    const listed = await call<unknown[]>(permissions.url, 'GET', `/albums/${album.id}/shares`, {
-      token: alice,
-    });
-    expect(listed.body).toEqual([]);
+    const listed = await call<{ items: unknown[] }>(
+      permissions.url,
+      'GET',
+      `/albums/${album.id}/shares`,
+      { token: alice },
+    );
+    expect(listed.body.items).toEqual([]);
     const status = await call(permissions.url, 'GET', '/admin/grants/cleanups', { token: admin });
     expect(status.status).toBe(200);
     expect(status.body['pending']).toBeGreaterThanOrEqual(1);
@@ -197,13 +200,13 @@ describe('a revocation while Keycloak fails', () => {
     ).toBe(undefined);
     const rpt = (await requestRpt(jdoe, [`${album.resourceId}#album:view`])).body.access_token;
     expect(await read(album.id, rpt ?? '')).toBe(200);
-    const listed = await call<{ username: string; scopes: string[] }[]>(
+    const listed = await call<{ items: { username: string; scopes: string[] }[] }>(
       permissions.url,
       'GET',
       `/albums/${album.id}/shares`,
       { token: alice },
     );
-    expect(listed.body).toEqual([
+    expect(listed.body.items).toEqual([
       expect.objectContaining({ username: 'jdoe', scopes: ['album:view'] }),
     ]);
   });
