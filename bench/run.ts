@@ -301,6 +301,18 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         connections: CONNECTIONS,
       });
     }
+    const nkcRoute = routes.find((route) => route.key === 'nkc');
+    if (nkcRoute !== undefined) {
+      // The peer's rate is Keycloak's: measured against a warm Keycloak, not one just started.
+      const { warmKeycloakUp } = await import('./lib/peer-curve.ts');
+      await warmKeycloakUp({
+        url: nkcRoute.url,
+        token: alice,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        log: say,
+      });
+    }
     const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
     // The answering process's CPU time and answers over every round: its cost per answer, which
     // the other processes on the machine do not move as they move the rates.

@@ -34,8 +34,13 @@ export const ALBUMS_PER_USER = 25;
 /** One seeded album in this many is shared with another seeded user. */
 export const ALBUMS_PER_SHARE = 10;
 const ALBUM_RESOURCE_TYPE = 'urn:photoz:album';
-/** The warm-up before the first size lasts this many measured rounds. */
-const WARM_UP_ROUNDS = 3;
+/**
+ * The warm-up before the first size: each route once, then the peer alone, a round at a time,
+ * until its rate stops climbing (within {@link WARM_UP_SETTLED} of the round before), at most
+ * this many rounds.
+ */
+const WARM_UP_MAX_ROUNDS = 10;
+const WARM_UP_SETTLED = 0.1;
 /** Requests in flight at once while seeding (Keycloak's best create concurrency on 2 cores). */
 const SEED_CONCURRENCY = 8;
 
@@ -383,9 +388,40 @@ class KeycloakSeeder {
 }
 
 /**
+ * Loads a route that asks Keycloak on every request (the peer's), `seconds` at a time, until its
+ * rate stops climbing (within {@link WARM_UP_SETTLED} of the round before) or after
+ * {@link WARM_UP_MAX_ROUNDS} rounds: Keycloak's JIT compiles its decision path over the first
+ * tens of thousands of requests, and a Keycloak started minutes ago answers several times slower.
+ * Returns the last round's rate.
+ */
+export async function warmKeycloakUp(options: {
+  readonly url: string;
+  readonly token: string;
+  readonly seconds: number;
+  readonly connections: number;
+  readonly log?: Log;
+}): Promise<number> {
+  let previous = 0;
+  for (let round = 0; round < WARM_UP_MAX_ROUNDS; round += 1) {
+    const { requestsPerSecond } = await load({
+      url: options.url,
+      token: options.token,
+      seconds: options.seconds,
+      connections: options.connections,
+    });
+    options.log?.(`  warming Keycloak up: the peer at ${Math.round(requestsPerSecond)} req/s`);
+    if (Math.abs(requestsPerSecond - previous) <= WARM_UP_SETTLED * previous) {
+      return requestsPerSecond;
+    }
+    previous = requestsPerSecond;
+  }
+  return previous;
+}
+
+/**
  * Grows Keycloak through `sizes` (see the module's comment) and measures, at each, the routes in
- * `rounds` interleaved rounds of `seconds`, after a discarded warm-up round (each route for
- * {@link WARM_UP_ROUNDS} times `seconds`) before the first size. Every answer must be a 200.
+ * `rounds` interleaved rounds of `seconds`, after a discarded warm-up before the first size
+ * (see {@link WARM_UP_MAX_ROUNDS}). Every answer must be a 200.
  * Returns one point for each size.
  */
 export async function peerCurve(options: PeerCurveOptions): Promise<CurvePoint[]> {
@@ -441,9 +477,16 @@ export async function peerCurve(options: PeerCurveOptions): Promise<CurvePoint[]
       (rates.get(options.ours.key) ?? Number.NaN) / (rates.get(options.peer.key) ?? Number.NaN)
     );
   };
-  // The warm-up, untimed: each server's code paths and Keycloak's decision path, long enough for
-  // Keycloak's JIT (a Keycloak started minutes ago answers the peer several times slower).
-  await measureRound(new Map(), WARM_UP_ROUNDS * options.seconds);
+  // The warm-up, untimed: each server's code paths, then Keycloak's decision path until its JIT
+  // has settled (a Keycloak started minutes ago answers the peer several times slower).
+  await measureRound(new Map());
+  await warmKeycloakUp({
+    url: options.peer.url,
+    token: await options.ownerToken(),
+    seconds: options.seconds,
+    connections: options.connections,
+    log,
+  });
   const points: CurvePoint[] = [];
   try {
     for (const size of options.sizes) {
