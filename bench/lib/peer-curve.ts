@@ -39,6 +39,11 @@ const ALBUM_RESOURCE_TYPE = 'urn:photoz:album';
  * until its rate stops climbing (see `warmKeycloakUp`), at most this many rounds.
  */
 const WARM_UP_MAX_ROUNDS = 10;
+/**
+ * Rounds before the warm-up may stop: a Keycloak started a minute ago climbs for 20 s or more,
+ * and on a shared machine its first rounds can dip while it does.
+ */
+const WARM_UP_MIN_ROUNDS = 5;
 const WARM_UP_SETTLED = 0.1;
 /** Requests in flight at once while seeding (Keycloak's best create concurrency on 2 cores). */
 const SEED_CONCURRENCY = 8;
@@ -388,8 +393,8 @@ class KeycloakSeeder {
 
 /**
  * Loads a route that asks Keycloak on every request (the peer's), `seconds` at a time, until its
- * rate stops climbing (two rounds in a row not {@link WARM_UP_SETTLED} above the best so far) or
- * after {@link WARM_UP_MAX_ROUNDS} rounds: Keycloak's JIT compiles its decision path over the first
+ * rate stops climbing (two rounds in a row not {@link WARM_UP_SETTLED} above the best so far,
+ * after at least {@link WARM_UP_MIN_ROUNDS}) or after {@link WARM_UP_MAX_ROUNDS} rounds: Keycloak's JIT compiles its decision path over the first
  * tens of thousands of requests, and a Keycloak started minutes ago answers several times slower.
  * Returns the last round's rate.
  */
@@ -405,7 +410,11 @@ export async function warmKeycloakUp(options: {
   // Rounds in a row that did not beat the best one so far: on a shared machine one round can
   // dip while Keycloak is still warming, so it takes two.
   let flat = 0;
-  for (let round = 0; round < WARM_UP_MAX_ROUNDS && flat < 2; round += 1) {
+  for (
+    let round = 0;
+    round < WARM_UP_MAX_ROUNDS && (round < WARM_UP_MIN_ROUNDS || flat < 2);
+    round += 1
+  ) {
     const { requestsPerSecond } = await load({
       url: options.url,
       token: options.token,
