@@ -9,7 +9,8 @@
  * - owner:      the real route with the owner's access token;
  * - RPT:        the real route with another user's RPT (adds the current-grant check);
  * - challenge:  the real route with an access token but no RPT: 401 + UMA ticket;
- * - nkc:        nest-keycloak-connect with its defaults, reading the same row (bench/peers).
+ * - nkc:        nest-keycloak-connect reading the same row (bench/peers), as a careful user
+ *               configures it: offline token validation, one Keycloak decision a request.
  *
  * Then: the owner's read at a fixed rate, alone and while a client with a valid token sends nested
  * bodies, slow bodies and a request flood to the same instance (hostile), a revocation raced
@@ -17,8 +18,10 @@
  * through the admin API path the relay uses, at a few concurrencies), 10,000 album registrations
  * (their rate after the last create against that ceiling), 100 more albums created one at a time
  * (each one's delay until it is registered) and a reconciliation over them (P4), and each
- * service's resident memory at the end. Each ratio of the summary is the median of its per-round
- * ratios; their spread (min–max) is printed beside it and written to latest.json. Prints a table,
+ * service's resident memory, and the peer's curve: ours and nest-keycloak-connect while the same
+ * Keycloak grows to a few sizes (bench/lib/peer-curve.ts). Each ratio of the summary is the
+ * median of its per-round ratios; their spread (min–max) is printed beside it and written to
+ * latest.json. Prints a table,
  * and as its last line the `bench:` summary; writes the figures to bench/results/latest.json.
  * `BENCH_QUICK=1`: shorter rounds (the same line, in under 5 minutes).
  */
@@ -58,6 +61,13 @@ const PACED_ALBUMS = 100;
 const CEILING_CREATES = Number(process.env['BENCH_CEILING_CREATES'] ?? (QUICK ? 500 : 1_000));
 /** Parts to leave out while working on another (`reads,nkc,hostile,race,registrations`). */
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
+/**
+ * Keycloak sizes (album resources it holds) at which the peer's curve measures ours beside
+ * nest-keycloak-connect, grown from the smallest to the largest (`nkc-curve`).
+ */
+const NKC_CURVE_SIZES = (process.env['BENCH_NKC_CURVE_SIZES'] ?? '100,1000,10000')
+  .split(',')
+  .map(Number);
 /** Read routes to measure (`bare,public,owner,rpt,challenge,nkc,nkcPublic`); default all. */
 /**
  * The owner's reads a second in the hostile scenario: a person reading fast (900 a minute), within
@@ -264,7 +274,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         : [
             {
               key: 'nkc',
-              name: 'nest-keycloak-connect, owner (its defaults)',
+              name: 'nest-keycloak-connect, owner (offline token validation)',
               url: `${nkc.url}/albums/${album.id}`,
               token: () => alice,
               status: 200,
@@ -311,6 +321,18 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     // A warm-up round, discarded: every route as long as a measured round, in the same order.
     for (const route of routes) {
       await measure(route, WARMUP_SECONDS);
+    }
+    const nkcRoute = routes.find((route) => route.key === 'nkc');
+    if (nkcRoute !== undefined) {
+      // The peer's rate is Keycloak's: measured against a warm Keycloak, not one just started.
+      const { warmKeycloakUp } = await import('./lib/peer-curve.ts');
+      await warmKeycloakUp({
+        url: nkcRoute.url,
+        token: alice,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        log: say,
+      });
     }
     const rounds = new Map<string, LoadResult[]>(routes.map((route) => [route.key, []]));
     // The answering process's CPU time and answers over every round: its cost per answer, which
@@ -569,6 +591,31 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   figures['rssAlbumMb'] ??= Math.max(albumA.rssMb(), albumB.rssMb());
   figures['rssPermissionMb'] ??= permissions.rssMb();
 
+  let curveSummary = '';
+  let curveDetail = '';
+  if (!SKIP.has('nkc-curve')) {
+    say(
+      `the peer's curve: ours and nest-keycloak-connect while Keycloak grows to ${NKC_CURVE_SIZES.join(', ')} album resources ...`,
+    );
+    const { peerCurveScenario } = await import('./lib/peer-curve.ts');
+    const curve = await peerCurveScenario({
+      keycloakUrl,
+      databaseUrl,
+      env,
+      album: albumA,
+      ownKeycloak,
+      sizes: NKC_CURVE_SIZES,
+      seconds: SECONDS,
+      rounds: QUICK ? 2 : 3,
+      connections: CONNECTIONS,
+      started,
+      log: say,
+    });
+    Object.assign(figures, curve.figures);
+    curveSummary = curve.summary;
+    curveDetail = curve.detail;
+  }
+
   if (table.length > 0) {
     console.table(table);
   }
@@ -582,7 +629,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     (figures[key] ?? Number.NaN).toFixed(digits);
   console.log(
     `bench: public-vs-bare=${fixed('publicVsBare', 2)} owner=${fixed('owner', 2)} rpt=${fixed('rpt', 2)} ` +
-      `challenge=${fixed('challenge', 2)} vs-nkc=${fixed('vsNkc', 1)}x ` +
+      `challenge=${fixed('challenge', 2)} vs-nkc=${fixed('vsNkc', 1)}x${curveSummary} ` +
       `hostile-p99-ratio=${fixed('hostileP99Ratio', 2)} ` +
       `registrations-10k-s=${fixed('registrationsSeconds', 0)} ` +
       `registrations-vs-keycloak=${fixed('registrationsVsKeycloak', 2)} ` +
@@ -615,6 +662,9 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
         })
         .join(' ')}`,
     );
+  }
+  if (curveDetail !== '') {
+    console.log(`bench-nkc-curve: ${curveDetail}`);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The benchmark's peer: the same album read behind nest-keycloak-connect with its defaults (token
- * introspection and a Keycloak permission request on every request), a separate Nest 11 + Express
+ * The benchmark's peer: the same album read behind nest-keycloak-connect (a Keycloak permission
+ * request on every request; with the module's default `tokenValidation: ONLINE`, a token
+ * introspection too; `offline`, the careful user's choice, by default here), a separate Nest 11 + Express
  * app with its own package.json and lockfile in bench/peers/nest-keycloak-connect (see its
  * README.md). `startNkcPeer` installs it (`npm ci`) when its node_modules is missing or older than
  * its lockfile, compiles it when its output is missing or older than its sources, starts it on a
@@ -42,6 +43,11 @@ export interface NkcPeerOptions {
   readonly keycloakUrl: string;
   /** The album-api client's secret. */
   readonly secret: string;
+  /**
+   * `offline` (by default here): the token's signature is checked against the realm's keys, as
+   * our services check it; `online` (the module's own default): introspected at Keycloak too.
+   */
+  readonly tokenValidation?: 'online' | 'offline';
   /** Progress lines (installing, building, started); silent by default. */
   readonly log?: (line: string) => void;
 }
@@ -71,7 +77,8 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
     }
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    note(logFd, `starting the peer at ${url}`);
+    const validation = options.tokenValidation ?? 'offline';
+    note(logFd, `starting the peer at ${url} (token validation ${validation})`);
     const child = spawn(process.execPath, [join(NKC_PEER_DIR, 'dist', 'main.js')], {
       cwd: NKC_PEER_DIR,
       env: {
@@ -81,6 +88,7 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
         DATABASE_URL: options.databaseUrl,
         KEYCLOAK_URL: options.keycloakUrl,
         KEYCLOAK_CLIENT_SECRET: options.secret,
+        KEYCLOAK_TOKEN_VALIDATION: options.tokenValidation ?? 'offline',
       },
       // The IPC channel only tells the peer when this process is gone: it then exits too.
       stdio: ['ignore', logFd, logFd, 'ipc'],
@@ -93,7 +101,7 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
       throw new Error(`could not start the nest-keycloak-connect peer (see ${NKC_PEER_LOG})`);
     }
     const peer: NkcPeer = {
-      name: 'nest-keycloak-connect',
+      name: `nest-keycloak-connect (${validation})`,
       url,
       pid,
       child,
@@ -110,7 +118,9 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
       await peer.stop();
       throw error;
     }
-    log(`nest-keycloak-connect peer at ${url} (pid ${pid}, log: .photoz/logs/bench-nkc.log)`);
+    log(
+      `nest-keycloak-connect peer at ${url}, token validation ${validation} (pid ${pid}, log: .photoz/logs/bench-nkc.log)`,
+    );
     return peer;
   } finally {
     closeSync(logFd);

@@ -1,6 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AuthGuard, KeycloakConnectModule, ResourceGuard, RoleGuard } from 'nest-keycloak-connect';
+import {
+  AuthGuard,
+  KeycloakConnectModule,
+  ResourceGuard,
+  RoleGuard,
+  TokenValidation,
+} from 'nest-keycloak-connect';
 import type { Pool } from 'pg';
 import { AlbumStore, PG_POOL, type RegisteredAlbum } from './album.store';
 import {
@@ -13,7 +19,10 @@ import type { PeerConfig } from './config';
 
 @Module({})
 export class AppModule {
-  /** nest-keycloak-connect as its README registers it, with every option left at its default. */
+  /**
+   * nest-keycloak-connect as its README registers it. One option is set as a careful user sets it:
+   * the token validation (see README.md, "Configuration"); every other is left at its default.
+   */
   static forRoot(
     config: PeerConfig,
     pool: Pool,
@@ -27,7 +36,9 @@ export class AppModule {
           realm: 'photoz',
           clientId: 'album-api',
           secret: config.secret,
-          // policyEnforcement: PERMISSIVE and tokenValidation: ONLINE (introspection) by default.
+          tokenValidation:
+            config.tokenValidation === 'online' ? TokenValidation.ONLINE : TokenValidation.OFFLINE,
+          // policyEnforcement: PERMISSIVE by default.
         }),
       ],
       controllers: [

@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const logger = new Logger('nkc-peer');
   logger.log(
     `listening on ${await app.getUrl()}: ${albums.length} album route(s) guarded by ` +
-      `nest-keycloak-connect against ${config.keycloakUrl}/realms/photoz`,
+      `nest-keycloak-connect against ${config.keycloakUrl}/realms/photoz ` +
+      `(token validation ${config.tokenValidation})`,
   );
   // Started by bench/lib/nkc-peer.ts with an IPC channel: end with the process that started it.
   if (process.send !== undefined) {
