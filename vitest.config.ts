@@ -13,8 +13,10 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          // test/support: the suites' own helpers that are worth a unit test (the metrics parser).
+          // test/support: the suites' own helpers that are worth a unit test (the metrics parser);
+          // bench: the benchmark's own measuring helpers.
           include: [
+            'bench/**/*.spec.ts',
             'apps/**/*.spec.ts',
             'libs/**/*.spec.ts',
             'scripts/**/*.spec.ts',

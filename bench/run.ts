@@ -14,7 +14,9 @@
  *
  * Then: the owner's read at a fixed rate, alone and while a client with a valid token sends nested
  * bodies, slow bodies and a request flood to the same instance (hostile), a revocation raced
- * against reads on two instances (P5), Keycloak's own ceiling for resource creates (straight
+ * against reads on two instances (P5), how the lists and the sharing writes grow with the work
+ * (each list's first page at 1,000 items against one, each sharing write on an album with 1,000
+ * shares against one with one: bench/lib/lists.ts, bench/lib/share-writes.ts), Keycloak's own ceiling for resource creates (straight
  * through the admin API path the relay uses, at a few concurrencies), 10,000 album registrations
  * (their rate after the last create against that ceiling), 100 more albums created one at a time
  * (each one's delay until it is registered) and a reconciliation over them (P4), and each
@@ -59,7 +61,10 @@ const REGISTRATIONS = Number(process.env['BENCH_REGISTRATIONS'] ?? 10_000);
 const PACED_ALBUMS = 100;
 /** Resource creates at each concurrency when measuring Keycloak's own ceiling. */
 const CEILING_CREATES = Number(process.env['BENCH_CEILING_CREATES'] ?? (QUICK ? 500 : 1_000));
-/** Parts to leave out while working on another (`reads,nkc,hostile,race,registrations`). */
+/**
+ * Parts to leave out while working on another
+ * (`reads,nkc,hostile,race,lists,share-writes,registrations`).
+ */
 const SKIP = new Set((process.env['BENCH_SKIP'] ?? '').split(',').filter((part) => part !== ''));
 /**
  * Keycloak sizes (album resources it holds) at which the peer's curve measures ours beside
@@ -74,6 +79,15 @@ const NKC_CURVE_SIZES = (process.env['BENCH_NKC_CURVE_SIZES'] ?? '100,1000,10000
  * the production read limit (1,200 a minute).
  */
 const HOSTILE_OWNER_RATE = 15;
+/**
+ * The sizes the lists are measured at, each against one item (`BENCH_LIST_SIZES`, ascending); the
+ * largest one's is the summary's figure, and the sharing writes run on an album with that many shares.
+ */
+const LIST_SIZES = (process.env['BENCH_LIST_SIZES'] ?? '1000')
+  .split(',')
+  .map(Number)
+  .filter((size) => Number.isInteger(size) && size > 1)
+  .sort((a, b) => a - b);
 const ONLY = new Set((process.env['BENCH_ROUTES'] ?? '').split(',').filter((key) => key !== ''));
 
 /** The user id (`sub`) of an access token. */
@@ -183,6 +197,8 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   const spreads: Record<string, Spread> = {};
   const cpuSpreads: Record<string, Spread> = {};
   const table: Record<string, string | number>[] = [];
+  /** The scale scenarios' points, written to latest.json beside the figures. */
+  const details: Record<string, unknown> = {};
 
   let alice = (await login('alice')).access_token;
   let jdoe = (await login('jdoe')).access_token;
@@ -547,6 +563,8 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     say(
       `P4: each album's registration once Keycloak is warm: ${PACED_ALBUMS} albums created one at a time ...`,
     );
+    // The burst may have outlived alice's token (5 minutes) on a loaded machine.
+    alice = (await login('alice')).access_token;
     const paced = await measureRegistrations({
       albumUrls: [albumA.url, albumB.url],
       token: alice,
@@ -582,14 +600,86 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       log: say,
     });
     figures['reconcileSeconds'] = reconcile.seconds;
-    figures['rssAlbumMb'] = Math.max(albumA.rssMb(), albumB.rssMb());
-    figures['rssPermissionMb'] = permissions.rssMb();
     if (!ownKeycloak) {
       await cleanupRegistrations({ databaseUrl, keycloakUrl, env, log: say });
     }
   }
-  figures['rssAlbumMb'] ??= Math.max(albumA.rssMb(), albumB.rssMb());
-  figures['rssPermissionMb'] ??= permissions.rssMb();
+  // After the registrations: the thousand people holding grants here make Keycloak's resource
+  // creates several times slower, which is not what the registrations measure.
+  if (!SKIP.has('lists') || !SKIP.has('share-writes')) {
+    const { ScalePopulation } = await import('./lib/population.ts');
+    const population = new ScalePopulation({
+      keycloakUrl,
+      albumUrls: [albumA.url, albumB.url],
+      permissionUrl: permissions.url,
+      log: say,
+    });
+    say(`scale: seeding through the API (${LIST_SIZES.join(', ')} items) ...`);
+    await population.start();
+    if (!SKIP.has('lists')) {
+      const { measureLists } = await import('./lib/lists.ts');
+      const points = [];
+      for (const size of LIST_SIZES) {
+        await Promise.all([population.growCrowded(size), population.growLists(size)]);
+        const measured = await measureLists(population, permissions.url, size, {
+          warmUp: 3,
+          minCalls: 5,
+          maxCalls: QUICK ? 60 : 150,
+          budgetMs: QUICK ? 4_000 : 8_000,
+        });
+        for (const point of measured) {
+          if (point.error !== undefined) {
+            say(`lists: ${point.list} at ${point.size} failed: ${point.error}`);
+          }
+          say(
+            `lists: ${point.list} first page at ${point.size} vs 1: ${point.large.medianMs.toFixed(1)} ms vs ` +
+              `${point.small.medianMs.toFixed(1)} ms (medians of ${point.large.calls} calls), ratio ${point.ratio.toFixed(2)}`,
+          );
+          figures[`list-${point.list}-${point.size}-ms`] = point.large.medianMs;
+          figures[`list-${point.list}-1-ms`] = point.small.medianMs;
+          figures[`list-${point.list}-${point.size}-ratio`] = point.ratio;
+        }
+        points.push(...measured);
+      }
+      const largest = LIST_SIZES.at(-1) ?? 0;
+      const atLargest = points.filter((point) => point.size === largest);
+      figures['lists1kVs1'] = Math.max(...atLargest.map((point) => point.ratio));
+      details['lists'] = points;
+      say(
+        `lists-1k-vs-1 (first page at ${largest} vs 1, medians in ms): ${atLargest
+          .map(
+            (point) =>
+              `${point.list} ${point.large.medianMs.toFixed(1)}/${point.small.medianMs.toFixed(1)}=${point.ratio.toFixed(2)}`,
+          )
+          .join(' ')}`,
+      );
+    }
+    if (!SKIP.has('share-writes')) {
+      const { measureShareWrites } = await import('./lib/share-writes.ts');
+      await population.growCrowded(LIST_SIZES.at(-1) ?? 1_000);
+      const writes = await measureShareWrites(population, permissions.url, {
+        repetitions: QUICK ? 8 : 15,
+        warmUp: 2,
+      });
+      for (const point of writes) {
+        figures[`share-write-${point.write}-${point.size}-ms`] = point.largeMs;
+        figures[`share-write-${point.write}-1-ms`] = point.smallMs;
+      }
+      figures['shares1kVs1'] = Math.max(
+        ...writes.filter((point) => point.write !== 'request').map((point) => point.ratio),
+      );
+      details['shareWrites'] = writes;
+      say(
+        `shares-1k-vs-1 (on an album with ${population.crowdedShares} shares vs 1, medians of ` +
+          `${writes[0]?.repetitions ?? 0} in ms): ${writes
+            .map(
+              (point) =>
+                `${point.write === 'request' ? '(not in the figure) request' : point.write} ${point.largeMs.toFixed(1)}/${point.smallMs.toFixed(1)}=${point.ratio.toFixed(2)}`,
+            )
+            .join(' ')}`,
+      );
+    }
+  }
 
   let curveSummary = '';
   let curveDetail = '';
@@ -616,6 +706,20 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
     curveDetail = curve.detail;
   }
 
+  // At the very end, after every scenario.
+  figures['rssAlbumMb'] = Math.max(albumA.rssMb(), albumB.rssMb());
+  figures['rssPermissionMb'] = permissions.rssMb();
+  // What the resident memory is made of: the V8 heap (live and committed) and what lies outside.
+  for (const service of [albumA, albumB, permissions]) {
+    const heap = await service.heapMb().catch(() => undefined);
+    if (heap !== undefined) {
+      say(
+        `memory at the end: ${service.name} RSS ${service.rssMb().toFixed(0)} MB, V8 heap ` +
+          `${heap.used.toFixed(0)} MB used of ${heap.total.toFixed(0)} MB, external ${heap.external.toFixed(0)} MB`,
+      );
+    }
+  }
+
   if (table.length > 0) {
     console.table(table);
   }
@@ -623,7 +727,8 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, pinned: pinning() !== undefined, table, figures, spreads, cpuSpreads }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, warmupSeconds: WARMUP_SECONDS, pinned: pinning() !== undefined, table, figures, spreads, cpuSpreads, details }, null, 2)}
+`,
   );
   const fixed = (key: string, digits: number): string =>
     (figures[key] ?? Number.NaN).toFixed(digits);
@@ -635,6 +740,7 @@ async function run(keycloakUrl: string, ownKeycloak: boolean): Promise<void> {
       `registrations-vs-keycloak=${fixed('registrationsVsKeycloak', 2)} ` +
       `registration-lag-s=${fixed('registrationLagMedianSeconds', 2)}/${fixed('registrationLagMaxSeconds', 2)} ` +
       `reconcile-10k-s=${fixed('reconcileSeconds', 0)} ` +
+      `lists-1k-vs-1=${fixed('lists1kVs1', 2)} shares-1k-vs-1=${fixed('shares1kVs1', 2)} ` +
       `rss-album-mb=${fixed('rssAlbumMb', 0)} rss-permission-mb=${fixed('rssPermissionMb', 0)}`,
   );
   if (Object.keys(spreads).length > 0) {

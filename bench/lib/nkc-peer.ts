@@ -106,6 +106,8 @@ export async function startNkcPeer(options: NkcPeerOptions): Promise<NkcPeer> {
       pid,
       child,
       rssMb: () => rssMb(pid),
+      // The peer exposes no metrics.
+      heapMb: () => Promise.resolve(undefined),
       stop: () => stop(child),
     };
     try {

@@ -12,6 +12,11 @@ export interface BenchProcess {
   readonly child: ChildProcess;
   /** Resident set size now, in MB (Linux `/proc`). */
   rssMb(): number;
+  /**
+   * The V8 heap now (used and committed) and the memory outside it, in MB, from the service's
+   * metrics (`undefined` for a server without them).
+   */
+  heapMb(): Promise<{ used: number; total: number; external: number } | undefined>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +69,25 @@ export function rssMb(pid: number): number {
   return match?.[1] === undefined ? Number.NaN : Number(match[1]) / 1024;
 }
 
+/** The V8 heap of a service, from the metrics endpoint its log names (`Metrics on <url>`). */
+async function heapMb(
+  logFile: string,
+): Promise<{ used: number; total: number; external: number } | undefined> {
+  const urls = [...readFileSync(logFile, 'utf8').matchAll(/Metrics on (http:\/\/[^"\s]+)/g)];
+  const url = urls.at(-1)?.[1];
+  if (url === undefined) {
+    return undefined;
+  }
+  const text = await (await fetch(url)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024 / 1024;
+  return {
+    used: value('nodejs_heap_size_used_bytes'),
+    total: value('nodejs_heap_size_total_bytes'),
+    external: value('nodejs_external_memory_bytes'),
+  };
+}
+
 /**
  * Starts `node [nodeArgs] script` with `env` on a free port (`PORT`), logging to `logFile`, and
  * waits until `readyPath` answers.
@@ -103,6 +127,7 @@ export async function startNodeServer(options: {
     pid,
     child,
     rssMb: () => rssMb(pid),
+    heapMb: () => heapMb(options.logFile),
     stop: () => stopProcess(child),
   };
 }
