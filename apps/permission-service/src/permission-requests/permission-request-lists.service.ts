@@ -36,7 +36,18 @@ function sorted(scopes: readonly string[]): string[] {
 }
 
 /** A request as the API shows it: pending while any scope waits for the owner. */
-function toDto(row: RequestRow, requester: Party): PermissionRequestDto {
+/** A row whose resource is an album of this deployment. */
+type AlbumRequestRow = RequestRow & {
+  readonly albumId: string;
+  readonly albumName: string;
+  readonly ownerUsername: string;
+};
+
+function onAnAlbum(row: RequestRow): row is AlbumRequestRow {
+  return row.albumId !== null && row.albumName !== null && row.ownerUsername !== null;
+}
+
+function toDto(row: AlbumRequestRow, requester: Party): PermissionRequestDto {
   const pendingScopes = sorted(row.pending);
   return {
     id: requestId({ resourceId: row.resourceId, requester }),
@@ -115,13 +126,16 @@ export class PermissionRequestLists {
       positionOf: (row): readonly [string] => [row.resourceId],
     });
     return {
-      items: page.items.map((row) => toDto(row, party)),
+      items: page.items.filter(onAnAlbum).map((row) => toDto(row, party)),
       nextCursor: page.nextCursor,
     };
   }
 
   /** The row's request; a holder Keycloak no longer knows is left out. */
   private item(row: RequestRow): PermissionRequestDto[] {
+    if (!onAnAlbum(row)) {
+      return [];
+    }
     if (row.username !== null && row.requesterId !== null && row.subject !== null) {
       const party = {
         id: row.requesterId,

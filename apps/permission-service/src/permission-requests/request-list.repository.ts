@@ -9,9 +9,13 @@ const ALBUMS = `${UMA_ACCESS_SCHEMA}.album_resources`;
 /** One (album, requester) of a list of requests, as the tables hold it. */
 export interface RequestRow {
   readonly resourceId: string;
-  readonly albumId: string;
-  readonly albumName: string;
-  readonly ownerUsername: string;
+  /**
+   * `null` (with the name and owner) for a resource that is no album of this deployment (any
+   * more): the page's position still passes it, and the list leaves it out.
+   */
+  readonly albumId: string | null;
+  readonly albumName: string | null;
+  readonly ownerUsername: string | null;
   /** The requester as Keycloak's tickets name it; `null` for a holder the party record lacks. */
   readonly requesterId: string | null;
   readonly subject: string | null;
@@ -42,16 +46,21 @@ export class RequestListRepository {
     count: number,
   ): Promise<RequestRow[]> {
     return (await this.dataSource.query(
-      `SELECT p.resource_id AS "resourceId", ${COLUMNS}, p.requester_id AS "requesterId",
-              party.subject, party.username, party.partner, p.scopes AS pending,
+      `WITH page AS MATERIALIZED (
+         SELECT resource_id, requester_id, owner_id, scopes FROM pending_requests
+          WHERE owner_id = $1 AND (resource_id, requester_id) > ($2, $3)
+          ORDER BY resource_id, requester_id
+          LIMIT $4)
+       SELECT page.resource_id AS "resourceId", ${COLUMNS}, page.requester_id AS "requesterId",
+              party.subject, party.username, party.partner, page.scopes AS pending,
               coalesce(g.scopes, '{}') AS granted
-         FROM pending_requests p
-         JOIN ${ALBUMS} a ON a.resource_id = p.resource_id AND a.owner_id = p.owner_id
-         LEFT JOIN parties party ON party.id = p.requester_id
-         LEFT JOIN ${GRANTS} g ON g.resource_id = p.resource_id AND g.subject = party.subject
-        WHERE p.owner_id = $1 AND (p.resource_id, p.requester_id) > ($2, $3)
-        ORDER BY p.resource_id, p.requester_id
-        LIMIT $4`,
+         FROM page
+         LEFT JOIN LATERAL (SELECT * FROM ${ALBUMS} v
+                             WHERE v.resource_id = page.resource_id AND v.owner_id = page.owner_id
+                            OFFSET 0) a ON true
+         LEFT JOIN parties party ON party.id = page.requester_id
+         LEFT JOIN ${GRANTS} g ON g.resource_id = page.resource_id AND g.subject = party.subject
+        ORDER BY page.resource_id, page.requester_id`,
       [ownerId, after[0], after[1], count],
     )) as RequestRow[];
   }
@@ -88,15 +97,13 @@ export class RequestListRepository {
     count: number,
   ): Promise<RequestRow[]> {
     return (await this.dataSource.query(
-      `WITH page AS (
+      `WITH page AS MATERIALIZED (
          SELECT resource_id FROM (
            (SELECT p.resource_id FROM pending_requests p
-              JOIN ${ALBUMS} a ON a.resource_id = p.resource_id
              WHERE p.requester_id = $1 AND p.resource_id > $3
              ORDER BY p.resource_id LIMIT $4)
            UNION
            (SELECT g.resource_id FROM ${GRANTS} g
-              JOIN ${ALBUMS} a ON a.resource_id = g.resource_id
              WHERE g.subject = $2 AND g.resource_id > $3
              ORDER BY g.resource_id LIMIT $4)
          ) mine
@@ -111,9 +118,9 @@ export class RequestListRepository {
                        '{}') AS granted
          FROM page
          -- One album per row of the page, by index (OFFSET 0 keeps the planner from joining the
-         -- whole view instead).
-         CROSS JOIN LATERAL (SELECT * FROM ${ALBUMS} v
-                              WHERE v.resource_id = page.resource_id OFFSET 0) a
+         -- whole view instead); none for a resource that is no album of this deployment.
+         LEFT JOIN LATERAL (SELECT * FROM ${ALBUMS} v
+                             WHERE v.resource_id = page.resource_id OFFSET 0) a ON true
         ORDER BY page.resource_id`,
       [party.id, party.subject, after, count],
     )) as RequestRow[];

@@ -18,9 +18,10 @@ export interface HolderRow {
 /** One album shared with a party, by the grant record. */
 export interface SharedAlbumRow {
   readonly resourceId: string;
-  readonly albumId: string;
-  readonly albumName: string;
-  readonly ownerUsername: string;
+  /** `null` (with the name and owner) for a resource that is no album of this deployment. */
+  readonly albumId: string | null;
+  readonly albumName: string | null;
+  readonly ownerUsername: string | null;
   readonly scopes: string[];
 }
 
@@ -57,16 +58,26 @@ export class ShareListRepository {
     )) as HolderRow[];
   }
 
-  /** The albums shared with the holder of `subject`, by resource id, after `after`. */
+  /**
+   * The albums shared with the holder of `subject`, by resource id, after `after`: a page of the
+   * grant record's rows read by index first, then each row's album by index (`null` columns for a
+   * resource that is no album of this deployment any more: the caller leaves it out, after the
+   * page's position is taken). So a page costs the same at 1,000 grants as at one, whatever the
+   * planner knows of the tables (fresh statistics or none).
+   */
   async sharedWith(subject: string, after: string, count: number): Promise<SharedAlbumRow[]> {
     return (await this.dataSource.query(
-      `SELECT g.resource_id AS "resourceId", a.album_id AS "albumId", a.name AS "albumName",
-              a.owner_username AS "ownerUsername", g.scopes
-         FROM ${GRANTS} g
-         JOIN ${ALBUMS} a ON a.resource_id = g.resource_id
-        WHERE g.subject = $1 AND g.resource_id > $2
-        ORDER BY g.resource_id
-        LIMIT $3`,
+      `WITH page AS MATERIALIZED (
+         SELECT resource_id, scopes FROM ${GRANTS}
+          WHERE subject = $1 AND resource_id > $2
+          ORDER BY resource_id
+          LIMIT $3)
+       SELECT page.resource_id AS "resourceId", a.album_id AS "albumId", a.name AS "albumName",
+              a.owner_username AS "ownerUsername", page.scopes
+         FROM page
+         LEFT JOIN LATERAL (SELECT * FROM ${ALBUMS} v
+                             WHERE v.resource_id = page.resource_id OFFSET 0) a ON true
+        ORDER BY page.resource_id`,
       [subject, after, count],
     )) as SharedAlbumRow[];
   }

@@ -38,12 +38,18 @@ export class SharedWithMeService {
       positionOf: (row) => row.resourceId,
     });
     return {
-      items: page.items.map((row) => ({
-        albumId: row.albumId,
-        albumName: row.albumName,
-        ownerUsername: row.ownerUsername,
-        scopes: [...new Set(row.scopes)].sort(),
-      })),
+      items: page.items.flatMap((row) =>
+        row.albumId === null
+          ? []
+          : [
+              {
+                albumId: row.albumId,
+                albumName: row.albumName ?? '',
+                ownerUsername: row.ownerUsername ?? '',
+                scopes: [...new Set(row.scopes)].sort(),
+              },
+            ],
+      ),
       nextCursor: page.nextCursor,
     };
   }

@@ -10,7 +10,8 @@ import { loadConfig } from './config';
 async function main(): Promise<void> {
   const config = loadConfig();
   const pool = new Pool({ connectionString: config.databaseUrl });
-  // Routes are fixed at start: one guarded controller per album registered in Keycloak by then.
+  // Routes are fixed at start: one guarded controller per album registered in Keycloak by then
+  // (the newest 1,000).
   const albums = await registeredAlbums(pool);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, pool, albums),

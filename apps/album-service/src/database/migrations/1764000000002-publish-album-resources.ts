@@ -14,7 +14,7 @@ export class PublishAlbumResources1764000000002 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     // The view is read by resource id (joined with the grant record and the requests).
     await queryRunner.query(
-      'CREATE INDEX IF NOT EXISTS uma_resource_links_resource ON uma_resource_links (resource_id)',
+      'CREATE UNIQUE INDEX IF NOT EXISTS uma_resource_links_resource ON uma_resource_links (resource_id)',
     );
     // From a link to its album: the view's join, read from the link's side.
     await queryRunner.query('CREATE INDEX IF NOT EXISTS albums_id_text ON albums ((id::text))');
