@@ -9,7 +9,8 @@
  * properties): the benchmark orchestrator imports it from a plain node script.
  */
 import { inParallel } from '../../libs/common/src/concurrency.ts';
-import { DEV_ADMIN, REALM } from '../../scripts/dev-realm/realm.ts';
+import { DevAdminToken } from '../../scripts/dev-realm/admin-token.ts';
+import { REALM } from '../../scripts/dev-realm/realm.ts';
 import { login } from '../../scripts/dev-realm/tokens.ts';
 import { callJson, expectStatus, type JsonResponse } from './api.ts';
 
@@ -22,35 +23,15 @@ const TOKEN_REUSE_MS = 180_000;
 /** Users of Keycloak's admin API, as the dev-only bootstrap administrator. */
 export class KeycloakUsers {
   private readonly keycloakUrl: string;
-  private token: { value: string; expiresAt: number } | undefined;
+  private readonly adminToken: DevAdminToken;
 
   constructor(keycloakUrl: string) {
     this.keycloakUrl = keycloakUrl.replace(/\/+$/, '');
+    this.adminToken = new DevAdminToken(this.keycloakUrl);
   }
 
-  private async accessToken(): Promise<string> {
-    if (this.token !== undefined && Date.now() < this.token.expiresAt - 10_000) {
-      return this.token.value;
-    }
-    const response = await fetch(
-      `${this.keycloakUrl}/realms/master/protocol/openid-connect/token`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'password',
-          client_id: 'admin-cli',
-          username: DEV_ADMIN.username,
-          password: DEV_ADMIN.password,
-        }),
-      },
-    );
-    if (!response.ok) {
-      throw new Error(`admin login failed: ${response.status}`);
-    }
-    const body = (await response.json()) as { access_token: string; expires_in: number };
-    this.token = { value: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
-    return body.access_token;
+  private accessToken(): Promise<string> {
+    return this.adminToken.get();
   }
 
   /**

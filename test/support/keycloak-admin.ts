@@ -1,29 +1,12 @@
-import { DEV_ADMIN, KEYCLOAK_URL, REALM } from '../../scripts/dev-realm/realm.ts';
+import { DevAdminToken } from '../../scripts/dev-realm/admin-token.ts';
+import { KEYCLOAK_URL, REALM } from '../../scripts/dev-realm/realm.ts';
 
 /** The Keycloak admin REST API of the test realm, as the dev-only bootstrap administrator. */
 export class KeycloakAdmin {
-  private token: { value: string; expiresAt: number } | undefined;
+  private readonly adminToken = new DevAdminToken();
 
-  private async accessToken(): Promise<string> {
-    if (this.token !== undefined && Date.now() < this.token.expiresAt - 10_000) {
-      return this.token.value;
-    }
-    const response = await fetch(`${KEYCLOAK_URL}/realms/master/protocol/openid-connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        client_id: 'admin-cli',
-        username: DEV_ADMIN.username,
-        password: DEV_ADMIN.password,
-      }),
-    });
-    if (!response.ok) {
-      throw new Error(`admin login failed: ${response.status}`);
-    }
-    const body = (await response.json()) as { access_token: string; expires_in: number };
-    this.token = { value: body.access_token, expiresAt: Date.now() + body.expires_in * 1000 };
-    return body.access_token;
+  private accessToken(): Promise<string> {
+    return this.adminToken.get();
   }
 
   /** Calls `/admin/realms/<realm><path>`; returns the parsed body (or undefined) and the response. */

@@ -50,33 +50,32 @@ export class KeycloakWatchRepository {
    * Claims a full reconciliation when the last one started `intervalMs` ago or more (or one was
    * asked for): only one instance's claim succeeds. Nothing is held while it runs.
    */
-  async claimFullReconcile(intervalMs: number): Promise<boolean> {
-    const rows = (await this.dataSource.query(
-      `UPDATE ${TABLE} SET position = jsonb_build_object('startedAt', ${NOW_MS}),
-              updated_at = clock_timestamp()
-        WHERE name = 'full-reconcile'
-          AND (position->>'startedAt')::bigint <= ${NOW_MS} - $1::bigint
-        RETURNING name`,
-      [intervalMs],
-    )) as [unknown[], number] | unknown[];
-    // The pg driver answers an UPDATE … RETURNING with [rows, count].
-    const returned = Array.isArray(rows[0]) ? rows[0] : rows;
-    return returned.length > 0;
+  claimFullReconcile(intervalMs: number): Promise<boolean> {
+    return this.claimRun('full-reconcile', intervalMs);
   }
 
   /**
    * Claims an import of Keycloak's pending tickets when the last one started `intervalMs` ago or
    * more (or one was asked for): only one instance's claim succeeds.
    */
-  async claimRequestImport(intervalMs: number): Promise<boolean> {
+  claimRequestImport(intervalMs: number): Promise<boolean> {
+    return this.claimRun('request-import', intervalMs);
+  }
+
+  /** Marks the periodic run `name` started now, if its last start is `intervalMs` old or more. */
+  private async claimRun(
+    name: 'full-reconcile' | 'request-import',
+    intervalMs: number,
+  ): Promise<boolean> {
     const rows = (await this.dataSource.query(
       `UPDATE ${TABLE} SET position = jsonb_build_object('startedAt', ${NOW_MS}),
               updated_at = clock_timestamp()
-        WHERE name = 'request-import'
+        WHERE name = $2
           AND (position->>'startedAt')::bigint <= ${NOW_MS} - $1::bigint
         RETURNING name`,
-      [intervalMs],
+      [intervalMs, name],
     )) as [unknown[], number] | unknown[];
+    // The pg driver answers an UPDATE … RETURNING with [rows, count].
     const returned = Array.isArray(rows[0]) ? rows[0] : rows;
     return returned.length > 0;
   }
