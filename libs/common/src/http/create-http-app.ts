@@ -32,7 +32,14 @@ export interface HttpAppOptions {
   readonly logLevels?: LogLevel[];
 }
 
-const requestLog = log.child({ component: 'http' });
+/**
+ * The request lines, one per request: written without the redaction every other line goes
+ * through, as they hold only the fields the `onResponse` hook below picks (method, route pattern,
+ * status, duration, request id, the caller's subject and client id), never a header, a body or a
+ * URL. Redacting them cost four times the rest of writing the line (16 µs against 4), on every
+ * request.
+ */
+const requestLog = log.child({ component: 'http' }, { redact: [] });
 
 /** Who called, as the authentication guard left it on the request; never the token. */
 interface CallerOnRequest {
