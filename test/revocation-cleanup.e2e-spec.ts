@@ -19,17 +19,8 @@ interface Ticket {
   readonly granted: boolean;
 }
 
-/** Polls `read` until `done` holds of its value, for up to a minute; returns the value. */
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) {
-      return value;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** How long a clean-up may take to show, polled every 200 ms. */
+const POLL = { timeout: 60_000, interval: 200 };
 
 /**
  * A revocation is in force once the grant record is narrowed: when Keycloak fails to drop its
@@ -157,18 +148,8 @@ describe('a revocation while Keycloak fails', () => {
     );
 
     proxy.heal();
-    expect(
-      await until(
-        () => tickets(album.resourceId),
-        (left) => left.length === 0,
-      ),
-    ).toEqual([]);
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => tickets(album.resourceId), POLL).toEqual([]);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
     expect(await read(album.id, rpt)).toBe(401);
   });
 
@@ -185,19 +166,14 @@ describe('a revocation while Keycloak fails', () => {
     // The owner shares again, narrower; Keycloak still fails to delete anything.
     await share(album.id, ['album:view']);
     proxy.heal();
-    const left = await until(
-      () => tickets(album.resourceId),
-      (now) => now.length === 1,
-    );
-    expect(left.map((ticket) => [ticket.scopeName, ticket.granted])).toEqual([
-      ['album:view', true],
-    ]);
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect
+      .poll(
+        async () =>
+          (await tickets(album.resourceId)).map((ticket) => [ticket.scopeName, ticket.granted]),
+        POLL,
+      )
+      .toEqual([['album:view', true]]);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
     const rpt = (await requestRpt(jdoe, [`${album.resourceId}#album:view`])).body.access_token;
     expect(await read(album.id, rpt ?? '')).toBe(200);
     const listed = await call<{ items: { username: string; scopes: string[] }[] }>(
@@ -234,18 +210,8 @@ describe('a revocation while Keycloak fails', () => {
 
     proxy.heal();
     // The grant and the pending request alike.
-    expect(
-      await until(
-        () => tickets(album.resourceId),
-        (left) => left.length === 0,
-      ),
-    ).toEqual([]);
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => tickets(album.resourceId), POLL).toEqual([]);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
   });
 
   it("narrows a partner's share once Keycloak answers again", async () => {
@@ -267,18 +233,8 @@ describe('a revocation while Keycloak fails', () => {
     expect(await printshopShares(album.resourceId)).toHaveLength(1);
 
     proxy.heal();
-    expect(
-      await until(
-        () => printshopShares(album.resourceId),
-        (left) => left.length === 0,
-      ),
-    ).toEqual([]);
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => printshopShares(album.resourceId), POLL).toEqual([]);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
   });
 
   it('ends the clean-up of an album deleted meanwhile', async () => {
@@ -293,19 +249,9 @@ describe('a revocation while Keycloak fails', () => {
 
     const deleted = await call(albums.url, 'DELETE', `/albums/${album.id}`, { token: alice });
     expect(deleted.status).toBe(204);
-    expect(
-      await until(
-        () => protection.resource(album.resourceId),
-        (resource) => resource === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => protection.resource(album.resourceId), POLL).toBe(undefined);
     proxy.heal();
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
   });
 
   it('lists a parked clean-up for operators and puts it back in line', async () => {
@@ -352,12 +298,7 @@ describe('a revocation while Keycloak fails', () => {
       token: admin,
     });
     expect(retried.status).toBe(204);
-    expect(
-      await until(
-        () => cleanup(album.resourceId),
-        (job) => job === undefined,
-      ),
-    ).toBe(undefined);
+    await expect.poll(() => cleanup(album.resourceId), POLL).toBe(undefined);
     // The record still holds the share: the clean-up left Keycloak's grant in place.
     const kept = await tickets(album.resourceId);
     expect(kept.map((ticket) => [ticket.scopeName, ticket.granted])).toEqual([
