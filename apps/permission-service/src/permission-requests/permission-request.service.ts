@@ -151,12 +151,11 @@ export class PermissionRequestService {
     party: Party,
     scopes: readonly string[],
   ): Promise<void> {
-    await this.flows.record('requested', {
-      albumId: album.albumId,
-      actor: requester,
-      subject: party,
-      scopes,
-    });
+    await this.flows.record(
+      'requested',
+      { albumId: album.albumId, actor: requester, subject: party, scopes },
+      { kind: 'request-received', recipient: album.ownerId, albumName: album.name },
+    );
   }
 
   /** The request as it stands after asking, kept for the lists. */
