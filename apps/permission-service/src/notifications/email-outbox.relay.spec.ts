@@ -156,7 +156,9 @@ describe('the email outbox backoff', () => {
   it('tells a mail server out of reach or saying "later" from a refusal', () => {
     expect(transientMailFailure(refusedConnection)).toBe(true);
     expect(transientMailFailure(tryLater)).toBe(true);
-    expect(transientMailFailure(new KeycloakUnavailableError('down'))).toBe(true);
+    expect(transientMailFailure(new KeycloakUnavailableError('get user', new Error('down')))).toBe(
+      true,
+    );
     expect(transientMailFailure(mailboxUnavailable)).toBe(false);
   });
 });
