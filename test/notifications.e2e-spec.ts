@@ -6,7 +6,8 @@ import { PERMISSION_SERVICE_SCHEMA } from '../apps/permission-service/src/databa
 import { NotificationStreams } from '../apps/permission-service/src/notifications/notification-streams.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { MailInbox } from '../scripts/lib/mail-inbox.ts';
-import { accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { EndedSessions } from '@app/auth';
+import { accessTokens, decodeJwt, login } from '../scripts/dev-realm/tokens.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
 import { openEventStream, type OpenEventStream } from './support/event-stream.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
@@ -459,5 +460,24 @@ describe('notifications', () => {
         return again.status;
       })
       .toBe(200);
+  });
+
+  it('ends a stream when its session ends at Keycloak, on every instance', async () => {
+    const { access_token: token } = await login('jdoe');
+    const sessionId = decodeJwt(token).payload['sid'];
+    expect(typeof sessionId).toBe('string');
+    const opened = await stream(token, second);
+    // What the back-channel logout records on the instance Keycloak calls: here, the other one.
+    await first.app.get(EndedSessions).end({
+      kind: 'session',
+      id: String(sessionId),
+      endedAt: Math.floor(Date.now() / 1000) + 1,
+    });
+    await opened.ended;
+    const again = await fetch(`${second.url}/notifications/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(again.status).toBe(401);
+    await again.body?.cancel();
   });
 });

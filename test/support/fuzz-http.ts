@@ -50,9 +50,7 @@ export function send(base: string, request: ConcreteRequest): Promise<FuzzRespon
             text: Buffer.concat(chunks).toString('utf8'),
           });
         // An event stream does not end while its token is valid: its first event is its answer.
-        const stream = String(response.headers['content-type'] ?? '').startsWith(
-          'text/event-stream',
-        );
+        const stream = (response.headers['content-type'] ?? '').startsWith('text/event-stream');
         response.on('data', (chunk: Buffer) => {
           if (size < MAX_BODY) {
             chunks.push(chunk);

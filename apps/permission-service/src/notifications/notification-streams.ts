@@ -116,6 +116,11 @@ class OpenStream {
 @Injectable()
 export class NotificationStreams implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly #byRecipient = new Map<string, Set<OpenStream>>();
+
+  /** How many streams are open here. */
+  get size(): number {
+    return this.#count;
+  }
   #count = 0;
   #listener: pg.Client | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -133,7 +138,7 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
 
   onApplicationBootstrap(): void {
     this.#listening = this.listen();
-    this.#tick = setInterval(() => this.check(), TICK_MS);
+    this.#tick = setInterval(() => this.sweep(), TICK_MS);
     this.#tick.unref();
   }
 
@@ -221,7 +226,7 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** Closes the streams whose token expired or whose session ended; sends the heartbeats due. */
-  private check(): void {
+  sweep(): void {
     const now = Date.now();
     for (const streams of this.#byRecipient.values()) {
       for (const stream of streams) {
@@ -237,7 +242,7 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** A committed notification: written to its recipient's streams here, if any. */
-  private async deliver(id: string, recipient: string): Promise<void> {
+  async deliver(id: string, recipient: string): Promise<void> {
     const streams = this.#byRecipient.get(recipient);
     if (streams === undefined) {
       return;
