@@ -352,6 +352,47 @@ describe('notifications', () => {
     expect(await about(bob, target.id)).toEqual([]);
   });
 
+  it('writes neither the notification, its email nor the audit event when the change rolls back', async () => {
+    const doomed = await album('Rollback');
+    const audit = async () =>
+      (
+        await call<{ items: { action: string }[] }>(
+          first.url,
+          'GET',
+          `/albums/${doomed.id}/audit`,
+          {
+            token: alice,
+          },
+        )
+      ).body.items;
+    // A fault in the change's last transaction: PostgreSQL refuses the notification of this album.
+    const fault = `notifications_fault_${randomBytes(4).toString('hex')}`;
+    await db.query(`
+      CREATE FUNCTION ${PERMISSION_SERVICE_SCHEMA}.${fault}() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await db.query(`
+      CREATE TRIGGER ${fault} BEFORE INSERT ON ${PERMISSION_SERVICE_SCHEMA}.notifications
+        FOR EACH ROW WHEN (NEW.album_id = '${doomed.id}')
+        EXECUTE FUNCTION ${PERMISSION_SERVICE_SCHEMA}.${fault}()`);
+    const before = await notificationCount();
+    try {
+      const response = await call(first.url, 'PUT', `/albums/${doomed.id}/shares/bob`, {
+        token: alice,
+        body: { scopes: ['album:view'] },
+      });
+      expect(response.status).toBe(500);
+    } finally {
+      await db.query(
+        `DROP TRIGGER ${fault} ON ${PERMISSION_SERVICE_SCHEMA}.notifications;
+         DROP FUNCTION ${PERMISSION_SERVICE_SCHEMA}.${fault}()`,
+      );
+    }
+    expect(await notificationCount()).toBe(before);
+    expect(await audit()).toEqual([]);
+    await expect.poll(async () => (await outbox()).pending).toBe(0);
+    expect(inbox.messages.filter((mail) => mail.subject.includes(doomed.name))).toEqual([]);
+  });
+
   it('honours an opt-out from email: in the app yes, by email no', async () => {
     const put = await call(first.url, 'PUT', '/notifications/settings', {
       token: bob,
