@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
@@ -108,9 +109,13 @@ describe('notifications', () => {
   async function stream(token: string, service = second): Promise<OpenEventStream> {
     const opened = await openEventStream(`${service.url}/notifications/stream`, {
       authorization: `Bearer ${token}`,
+      // The web app reads it from its own origin.
+      origin: 'http://localhost:5173',
     });
     expect(opened.status).toBe(200);
     expect(opened.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(opened.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(opened.headers.get('cache-control')).toBe('no-store');
     await expect.poll(() => opened.events[0]?.event).toBe('unread');
     return opened;
   }
@@ -520,5 +525,17 @@ describe('notifications', () => {
     });
     expect(again.status).toBe(401);
     await again.body?.cancel();
+  });
+
+  it('logs no address, subject or body of the emails it sent', () => {
+    const lines = readFileSync(process.env['LOG_FILE'] ?? '', 'utf8');
+    expect(inbox.messages.length).toBeGreaterThan(0);
+    for (const mail of inbox.messages) {
+      for (const address of mail.to) {
+        expect(lines).not.toContain(address);
+      }
+      expect(lines).not.toContain(mail.subject);
+    }
+    expect(lines).toContain('"event":"notification.email.sent"');
   });
 });
