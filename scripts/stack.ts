@@ -85,8 +85,14 @@ async function main(): Promise<void> {
   let mailWeb: string | undefined;
   if (smtpUrl === undefined) {
     const inbox = new MailInbox();
-    await inbox.start(MAIL_SMTP_PORT);
-    mailWeb = await inbox.serveWeb(MAIL_WEB_PORT);
+    try {
+      await inbox.start(MAIL_SMTP_PORT);
+      mailWeb = await inbox.serveWeb(MAIL_WEB_PORT);
+    } catch (error) {
+      throw new Error(
+        `the development mail inbox cannot listen on ports ${MAIL_SMTP_PORT} and ${MAIL_WEB_PORT} (${error instanceof Error ? error.message : String(error)}): set MAIL_SMTP_PORT and MAIL_WEB_PORT, or SMTP_URL to a mail server you have`,
+      );
+    }
     smtpUrl = inbox.smtpUrl;
     say(`mail inbox: SMTP on ${smtpUrl}, mail read at ${mailWeb}`);
   }

@@ -115,11 +115,18 @@ export class MailInbox {
   async serveWeb(port: number): Promise<string> {
     const web = createServer((request, response) => {
       if (request.url === '/messages') {
-        response.writeHead(200, { 'content-type': 'application/json' });
+        response.writeHead(200, {
+          'content-type': 'application/json',
+          'x-content-type-options': 'nosniff',
+        });
         response.end(JSON.stringify(this.#messages));
         return;
       }
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      // Plain text, never sniffed as HTML: a subject or body is shown, never run.
+      response.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
       response.end(
         this.#messages.length === 0
           ? 'No mail yet.\n'
@@ -132,7 +139,10 @@ export class MailInbox {
               .join('\n----------------------------------------\n\n'),
       );
     });
-    await new Promise<void>((resolve) => web.listen(port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      web.once('error', reject);
+      web.listen(port, '127.0.0.1', () => resolve());
+    });
     this.#web = web;
     return `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
   }
