@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     } catch (error) {
       throw new Error(
         `the development mail inbox cannot listen on ports ${MAIL_SMTP_PORT} and ${MAIL_WEB_PORT} (${error instanceof Error ? error.message : String(error)}): set MAIL_SMTP_PORT and MAIL_WEB_PORT, or SMTP_URL to a mail server you have`,
+        { cause: error },
       );
     }
     smtpUrl = inbox.smtpUrl;
