@@ -444,6 +444,20 @@ describe('notifications', () => {
     );
     expect(inQuery.status).toBe(401);
     await inQuery.body?.cancel();
+    // Beside a valid header too: a client putting a token in a URL learns at once.
+    const both = await fetch(
+      `${second.url}/notifications/stream?access_token=${encodeURIComponent(alice)}`,
+      { headers: { authorization: `Bearer ${alice}` } },
+    );
+    expect(both.status).toBe(400);
+    expect(await both.text()).not.toContain(alice);
+    // HEAD answers the stream's headers and ends.
+    const head = await fetch(`${second.url}/notifications/stream`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
   });
 
   it("never lists or streams someone else's notifications", async () => {

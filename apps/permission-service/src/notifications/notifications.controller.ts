@@ -1,5 +1,5 @@
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Body, Controller, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
@@ -7,7 +7,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal, type Principal } from '@app/auth';
 import {
   ApiProblems,
@@ -123,7 +123,21 @@ export class NotificationsController {
       },
     ),
   )
-  async stream(@CurrentPrincipal() caller: Principal, @Res() reply: FastifyReply): Promise<void> {
+  async stream(
+    @CurrentPrincipal() caller: Principal,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // A token in a URL is written to logs and histories: refused even beside a valid header,
+    // so that a client doing it learns at once.
+    if (new URL(request.url, 'http://localhost').searchParams.has('access_token')) {
+      throw validationProblem([
+        {
+          field: 'access_token',
+          message: 'a token never goes in the URL: send it in the Authorization header',
+        },
+      ]);
+    }
     this.streams.admit(caller);
     const unread = await this.notifications.unread(caller.subject);
     this.streams.admit(caller);
@@ -143,6 +157,11 @@ export class NotificationsController {
       'x-accel-buffering': 'no',
       connection: 'keep-alive',
     });
+    if (request.method === 'HEAD') {
+      // The headers a stream would start with, and no stream.
+      response.end();
+      return;
+    }
     response.flushHeaders();
     this.streams.open(caller, response, unread);
   }
