@@ -30,6 +30,9 @@ interface NotificationPage {
   readonly nextCursor: string | null;
   readonly unread: number;
 }
+/** The relay polls every 100 ms; a loaded machine (other suites beside) may take seconds. */
+const MAIL_WAIT = { timeout: 15_000 } as const;
+
 interface OutboxStatus {
   readonly pending: number;
   readonly parked: number;
@@ -77,6 +80,10 @@ describe('notifications', () => {
       'bob',
       'admin',
     );
+    // Email on for everyone here, whatever other suites of the run (the fuzzer) set.
+    for (const token of [alice, jdoe, bob]) {
+      await call(first.url, 'PUT', '/notifications/settings', { token, body: { email: true } });
+    }
   });
   afterAll(async () => {
     await Promise.all([albums?.close(), first?.close(), second?.close()]);
@@ -196,7 +203,9 @@ describe('notifications', () => {
         });
       expect(aliceStream.events[at]?.data).toEqual(told);
       // The owner is told by email too, once.
-      await expect.poll(() => mailsAbout(target.name, 'alice@photoz.test').length).toBe(1);
+      await expect
+        .poll(() => mailsAbout(target.name, 'alice@photoz.test').length, MAIL_WAIT)
+        .toBe(1);
     } finally {
       aliceStream.close();
     }
@@ -225,7 +234,7 @@ describe('notifications', () => {
     expect(await about(jdoe, denied.id)).toMatchObject([
       { kind: 'request-denied', actorUsername: 'alice', scopes: ['album:view'] },
     ]);
-    await expect.poll(async () => (await outbox()).pending).toBe(0);
+    await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
     expect(mailsAbout(approved.name, 'jdoe@photoz.test')).toHaveLength(1);
     expect(mailsAbout(approved.name, 'jdoe@photoz.test')[0]?.subject).toMatch(/approved/);
     expect(mailsAbout(denied.name, 'jdoe@photoz.test')).toHaveLength(1);
@@ -238,11 +247,11 @@ describe('notifications', () => {
     expect(await about(bob, shared.id)).toMatchObject([
       { kind: 'album-shared', actorUsername: 'alice', albumName: shared.name },
     ]);
-    await expect.poll(() => mailsAbout(shared.name, 'bob@photoz.test').length).toBe(1);
+    await expect.poll(() => mailsAbout(shared.name, 'bob@photoz.test').length, MAIL_WAIT).toBe(1);
     // The same share again changes nothing, and tells nothing.
     await share(shared.id, 'bob');
     expect(await about(bob, shared.id)).toHaveLength(1);
-    await expect.poll(async () => (await outbox()).pending).toBe(0);
+    await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
     expect(mailsAbout(shared.name, 'bob@photoz.test')).toHaveLength(1);
   });
 
@@ -302,10 +311,8 @@ describe('notifications', () => {
     } finally {
       await inbox.start();
     }
-    await expect
-      .poll(() => mailsAbout(shared.name, 'bob@photoz.test').length, { timeout: 15_000 })
-      .toBe(1);
-    await expect.poll(async () => (await outbox()).pending).toBe(0);
+    await expect.poll(() => mailsAbout(shared.name, 'bob@photoz.test').length, MAIL_WAIT).toBe(1);
+    await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
     expect(mailsAbout(shared.name, 'bob@photoz.test')).toHaveLength(1);
   });
 
@@ -394,7 +401,7 @@ describe('notifications', () => {
     }
     expect(await notificationCount()).toBe(before);
     expect(await audit()).toEqual([]);
-    await expect.poll(async () => (await outbox()).pending).toBe(0);
+    await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
     expect(inbox.messages.filter((mail) => mail.subject.includes(doomed.name))).toEqual([]);
   });
 
@@ -413,7 +420,7 @@ describe('notifications', () => {
       await share(quiet.id, 'bob');
       expect(await about(bob, quiet.id)).toHaveLength(1);
       // The relay has taken the email off the outbox without sending it.
-      await expect.poll(async () => (await outbox()).pending).toBe(0);
+      await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
       expect(mailsAbout(quiet.name, 'bob@photoz.test')).toHaveLength(0);
     } finally {
       await call(first.url, 'PUT', '/notifications/settings', {
