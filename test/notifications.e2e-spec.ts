@@ -305,6 +305,7 @@ describe('notifications', () => {
                 [shared.id],
               )
             ).rows[0]?.failures ?? 0,
+          MAIL_WAIT,
         )
         .toBeGreaterThan(0);
       expect(mailsAbout(shared.name, 'bob@photoz.test')).toHaveLength(0);
