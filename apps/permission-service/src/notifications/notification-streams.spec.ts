@@ -80,10 +80,15 @@ function hub(options: Partial<typeof DEFAULT_NOTIFICATION_STREAM_OPTIONS> = {}) 
     sessions,
     {} as DataSource,
   );
-  const open = (caller: Principal) => {
+  const open = async (caller: Principal) => {
     const response = new FakeResponse();
     streams.admit(caller);
-    streams.open(caller, response as unknown as ServerResponse, 3);
+    await streams.open(
+      caller,
+      response as unknown as ServerResponse,
+      () => Promise.resolve(3),
+      () => undefined,
+    );
     return response;
   };
   return { streams, open, ended };
@@ -92,8 +97,8 @@ function hub(options: Partial<typeof DEFAULT_NOTIFICATION_STREAM_OPTIONS> = {}) 
 describe('the notification streams of an instance', () => {
   it('starts a stream with the unread count, and writes each notification to its recipient only', async () => {
     const { streams, open } = hub();
-    const alice = open(principal('alice'));
-    const bob = open(principal('bob'));
+    const alice = await open(principal('alice'));
+    const bob = await open(principal('bob'));
     expect(alice.written).toBe('event: unread\ndata: {"unread":3}\n\n');
     await streams.deliver('7', 'alice');
     expect(alice.written).toContain('id: 7\nevent: notification\ndata: {"id":"7"');
@@ -106,8 +111,8 @@ describe('the notification streams of an instance', () => {
 
   it('closes the stream of a client that stops reading, once its backlog passes the bound', async () => {
     const { streams, open } = hub({ maxBufferedBytes: 600 });
-    const slow = open(principal('alice'));
-    const other = open(principal('alice'));
+    const slow = await open(principal('alice'));
+    const other = await open(principal('alice'));
     slow.stalled = true;
     for (let round = 0; round < 5 && !slow.destroyed; round += 1) {
       await streams.deliver('7', 'alice');
@@ -121,11 +126,13 @@ describe('the notification streams of an instance', () => {
     expect(other.written.match(/event: notification/g)?.length).toBeGreaterThan(1);
   });
 
-  it('ends a stream when its access token expires, and when its session ends', () => {
+  it('ends a stream when its access token expires, and when its session ends', async () => {
     const { streams, open, ended } = hub();
-    const expiring = open(principal('alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 }));
-    const loggedOut = open(principal('bob'));
-    const staying = open(principal('jdoe'));
+    const expiring = await open(
+      principal('alice', { expiresAt: Math.floor(Date.now() / 1000) - 1 }),
+    );
+    const loggedOut = await open(principal('bob'));
+    const staying = await open(principal('jdoe'));
     ended.add('bob');
     streams.sweep();
     expect(expiring.ended).toBe(true);
@@ -134,22 +141,61 @@ describe('the notification streams of an instance', () => {
     expect(streams.size).toBe(1);
   });
 
-  it('sends a heartbeat comment to a stream idle for the heartbeat interval', () => {
+  it('sends a heartbeat comment to a stream idle for the heartbeat interval', async () => {
     const { streams, open } = hub({ heartbeatMs: 0 });
-    const idle = open(principal('alice'));
+    const idle = await open(principal('alice'));
     streams.sweep();
     expect(idle.written.endsWith(': heartbeat\n\n')).toBe(true);
   });
 
-  it('refuses a stream past the bound per user and per instance with a 429', () => {
+  it('refuses a stream past the bound per user and per instance with a 429', async () => {
     const { streams, open } = hub({ perUser: 2, perInstance: 3 });
-    open(principal('alice'));
-    const second = open(principal('alice'));
+    await open(principal('alice'));
+    const second = await open(principal('alice'));
     expect(() => streams.admit(principal('alice'))).toThrow(ProblemException);
-    open(principal('bob'));
+    await open(principal('bob'));
     expect(() => streams.admit(principal('jdoe'))).toThrow('This instance holds');
     // A stream that closes frees its place.
     second.emit('close');
     expect(() => streams.admit(principal('alice'))).not.toThrow();
+  });
+
+  it('writes a notification that arrives while the stream opens after its unread count', async () => {
+    const { streams } = hub();
+    const response = new FakeResponse();
+    let begun = false;
+    await streams.open(
+      principal('alice'),
+      response as unknown as ServerResponse,
+      async () => {
+        // Committed while the count is read: the stream is registered already.
+        await streams.deliver('7', 'alice');
+        return 4;
+      },
+      () => {
+        begun = true;
+      },
+    );
+    expect(begun).toBe(true);
+    expect(response.written.startsWith('event: unread\ndata: {"unread":4}\n\nid: 7\n')).toBe(true);
+  });
+
+  it('leaves the answer to the route when the count cannot be read', async () => {
+    const { streams } = hub();
+    const response = new FakeResponse();
+    let begun = false;
+    await expect(
+      streams.open(
+        principal('alice'),
+        response as unknown as ServerResponse,
+        () => Promise.reject(new Error('database down')),
+        () => {
+          begun = true;
+        },
+      ),
+    ).rejects.toThrow('database down');
+    expect(begun).toBe(false);
+    expect(response.written).toBe('');
+    expect(streams.size).toBe(0);
   });
 });

@@ -54,6 +54,11 @@ class OpenStream {
   readonly openedAt = Date.now();
   lastWriteAt = Date.now();
   closed = false;
+  /**
+   * What arrived before the stream started (while its unread count was read): written after that
+   * count, so that no notification committed meanwhile is missed.
+   */
+  #held: string[] | undefined = [];
 
   constructor(
     readonly principal: Principal,
@@ -73,6 +78,10 @@ class OpenStream {
     if (this.closed) {
       return;
     }
+    if (this.#held !== undefined) {
+      this.#held.push(frame);
+      return;
+    }
     if (this.response.writableLength + Buffer.byteLength(frame) > this.maxBufferedBytes) {
       this.close('slow-client');
       return;
@@ -81,11 +90,42 @@ class OpenStream {
     this.lastWriteAt = Date.now();
   }
 
+  /** A comment, when the stream has started. */
+  heartbeat(): void {
+    if (this.#held === undefined) {
+      this.write(sseComment('heartbeat'));
+    }
+  }
+
+  /** Starts the stream (its headers are written): the unread count, then what was held. */
+  start(unread: number): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    if (this.closed) {
+      // Closed while it was being opened (its token expired, its session ended).
+      this.response.end();
+      return;
+    }
+    this.write(sseEvent('unread', { unread }));
+    for (const frame of held) {
+      this.write(frame);
+    }
+  }
+
+  /** Gives up a stream that never started: the response is still the route's to answer. */
+  abandon(): void {
+    this.finish('client');
+  }
+
   close(reason: CloseReason): void {
     if (this.closed) {
       return;
     }
     this.finish(reason);
+    if (this.#held !== undefined) {
+      // Not started: `start` ends the response once its headers are written.
+      return;
+    }
     // A slow client's unread bytes are dropped with its connection; others get a clean end.
     if (reason === 'slow-client') {
       this.response.destroy();
@@ -188,8 +228,18 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /** Takes over `response` (headers written already) as a stream of `principal`'s notifications. */
-  open(principal: Principal, response: ServerResponse, unread: number): void {
+  /**
+   * Makes `response` a stream of `principal`'s notifications: the stream is registered first, its
+   * unread count read (`countUnread`), then `begin` writes the headers and the stream starts with
+   * that count and whatever arrived meanwhile. Should the count fail, nothing was written and the
+   * error is the route's answer.
+   */
+  async open(
+    principal: Principal,
+    response: ServerResponse,
+    countUnread: () => Promise<number>,
+    begin: () => void,
+  ): Promise<void> {
     const stream = new OpenStream(
       principal,
       response,
@@ -201,7 +251,15 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
     this.#byRecipient.set(principal.subject, streams);
     this.#count += 1;
     metrics.notificationStreams.set(this.#count);
-    stream.write(sseEvent('unread', { unread }));
+    let unread: number;
+    try {
+      unread = await countUnread();
+    } catch (error) {
+      stream.abandon();
+      throw error;
+    }
+    begin();
+    stream.start(unread);
   }
 
   private remove(stream: OpenStream, reason: CloseReason | 'client'): void {
@@ -235,7 +293,7 @@ export class NotificationStreams implements OnApplicationBootstrap, BeforeApplic
         } else if (this.endedSessions.refuses(stream.principal)) {
           stream.close('session-ended');
         } else if (now - stream.lastWriteAt >= this.options.heartbeatMs) {
-          stream.write(sseComment('heartbeat'));
+          stream.heartbeat();
         }
       }
     }

@@ -139,31 +139,34 @@ export class NotificationsController {
       ]);
     }
     this.streams.admit(caller);
-    const unread = await this.notifications.unread(caller.subject);
-    this.streams.admit(caller);
-    reply.hijack();
     const response = reply.raw;
-    const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) {
-        headers[name] = value;
-      }
-    }
-    response.writeHead(200, {
-      ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      // Proxies that buffer answers (nginx) would hold the events back.
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-    });
+    await this.streams.open(
+      caller,
+      response,
+      () => this.notifications.unread(caller.subject),
+      () => {
+        reply.hijack();
+        const headers: OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(reply.getHeaders())) {
+          if (value !== undefined) {
+            headers[name] = value;
+          }
+        }
+        response.writeHead(200, {
+          ...headers,
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          // Proxies that buffer answers (nginx) would hold the events back.
+          'x-accel-buffering': 'no',
+          connection: 'keep-alive',
+        });
+        response.flushHeaders();
+      },
+    );
     if (request.method === 'HEAD') {
       // The headers a stream would start with, and no stream.
       response.end();
-      return;
     }
-    response.flushHeaders();
-    this.streams.open(caller, response, unread);
   }
 
   @Get('settings')
