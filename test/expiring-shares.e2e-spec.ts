@@ -376,6 +376,28 @@ describe('expiring shares', () => {
     await expect.poll(() => printshopShares(album.resourceId), POLL).toEqual([]);
   });
 
+  it('is swept in the background once, by one of two instances that both sweep', async () => {
+    const sweepers = await Promise.all([
+      startService(permissionService, { GRANT_EXPIRY_SWEEP_INTERVAL_MS: '100' }),
+      startService(permissionService, { GRANT_EXPIRY_SWEEP_INTERVAL_MS: '100' }),
+    ]);
+    try {
+      const album = await registeredAlbum('Swept by whichever instance');
+      await share(album.id, { scopes: ['album:view'], expiresAt: fromNow(SOON_MS) });
+      expect(await recorded(album.resourceId)).toEqual([
+        { scopes: ['album:view'], expired: false },
+      ]);
+      await expect.poll(() => recorded(album.resourceId), POLL).toEqual([]);
+      await expect.poll(() => tickets(album.resourceId), POLL).toEqual([]);
+      expect(await audit(album.id)).toEqual([
+        ['shared', 'alice', 'jdoe', ['album:view']],
+        ['expired', 'alice', 'jdoe', ['album:view']],
+      ]);
+    } finally {
+      await Promise.all(sweepers.map((sweeper) => sweeper.close()));
+    }
+  });
+
   describe('an approval with an expiry', () => {
     let album: Album & { resourceId: string };
 
