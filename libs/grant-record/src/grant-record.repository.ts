@@ -28,8 +28,6 @@ export interface GrantWriter {
    * never). A grant that has expired is replaced, never added to: what it held is not given back.
    */
   widen(scopes: readonly string[], expiresAt?: GrantExpiry): Promise<void>;
-  /** Makes the party's grant, if one is in force, end at `expiresAt` (`null`: never). */
-  expire(expiresAt: GrantExpiry): Promise<void>;
   /**
    * Removes the party's grant if it has expired (`undefined` when none has), compared under the
    * lock: a grant made again after the expiry is kept.
@@ -72,10 +70,10 @@ function sortedScopes<K>(rows: readonly (readonly [K, readonly string[]])[]): Ma
  * grants and revokes uses it, keeping the record in step with Keycloak: a grant is written after
  * Keycloak has it, a revocation before Keycloak loses it (and again after), so a failure in
  * between leaves the party with less access, never more. Changes of one party's access to one
- * resource are serialised across instances. A grant may carry an expiry (`expires_at`): every read
- * here leaves out a grant whose expiry has come, as the guard's read does
- * (`CurrentGrantRepository`), whether or not {@link removeExpired} has removed it yet. Plain SQL: array operations and advisory locks, which
- * TypeORM does not express.
+ * resource are serialised across instances. A grant may carry an expiry (`expires_at`): every
+ * read here leaves out a grant whose expiry has come, as the guard's read does
+ * (`CurrentGrantRepository`), whether or not {@link removeExpired} has removed it yet. Plain SQL:
+ * array operations and advisory locks, which TypeORM does not express.
  */
 @Injectable()
 export class GrantRecordRepository {
@@ -218,13 +216,6 @@ export class GrantRecordRepository {
     return {
       narrow: (keep) => this.narrow(manager, resourceId, subject, keep),
       widen: (scopes, expiresAt) => this.widen(manager, resourceId, subject, scopes, expiresAt),
-      expire: async (expiresAt) => {
-        await manager.query(
-          `UPDATE ${TABLE} SET expires_at = $3, updated_at = clock_timestamp()
-            WHERE resource_id = $1 AND subject = $2 AND ${LIVE}`,
-          [resourceId, subject, expiresAt],
-        );
-      },
       takeExpired: async () => {
         const rows = (await manager.query(
           `DELETE FROM ${TABLE} WHERE resource_id = $1 AND subject = $2 AND expires_at <= now()

@@ -28,10 +28,6 @@ function service(options: { disabled?: boolean; expired?: ExpiredGrant } = {}) {
       steps.push(`record widened by [${scopes.join(' ')}]${until}`);
       return Promise.resolve();
     },
-    expire: (expiresAt) => {
-      steps.push(`record expires ${expiresAt?.toISOString() ?? 'never'}`);
-      return Promise.resolve();
-    },
     takeExpired: () => {
       const taken = expired;
       expired = undefined;

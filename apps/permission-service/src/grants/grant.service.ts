@@ -26,8 +26,13 @@ export interface AccessChange {
     inKeycloak: () => Promise<void>,
     expiresAt?: GrantExpiry,
   ): Promise<void>;
-  /** Makes what the party holds, if anything, end at `expiresAt` (`null`: never). */
-  expire(expiresAt: GrantExpiry): Promise<void>;
+  /**
+   * Sets when the party's grant of `scopes`, which it holds already in Keycloak and in the record,
+   * ends (`null`: never): no call to Keycloak, and none is needed, as Keycloak's grants last until
+   * removed and the record decides what they open. Written as a widen, so a grant whose old
+   * expiry came while the change ran is kept with the new one.
+   */
+  keep(scopes: readonly string[], expiresAt: GrantExpiry): Promise<void>;
   /**
    * Revokes: the record narrowed to `keep` first, then `inKeycloak`, then the record narrowed
    * again (a grant Keycloak kept meanwhile is not honoured). The revocation is in force once the
@@ -102,7 +107,7 @@ export class GrantService {
         await inKeycloak();
         await writer.widen(scopes, expiresAt);
       },
-      expire: (expiresAt) => writer.expire(expiresAt),
+      keep: (scopes, expiresAt) => writer.widen(scopes, expiresAt),
       revoke: async (keep, inKeycloak, requests = []) => {
         await writer.narrow(keep);
         try {

@@ -194,7 +194,9 @@ export class ShareService {
             expiresAt,
           );
         } else {
-          await access.expire(expiresAt);
+          // The same scopes (or fewer, narrowed above), which Keycloak and the record hold
+          // already: only the expiry changes, as it may for a disabled user's share too.
+          await access.keep(scopes, expiresAt);
         }
         return {
           held: effectiveBefore,
