@@ -10,7 +10,12 @@ import {
   DEFAULT_GRANT_CLEANUP_OPTIONS,
   type GrantCleanupOptions,
 } from './grants/grant-cleanup.relay.ts';
+import {
+  DEFAULT_GRANT_EXPIRY_SWEEP_OPTIONS,
+  type GrantExpirySweepOptions,
+} from './grants/grant-expiry.sweep.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
+import { DEFAULT_SHARE_MAX_DURATION_DAYS } from './shares/share-expiry.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
@@ -25,6 +30,10 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly requestRepeatWindowSeconds: number;
   /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
   readonly grantCleanup: GrantCleanupOptions;
+  /** The longest a share or an approval may be given for, in days (`expiresAt`). */
+  readonly shareMaxDurationDays: number;
+  /** The sweep that removes expired grants (docs/operations.md, "Expiring shares"). */
+  readonly grantExpirySweep: GrantExpirySweepOptions;
 }
 
 /** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
@@ -68,6 +77,21 @@ const permissionEnv = z.object({
     .int()
     .min(100, 'must be at least 100')
     .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxBackoffMs),
+  SHARE_MAX_DURATION_DAYS: z.coerce
+    .number({ error: 'must be 1 to 36500 days' })
+    .int('must be 1 to 36500 days')
+    .min(1, 'must be 1 to 36500 days')
+    .max(36_500, 'must be 1 to 36500 days')
+    .default(DEFAULT_SHARE_MAX_DURATION_DAYS),
+  GRANT_EXPIRY_SWEEP_ENABLED: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true'),
+  GRANT_EXPIRY_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100, 'must be at least 100')
+    .max(86_400_000, 'must be at most 86400000 (a day)')
+    .default(DEFAULT_GRANT_EXPIRY_SWEEP_OPTIONS.intervalMs),
 });
 
 export function loadPermissionServiceConfig(
@@ -89,6 +113,11 @@ export function loadPermissionServiceConfig(
       pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,
       maxAttempts: own.GRANT_CLEANUP_MAX_ATTEMPTS,
       maxBackoffMs: own.GRANT_CLEANUP_MAX_BACKOFF_MS,
+    },
+    shareMaxDurationDays: own.SHARE_MAX_DURATION_DAYS,
+    grantExpirySweep: {
+      enabled: own.GRANT_EXPIRY_SWEEP_ENABLED === 'true',
+      intervalMs: own.GRANT_EXPIRY_SWEEP_INTERVAL_MS,
     },
   };
 }

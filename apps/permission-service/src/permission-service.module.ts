@@ -13,7 +13,10 @@ import { GrantCleanupController } from './grants/grant-cleanup.controller.ts';
 import { GrantCleanupMetrics } from './grants/grant-cleanup.metrics.ts';
 import { GrantCleanupRelay, GRANT_CLEANUP_OPTIONS } from './grants/grant-cleanup.relay.ts';
 import { GrantCleanupRepository } from './grants/grant-cleanup.repository.ts';
+import { EndedGrants } from './grants/ended-grants.ts';
+import { ExpiredGrants } from './grants/expired-grants.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
+import { GRANT_EXPIRY_SWEEP_OPTIONS, GrantExpirySweep } from './grants/grant-expiry.sweep.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
 import { GrantService } from './grants/grant.service.ts';
 import { KeycloakCleanup } from './grants/keycloak-cleanup.ts';
@@ -35,6 +38,7 @@ import {
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
+import { SHARE_MAX_DURATION_DAYS, ShareExpiryPolicy } from './shares/share-expiry.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharedWithMeService } from './shares/shared-with-me.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
@@ -67,7 +71,11 @@ export class PermissionServiceModule {
         GrantCleanupMetrics,
         GrantCleanupRelay,
         GrantCleanupRepository,
+        EndedGrants,
+        ExpiredGrants,
         GrantDirectory,
+        { provide: GRANT_EXPIRY_SWEEP_OPTIONS, useValue: config.grantExpirySweep },
+        GrantExpirySweep,
         GrantReconciler,
         GrantRecordRepository,
         GrantService,
@@ -89,6 +97,8 @@ export class PermissionServiceModule {
         PermissionRequestSubmitter,
         RecentRequestRepository,
         { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
+        { provide: SHARE_MAX_DURATION_DAYS, useValue: config.shareMaxDurationDays },
+        ShareExpiryPolicy,
         ShareService,
         SharedWithMeService,
       ],

@@ -17,7 +17,10 @@ export interface paths {
     get: operations['PermissionRequestsController_outgoing'];
   };
   '/permission-requests/{id}/approve': {
-    /** Approve a request, or some of its scopes (album owner only) */
+    /**
+     * Approve a request, or some of its scopes (album owner only)
+     * @description With `expiresAt`, the requester's access to the album ends at that instant, as a share's does.
+     */
     post: operations['PermissionRequestsController_approve'];
   };
   '/permission-requests/{id}/deny': {
@@ -35,7 +38,7 @@ export interface paths {
   '/albums/{albumId}/shares/{username}': {
     /**
      * Share the album with a person or a partner: the body is the full set of scopes to hold
-     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again. With `expiresAt`, every RPT is refused the share from that instant on, on every instance, as after a revocation; without it the share lasts until revoked. The same PUT extends, shortens or removes an expiry.
      */
     put: operations['SharesController_put'];
     /**
@@ -117,6 +120,11 @@ export interface components {
     ApprovePermissionRequestDto: {
       /** @description Approve only these of the requested scopes (default: all) */
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
+      /**
+       * Format: date-time
+       * @description When the requester's access ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: an existing share keeps its expiry, a new one lasts until revoked.
+       */
+      expiresAt?: string;
     };
     ShareDto: {
       userId: string;
@@ -124,6 +132,11 @@ export interface components {
       /** @enum {string} */
       kind: 'person' | 'partner';
       scopes: string[];
+      /**
+       * Format: date-time
+       * @description When the share ends; null: until revoked
+       */
+      expiresAt: string | null;
     };
     SharePageDto: {
       items: components['schemas']['ShareDto'][];
@@ -132,6 +145,11 @@ export interface components {
     PutShareDto: {
       /** @description The full set the user should hold */
       scopes: ('album:view' | 'album:edit' | 'album:delete')[];
+      /**
+       * Format: date-time
+       * @description When the share ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: the share lasts until revoked (a PUT sets the full state, so it also removes an earlier expiry).
+       */
+      expiresAt?: string;
     };
     SharedAlbumDto: {
       /** Format: uuid */
@@ -139,6 +157,11 @@ export interface components {
       albumName: string;
       ownerUsername: string;
       scopes: string[];
+      /**
+       * Format: date-time
+       * @description When the share ends; null: until revoked
+       */
+      expiresAt: string | null;
     };
     SharedAlbumPageDto: {
       items: components['schemas']['SharedAlbumDto'][];
@@ -146,7 +169,7 @@ export interface components {
     };
     AuditEventDto: {
       /** @enum {string} */
-      action: 'requested' | 'approved' | 'denied' | 'withdrawn' | 'shared' | 'revoked';
+      action: 'requested' | 'approved' | 'denied' | 'withdrawn' | 'shared' | 'revoked' | 'expired';
       /** @description Who did it */
       actor: string;
       /** @description The requester, or the user shared with */
@@ -548,7 +571,10 @@ export interface operations {
       };
     };
   };
-  /** Approve a request, or some of its scopes (album owner only) */
+  /**
+   * Approve a request, or some of its scopes (album owner only)
+   * @description With `expiresAt`, the requester's access to the album ends at that instant, as a share's does.
+   */
   PermissionRequestsController_approve: {
     parameters: {
       path: {
@@ -570,7 +596,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: a scope that is not pending
+       * - `validation`: a scope that is not pending, or an `expiresAt` that is not a date and time, not in the future, or too far ahead
        */
       400: {
         content: {
@@ -937,7 +963,7 @@ export interface operations {
   };
   /**
    * Share the album with a person or a partner: the body is the full set of scopes to hold
-   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again. With `expiresAt`, every RPT is refused the share from that instant on, on every instance, as after a revocation; without it the share lasts until revoked. The same PUT extends, shortens or removes an expiry.
    */
   SharesController_put: {
     parameters: {
@@ -961,7 +987,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: scopes outside the album, an empty set, or sharing with yourself
+       * - `validation`: scopes outside the album, an empty set, sharing with yourself, or an `expiresAt` that is not a date and time, not in the future, or too far ahead
        */
       400: {
         content: {

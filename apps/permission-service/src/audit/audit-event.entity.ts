@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'withdrawn',
   'shared',
   'revoked',
+  'expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Principal } from '@app/auth';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { type AuditAction, AuditEventEntity } from './audit-event.entity.ts';
 
 /** The only code touching the audit table. */
@@ -9,14 +9,18 @@ import { type AuditAction, AuditEventEntity } from './audit-event.entity.ts';
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async record(event: {
-    albumId: string;
-    action: AuditAction;
-    actor: Pick<Principal, 'subject' | 'username'>;
-    subject: { id: string | null; username: string };
-    scopes: readonly string[];
-  }): Promise<void> {
-    await this.dataSource.getRepository(AuditEventEntity).insert({
+  /** Records one event; in `manager`'s transaction when given. */
+  async record(
+    event: {
+      albumId: string;
+      action: AuditAction;
+      actor: Pick<Principal, 'subject' | 'username'>;
+      subject: { id: string | null; username: string };
+      scopes: readonly string[];
+    },
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.getRepository(AuditEventEntity).insert({
       albumId: event.albumId,
       action: event.action,
       actorId: event.actor.subject,

@@ -32,13 +32,16 @@ export class PermissionAnswerService {
   ) {}
 
   /**
-   * The owner approves all, or some, of the pending scopes. A person refused as disabled keeps the
-   * request pending: the owner may deny it, or approve it once the user is enabled.
+   * The owner approves all, or some, of the pending scopes; with `expiresAt`, what the requester
+   * holds on the album then ends at that instant (without, a grant keeps its expiry, and a new
+   * one has none). A person refused as disabled keeps the request pending: the owner may deny it,
+   * or approve it once the user is enabled.
    */
   async approve(
     owner: Principal,
     id: string,
     scopes: readonly string[] | undefined,
+    expiresAt?: Date,
   ): Promise<PermissionRequestDto> {
     const { entry, album, chosen } = await this.beginAnswer(owner, id, scopes);
     const party = entry.requester;
@@ -52,9 +55,13 @@ export class PermissionAnswerService {
       const before: GrantEntry = { ...entry, sharedScopes: share?.share?.scopes ?? [] };
       const holds = [...new Set([...grantedScopes(before), ...approved])].sort();
       let answered: readonly string[] = [];
-      await access.grant(approved, async () => {
-        answered = await this.keycloak.grant(album.resourceId, party, before, holds, share);
-      });
+      await access.grant(
+        approved,
+        async () => {
+          answered = await this.keycloak.grant(album.resourceId, party, before, holds, share);
+        },
+        expiresAt,
+      );
       return approvedEntry(before, answered, holds, approved);
     });
     await this.pending.set(album, party, scopeNames(after.pending));

@@ -30,6 +30,18 @@ export class ApprovePermissionRequestDto {
   @OmittedOr()
   @IsAlbumScopeSet()
   scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    maxLength: 64,
+    description:
+      "When the requester's access ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: an existing share keeps its expiry, a new one lasts until revoked.",
+  })
+  @OmittedOr()
+  @IsString({ message: 'expiresAt must be a date and time (ISO 8601)' })
+  @MaxLength(64, { message: 'expiresAt must be a date and time (ISO 8601)' })
+  expiresAt?: string;
 }
 
 export class ListRequestsQueryDto extends PageQueryDto {

@@ -3,6 +3,7 @@ import type { Principal } from '@app/auth';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
+import { EndedGrants } from '../grants/ended-grants.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
 import { askedFor, emptyEntry, type Party, scopeNames } from '../grants/grant-entry.ts';
 import { KeycloakGrants } from '../grants/keycloak-grants.ts';
@@ -39,6 +40,7 @@ export class PermissionRequestService {
     private readonly flows: PermissionFlows,
     private readonly recentRequests: RecentRequestRepository,
     private readonly pending: PendingRequestRepository,
+    private readonly ended: EndedGrants,
     @Inject(REQUEST_REPEAT_SECONDS) private readonly repeatSeconds: number,
   ) {}
 
@@ -94,6 +96,8 @@ export class PermissionRequestService {
       albumId: asked.albumId,
     });
     const known = await this.parties.partyOf(requester);
+    // An ended grant's tickets must not answer for the new request.
+    await this.ended.clearBeforeRequest(album.resourceId, known);
     const before = await this.directory.entry(album.resourceId, known);
     const missing = asked.scopes.filter((scope) => !askedFor(before).has(scope));
     const submitted =
@@ -121,6 +125,8 @@ export class PermissionRequestService {
       return invalidTicket();
     }
     const known = await this.parties.partyOf(requester);
+    // The ticket's claim is not believed yet: this clears only the caller's own ended grant.
+    await this.ended.clearBeforeRequest(claimed.resourceId, known);
     const before = await this.directory.entry(claimed.resourceId, known);
     const outcome = await this.submitter.submitTicket(ticket, claimed, known, requesterToken);
     // Keycloak accepted the ticket: what it names is true.

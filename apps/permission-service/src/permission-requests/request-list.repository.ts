@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { UMA_ACCESS_SCHEMA } from '@app/grant-record';
+import { liveGrant, UMA_ACCESS_SCHEMA } from '@app/grant-record';
 
 const GRANTS = `${UMA_ACCESS_SCHEMA}.current_grants`;
 const ALBUMS = `${UMA_ACCESS_SCHEMA}.album_resources`;
@@ -33,7 +33,8 @@ const COLUMNS = `a.album_id AS "albumId", a.name AS "albumName", a.owner_usernam
 /**
  * The lists of requests, in keyset order, from the pending requests (`PendingRequestRepository`),
  * the grant record and the albums the album service publishes (`uma_access.album_resources`):
- * one query per page, whatever the number of items, and no call to Keycloak.
+ * one query per page, whatever the number of items, and no call to Keycloak. A grant whose expiry
+ * has come counts as none.
  */
 @Injectable()
 export class RequestListRepository {
@@ -60,6 +61,7 @@ export class RequestListRepository {
                             OFFSET 0) a ON true
          LEFT JOIN parties party ON party.id = page.requester_id
          LEFT JOIN ${GRANTS} g ON g.resource_id = page.resource_id AND g.subject = party.subject
+                              AND ${liveGrant('g')}
         ORDER BY page.resource_id, page.requester_id`,
       [ownerId, after[0], after[1], count],
     )) as RequestRow[];
@@ -76,7 +78,7 @@ export class RequestListRepository {
               g.subject, party.username, party.partner, coalesce(p.scopes, '{}') AS pending,
               g.scopes AS granted
          FROM ${ALBUMS} a
-         JOIN ${GRANTS} g ON g.resource_id = a.resource_id
+         JOIN ${GRANTS} g ON g.resource_id = a.resource_id AND ${liveGrant('g')}
          LEFT JOIN parties party ON party.subject = g.subject
          LEFT JOIN pending_requests p
            ON p.resource_id = g.resource_id AND p.requester_id = party.id
@@ -104,7 +106,7 @@ export class RequestListRepository {
              ORDER BY p.resource_id LIMIT $4)
            UNION
            (SELECT g.resource_id FROM ${GRANTS} g
-             WHERE g.subject = $2 AND g.resource_id > $3
+             WHERE g.subject = $2 AND g.resource_id > $3 AND ${liveGrant('g')}
              ORDER BY g.resource_id LIMIT $4)
          ) mine
          ORDER BY resource_id LIMIT $4)
@@ -114,7 +116,8 @@ export class RequestListRepository {
                          WHERE p.resource_id = page.resource_id AND p.requester_id = $1),
                        '{}') AS pending,
               coalesce((SELECT g.scopes FROM ${GRANTS} g
-                         WHERE g.resource_id = page.resource_id AND g.subject = $2),
+                         WHERE g.resource_id = page.resource_id AND g.subject = $2
+                           AND ${liveGrant('g')}),
                        '{}') AS granted
          FROM page
          -- One album per row of the page, by index (OFFSET 0 keeps the planner from joining the

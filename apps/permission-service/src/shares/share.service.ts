@@ -30,13 +30,20 @@ function holderPosition(value: unknown): string | undefined {
 function toShare(
   party: Pick<Party, 'subject' | 'username' | 'partner'>,
   scopes: readonly string[],
+  expiresAt: Date | null,
 ): ShareDto {
   return {
     userId: party.subject,
     username: party.username,
     kind: party.partner ? 'partner' : 'person',
     scopes: [...scopes],
+    expiresAt: expiresAt?.toISOString() ?? null,
   };
+}
+
+/** Whether two expiries are the same instant (`null`: none). */
+function sameExpiry(a: Date | null, b: Date | null): boolean {
+  return (a?.getTime() ?? null) === (b?.getTime() ?? null);
 }
 
 /**
@@ -105,6 +112,7 @@ export class ShareService {
               toShare(
                 { subject: row.subject, username: row.username, partner: row.partner === true },
                 [...new Set(row.scopes)].sort(),
+                row.expiresAt,
               ),
             ],
       ),
@@ -112,12 +120,17 @@ export class ShareService {
     };
   }
 
-  /** Makes `username` hold exactly `scopes` on the album. */
+  /**
+   * Makes `username` hold exactly `scopes` on the album, until `expiresAt` (`null`: until revoked).
+   * Extending or shortening the expiry alone changes only the record: Keycloak's grants last until
+   * removed, and the record decides what they open.
+   */
   async put(
     owner: Principal,
     albumId: string,
     username: string,
     scopes: readonly string[],
+    expiresAt: Date | null,
   ): Promise<ShareDto> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
     const party = await this.party(owner, username, 'write');
@@ -134,6 +147,7 @@ export class ShareService {
       album,
       party,
       async (access) => {
+        const recorded = await access.current();
         const before = await this.directory.entry(album.resourceId, party);
         // The requests still pending once Keycloak grants `scopes`: those the withdrawal and the
         // grant below leave alone.
@@ -169,17 +183,28 @@ export class ShareService {
         if (widens) {
           // Also confirms a grant made in Keycloak directly, which the record did not have.
           const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-          await access.grant(scopes, async () => {
-            if (added.length > 0) {
-              const answered = await this.keycloak.grant(album.resourceId, party, before, scopes);
-              stillPending = stillPending.filter((ticket) => !answered.includes(ticket.id));
-            }
-          });
+          await access.grant(
+            scopes,
+            async () => {
+              if (added.length > 0) {
+                const answered = await this.keycloak.grant(album.resourceId, party, before, scopes);
+                stillPending = stillPending.filter((ticket) => !answered.includes(ticket.id));
+              }
+            },
+            expiresAt,
+          );
+        } else {
+          // The same scopes (or fewer, narrowed above), which Keycloak and the record hold
+          // already: only the expiry changes, as it may for a disabled user's share too.
+          await access.keep(scopes, expiresAt);
         }
         return {
           held: effectiveBefore,
           dropped: droppedScopes,
-          changed: widens || droppedScopes.length > 0,
+          changed:
+            widens ||
+            droppedScopes.length > 0 ||
+            !sameExpiry(recorded.expiresAt, recorded.scopes.length > 0 ? expiresAt : null),
           pending: scopeNames(stillPending),
         };
       },
@@ -195,7 +220,7 @@ export class ShareService {
       await this.flows.revoked({ ...step, scopes: revoked }, 'narrowed');
     }
     // Keycloak grants every scope of the set now, and the record holds exactly them.
-    return toShare(party, [...new Set(scopes)].sort());
+    return toShare(party, [...new Set(scopes)].sort(), expiresAt);
   }
 
   /** Takes away everything `username` holds or asked for on the album. */
