@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseName,
+  httpUrl,
   loadServiceConfig,
   parseEnv,
   type ServiceConfig,
@@ -11,6 +12,7 @@ import {
   type GrantCleanupOptions,
 } from './grants/grant-cleanup.relay.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
+import type { InvitationLinkOptions } from './invitation-links/invitation-link.options.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
@@ -25,6 +27,19 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly requestRepeatWindowSeconds: number;
   /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
   readonly grantCleanup: GrantCleanupOptions;
+  /** Invitation links: their URL, bounds and the rate limit of failed redemptions. */
+  readonly invitationLinks: InvitationLinkOptions;
+}
+
+/** A whole number from `min` to `max`, saying so when it is not. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .int(message)
+    .min(min, message)
+    .max(max, message)
+    .default(fallback);
 }
 
 /** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
@@ -68,6 +83,11 @@ const permissionEnv = z.object({
     .int()
     .min(100, 'must be at least 100')
     .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxBackoffMs),
+  // Where the web app is: an invitation link is `<WEB_APP_URL>/invite#<secret>`.
+  WEB_APP_URL: httpUrl.default('http://localhost:5173'),
+  INVITATION_LINK_MAX_DURATION_DAYS: wholeNumber(1, 3650, 90),
+  INVITATION_REDEEM_FAILURE_LIMIT: wholeNumber(1, 100_000, 10),
+  INVITATION_REDEEM_FAILURE_WINDOW_SECONDS: wholeNumber(1, 86_400, 600),
 });
 
 export function loadPermissionServiceConfig(
@@ -89,6 +109,12 @@ export function loadPermissionServiceConfig(
       pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,
       maxAttempts: own.GRANT_CLEANUP_MAX_ATTEMPTS,
       maxBackoffMs: own.GRANT_CLEANUP_MAX_BACKOFF_MS,
+    },
+    invitationLinks: {
+      webAppUrl: own.WEB_APP_URL,
+      maxDurationDays: own.INVITATION_LINK_MAX_DURATION_DAYS,
+      failureLimit: own.INVITATION_REDEEM_FAILURE_LIMIT,
+      failureWindowSeconds: own.INVITATION_REDEEM_FAILURE_WINDOW_SECONDS,
     },
   };
 }

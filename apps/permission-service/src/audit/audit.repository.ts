@@ -15,6 +15,7 @@ export class AuditRepository {
     actor: Pick<Principal, 'subject' | 'username'>;
     subject: { id: string | null; username: string };
     scopes: readonly string[];
+    linkId?: string;
   }): Promise<void> {
     await this.dataSource.getRepository(AuditEventEntity).insert({
       albumId: event.albumId,
@@ -24,6 +25,7 @@ export class AuditRepository {
       subjectId: event.subject.id,
       subjectUsername: event.subject.username,
       scopes: [...event.scopes].sort(),
+      linkId: event.linkId ?? null,
       createdAt: new Date(),
     });
   }
