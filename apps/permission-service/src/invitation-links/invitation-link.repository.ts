@@ -123,10 +123,14 @@ export class InvitationLinkRepository {
 
   /** Deletes the album's link (it stops opening at once); `false` when there is none to delete. */
   async delete(albumId: string, linkId: string): Promise<boolean> {
+    // A `SELECT` around the `UPDATE`: TypeORM answers a bare `UPDATE` with `[rows, count]`.
     const rows = (await this.dataSource.query(
-      `UPDATE ${LINKS} SET deleted_at = now()
-        WHERE id = $1 AND album_id = $2 AND deleted_at IS NULL
-        RETURNING id`,
+      `WITH deleted AS (
+         UPDATE ${LINKS} SET deleted_at = now()
+          WHERE id = $1 AND album_id = $2 AND deleted_at IS NULL
+          RETURNING id
+       )
+       SELECT id FROM deleted`,
       [linkId, albumId],
     )) as unknown[];
     return rows.length > 0;

@@ -42,7 +42,6 @@ export class InvitationLinksController {
   ) {}
 
   @Post('albums/:albumId/links')
-  @RateLimitPolicy('costly')
   @ApiOperation({
     summary: 'Create an invitation link to the album (owner only): its secret is shown only here',
     description:
