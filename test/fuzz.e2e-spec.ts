@@ -71,6 +71,9 @@ const KNOWN_ROUTES = [
   'permission-service POST /permission-requests/{id}/approve',
   'permission-service PUT /albums/{albumId}/shares/{username}',
   'permission-service GET /albums/{albumId}/audit',
+  'permission-service POST /albums/{albumId}/links',
+  'permission-service DELETE /albums/{albumId}/links/{linkId}',
+  'permission-service POST /links/redeem',
 ];
 
 /** The tables a refused request must leave unchanged; the snapshot covers every table, these at least. */
