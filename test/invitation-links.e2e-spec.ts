@@ -5,11 +5,14 @@ import { log, registry } from '@app/observability';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
 import { PARTNER_PRINTSHOP_SECRET } from '../scripts/dev-realm/realm.ts';
+import { LOG_DIR } from '../scripts/lib/paths.ts';
 import { exchangeTicket } from '../scripts/dev-realm/rpt.ts';
 import { accessTokens, clientToken } from '../scripts/dev-realm/tokens.ts';
-import { TEST_DATABASE_URL } from './setup/test-env.ts';
+import { serviceEnv, TEST_DATABASE_URL } from './setup/test-env.ts';
 import { type Album, createAlbum, registeredResourceId } from './support/albums.ts';
+import { type BuiltService, ensureBuilt, startBuiltService } from './support/built-service.ts';
 import { scanLogFile } from './support/log-scan.ts';
+import { OtlpReceiver } from './support/otlp-receiver.ts';
 import {
   call,
   type HttpResult,
@@ -591,6 +594,80 @@ describe('invitation links', () => {
       }
       expect((await redeem(madeUpToken(), jdoe, one)).status).toBe(429);
     });
+  });
+
+  it('puts no secret of a link in a trace attribute or a log line of the service as deployed', async () => {
+    const main = 'apps/permission-service/src/main.js';
+    ensureBuilt(main);
+    const receiver = new OtlpReceiver();
+    const endpoint = await receiver.listen();
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_')),
+    );
+    let traced: BuiltService | undefined;
+    try {
+      traced = await startBuiltService('invitation-links-traced', main, {
+        ...inherited,
+        ...serviceEnv({ METRICS_PORT: '0' }),
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '200',
+      });
+      const album = await registeredAlbum('Invited: traced');
+      const created = await call<CreatedLink>(traced.url, 'POST', `/albums/${album.id}/links`, {
+        token: alice,
+        body: { scopes: ['album:view'], maxUses: 1 },
+      });
+      expect(created.status).toBe(201);
+      const { token } = created.body;
+      const requests = [
+        [jdoe, token, 200],
+        [bob, token, 404],
+        [bob, `${token.slice(0, 42)}!`, 404],
+      ] as const;
+      const requestIds: string[] = [];
+      for (const [caller, secret, status] of requests) {
+        const requestId = `invitation-${randomBytes(8).toString('hex')}`;
+        requestIds.push(requestId);
+        const answer = await call(traced.url, 'POST', '/links/redeem', {
+          token: caller,
+          body: { token: secret },
+          headers: { 'x-request-id': requestId },
+        });
+        expect(answer.status).toBe(status);
+        expect(answer.text).not.toContain(secret);
+      }
+      for (const requestId of requestIds) {
+        const [span] = await receiver.waitFor(
+          (candidate) => candidate.attributes['photoz.request_id'] === requestId,
+        );
+        expect(span?.name).toBe('POST /links/redeem');
+        // The request's queries are in the same trace.
+        await expect
+          .poll(
+            () =>
+              receiver.spans.filter(
+                (query) =>
+                  query.traceId === span?.traceId &&
+                  query.scope === '@opentelemetry/instrumentation-pg',
+              ).length,
+          )
+          .toBeGreaterThan(0);
+      }
+      const exported = JSON.stringify(receiver.spans);
+      expect(exported).not.toContain(token);
+      expect(exported).not.toContain(token.slice(0, 42));
+      await traced.stop();
+      traced = undefined;
+      const { lines, problems } = scanLogFile(`${LOG_DIR}/e2e-invitation-links-traced.log`, [
+        token,
+        token.slice(0, 42),
+      ]);
+      expect(lines).toBeGreaterThan(3);
+      expect(problems).toEqual([]);
+    } finally {
+      await traced?.stop();
+      await receiver.close();
+    }
   });
 
   it('puts no secret of a link in a log line or a metric', async () => {
