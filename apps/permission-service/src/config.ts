@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseName,
+  httpUrl,
   loadServiceConfig,
   parseEnv,
   type ServiceConfig,
@@ -16,6 +17,7 @@ import {
 } from './grants/grant-expiry.sweep.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 import { DEFAULT_SHARE_MAX_DURATION_DAYS } from './shares/share-expiry.ts';
+import type { InvitationLinkOptions } from './invitation-links/invitation-link.options.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
@@ -34,6 +36,19 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly shareMaxDurationDays: number;
   /** The sweep that removes expired grants (docs/operations.md, "Expiring shares"). */
   readonly grantExpirySweep: GrantExpirySweepOptions;
+  /** Invitation links: their URL, bounds and the rate limit of failed redemptions. */
+  readonly invitationLinks: InvitationLinkOptions;
+}
+
+/** A whole number from `min` to `max`, saying so when it is not. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .int(message)
+    .min(min, message)
+    .max(max, message)
+    .default(fallback);
 }
 
 /** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
@@ -92,6 +107,11 @@ const permissionEnv = z.object({
     .min(100, 'must be at least 100')
     .max(86_400_000, 'must be at most 86400000 (a day)')
     .default(DEFAULT_GRANT_EXPIRY_SWEEP_OPTIONS.intervalMs),
+  // Where the web app is: an invitation link is `<WEB_APP_URL>/invite#<secret>`.
+  WEB_APP_URL: httpUrl.default('http://localhost:5173'),
+  INVITATION_LINK_MAX_DURATION_DAYS: wholeNumber(1, 3650, 90),
+  INVITATION_REDEEM_FAILURE_LIMIT: wholeNumber(1, 100_000, 10),
+  INVITATION_REDEEM_FAILURE_WINDOW_SECONDS: wholeNumber(1, 86_400, 600),
 });
 
 export function loadPermissionServiceConfig(
@@ -118,6 +138,12 @@ export function loadPermissionServiceConfig(
     grantExpirySweep: {
       enabled: own.GRANT_EXPIRY_SWEEP_ENABLED === 'true',
       intervalMs: own.GRANT_EXPIRY_SWEEP_INTERVAL_MS,
+    },
+    invitationLinks: {
+      webAppUrl: own.WEB_APP_URL,
+      maxDurationDays: own.INVITATION_LINK_MAX_DURATION_DAYS,
+      failureLimit: own.INVITATION_REDEEM_FAILURE_LIMIT,
+      failureWindowSeconds: own.INVITATION_REDEEM_FAILURE_WINDOW_SECONDS,
     },
   };
 }

@@ -19,6 +19,12 @@ import { GrantDirectory } from './grants/grant-directory.ts';
 import { GRANT_EXPIRY_SWEEP_OPTIONS, GrantExpirySweep } from './grants/grant-expiry.sweep.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
 import { GrantService } from './grants/grant.service.ts';
+import { INVITATION_LINK_OPTIONS } from './invitation-links/invitation-link.options.ts';
+import { InvitationLinkRepository } from './invitation-links/invitation-link.repository.ts';
+import { InvitationLinkService } from './invitation-links/invitation-link.service.ts';
+import { InvitationLinksController } from './invitation-links/invitation-links.controller.ts';
+import { InvitationRedemptionService } from './invitation-links/invitation-redemption.service.ts';
+import { RedeemFailureRepository } from './invitation-links/redeem-failure.repository.ts';
 import { KeycloakCleanup } from './grants/keycloak-cleanup.ts';
 import { KeycloakGrants } from './grants/keycloak-grants.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
@@ -59,6 +65,7 @@ export class PermissionServiceModule {
       controllers: [
         PermissionRequestsController,
         SharesController,
+        InvitationLinksController,
         AuditController,
         GrantCleanupController,
       ],
@@ -79,6 +86,11 @@ export class PermissionServiceModule {
         GrantReconciler,
         GrantRecordRepository,
         GrantService,
+        { provide: INVITATION_LINK_OPTIONS, useValue: config.invitationLinks },
+        InvitationLinkRepository,
+        InvitationLinkService,
+        InvitationRedemptionService,
+        RedeemFailureRepository,
         KeycloakCleanup,
         KeycloakGrants,
         { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },

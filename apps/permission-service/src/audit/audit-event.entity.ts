@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'shared',
   'revoked',
   'expired',
+  'redeemed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -38,6 +39,10 @@ export class AuditEventEntity {
 
   @Column({ type: 'text', array: true })
   scopes: string[];
+
+  /** The invitation link a `redeemed` share came through. */
+  @Column({ name: 'link_id', type: 'uuid', nullable: true })
+  linkId: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -3,6 +3,7 @@ import type { Principal } from '@app/auth';
 import { notFoundProblem, type Page, readPage, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
+import type { AlbumResource } from '../albums/album-directory.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
 import { EVERY_REQUEST } from '../grants/grant-cleanup.repository.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
@@ -227,10 +228,21 @@ export class ShareService {
   async remove(owner: Principal, albumId: string, username: string): Promise<void> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
     const party = await this.party(owner, username, 'read');
-    if (party === undefined) {
+    if (party === undefined || !(await this.revokeAll(owner, album, party))) {
       throw holdsNothing();
     }
-    const scopes = await this.grants.change(album, party, async (access) => {
+  }
+
+  /**
+   * Takes away everything `party` holds or asked for on `album`, whose owner `owner` is (the
+   * caller has checked): what `DELETE /albums/:albumId/shares/:username` does once it found the
+   * party, also for the shares an invitation link made. `false`, with nothing changed, when the
+   * party holds and asked for nothing there.
+   */
+  async revokeAll(owner: Principal, album: AlbumResource, party: Party): Promise<boolean> {
+    // Thrown inside the change, as a refusal (a `4xx`), so that the change forgets nothing.
+    const nothingHeld = holdsNothing();
+    const change = this.grants.change(album, party, async (access) => {
       const read = await this.directory.entry(album.resourceId, party).then(
         (found) => ({ entry: found }),
         (error: unknown) => {
@@ -255,7 +267,7 @@ export class ShareService {
       const { entry } = read;
       if (entry === undefined && (await access.held()).length === 0) {
         // Refused inside the change: nothing changed, so nothing is forgotten either.
-        throw holdsNothing();
+        throw nothingHeld;
       }
       await access.revoke(
         [],
@@ -270,12 +282,22 @@ export class ShareService {
         ]),
       ].sort();
     });
+    const scopes = await change.catch((error: unknown) => {
+      if (error === nothingHeld) {
+        return undefined;
+      }
+      throw error;
+    });
+    if (scopes === undefined) {
+      return false;
+    }
     // Every ticket of the party is withdrawn, its requests with its grants.
     await this.pending.forget(album.resourceId, party.id);
     await this.flows.revoked(
       { albumId: album.albumId, actor: owner, subject: party, scopes },
       'removed',
     );
+    return true;
   }
 
   /**

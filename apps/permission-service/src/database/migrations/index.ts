@@ -4,6 +4,7 @@ import { CreatePermissionService1763900000000 } from './1763900000000-create-per
 import { ListTables1764000000001 } from './1764000000001-list-tables.ts';
 import { CreateGrantCleanups1764100000000 } from './1764100000000-create-grant-cleanups.ts';
 import { AuditGrantExpiry1764200000050 } from './1764200000050-audit-grant-expiry.ts';
+import { CreateInvitationLinks1764200000100 } from './1764200000100-create-invitation-links.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
@@ -13,4 +14,5 @@ export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   CreateGrantCleanups1764100000000,
   AddGrantExpiry1764200000000,
   AuditGrantExpiry1764200000050,
+  CreateInvitationLinks1764200000100,
 ];
