@@ -35,6 +35,9 @@ import {
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
+import { ReaskInterval } from './permission-requests/reask-interval.ts';
+import { REQUEST_CONDITIONS } from './permission-requests/request-conditions.ts';
+import { RequestExpiry } from './permission-requests/request-expiry.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharedWithMeService } from './shares/shared-with-me.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
@@ -88,6 +91,9 @@ export class PermissionServiceModule {
         PermissionRequestService,
         PermissionRequestSubmitter,
         RecentRequestRepository,
+        ReaskInterval,
+        { provide: REQUEST_CONDITIONS, useValue: config.requestConditions },
+        RequestExpiry,
         { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
         ShareService,
         SharedWithMeService,

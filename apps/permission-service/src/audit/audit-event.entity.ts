@@ -7,6 +7,8 @@ export const AUDIT_ACTIONS = [
   'withdrawn',
   'shared',
   'revoked',
+  // A pending request the owner left unanswered lapsed (its tickets deleted by the sweep).
+  'request-expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -33,6 +33,7 @@ import {
 import { PermissionAnswerService } from './permission-answer.service.ts';
 import { PermissionRequestLists } from './permission-request-lists.service.ts';
 import { PermissionRequestService } from './permission-request.service.ts';
+import { ASK_AGAIN_LATER } from './reask-interval.ts';
 
 /** The validated bearer token itself: requests are submitted to Keycloak on the requester's behalf. */
 function bearerToken(authorization: string | undefined): string {
@@ -67,9 +68,10 @@ export class PermissionRequestsController {
     problem(
       400,
       'validation',
-      'scopes outside the album, your own album, or a ticket Keycloak refused',
+      'scopes outside the album, your own album, a ticket Keycloak refused, or a `message` that is not 1 to 500 characters of plain text',
     ),
     problem(404, 'not-found', 'no such album'),
+    ASK_AGAIN_LATER,
   )
   async create(
     @CurrentPrincipal() caller: Principal,

@@ -3,6 +3,7 @@ import { CreateUmaAccess1763700000000 } from '#grant-record/schema';
 import { CreatePermissionService1763900000000 } from './1763900000000-create-permission-service.ts';
 import { ListTables1764000000001 } from './1764000000001-list-tables.ts';
 import { CreateGrantCleanups1764100000000 } from './1764100000000-create-grant-cleanups.ts';
+import { RequestMessages1764200000200 } from './1764200000200-request-messages.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
@@ -10,4 +11,5 @@ export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   CreatePermissionService1763900000000,
   ListTables1764000000001,
   CreateGrantCleanups1764100000000,
+  RequestMessages1764200000200,
 ];
