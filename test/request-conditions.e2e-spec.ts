@@ -197,7 +197,9 @@ describe('requests with a message, an expiry and an interval before asking again
       );
       // One request: Keycloak holds one pending ticket per scope.
       expect(
-        (await pendingTickets(album.resourceId)).map((ticket) => ticket.scopeName).sort(),
+        (await pendingTickets(album.resourceId))
+          .map((ticket) => ticket.scopeName ?? '')
+          .sort((a, b) => a.localeCompare(b)),
       ).toEqual(['album:edit', 'album:view']);
     });
 
@@ -244,9 +246,8 @@ describe('requests with a message, an expiry and an interval before asking again
         expect(refused.status).toBe(400);
         expect(refused.headers.get('content-type')).toContain('application/problem+json');
         expect(refused.body.type).toBe('urn:photoz:problem:validation');
-        expect(refused.body.errors).toEqual([
-          { field: 'message', message: expect.stringMatching(says) },
-        ]);
+        expect(refused.body.errors?.map((error) => error.field)).toEqual(['message']);
+        expect(refused.body.errors?.[0]?.message).toMatch(says);
         expect(await tickets(other.resourceId)).toEqual([]);
         expect(await listed(alice, 'incoming', other.id)).toBeUndefined();
       },
