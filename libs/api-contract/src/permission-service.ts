@@ -90,6 +90,8 @@ export interface components {
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
       /** @description The permission ticket of a UMA challenge */
       ticket?: string;
+      /** @description A few words for the owner, plain text: trimmed, 1 to 500 characters, line breaks allowed, no other control or invisible formatting characters. Sent again while the request is pending, it replaces the message; left out, the message stays. */
+      message?: string;
     };
     PartyDto: {
       id: string;
@@ -109,6 +111,13 @@ export interface components {
       status: 'pending' | 'granted';
       pendingScopes: string[];
       grantedScopes: string[];
+      /** @description The requester's message while the request is pending (null: none) */
+      message: string | null;
+      /**
+       * Format: date-time
+       * @description When the pending request lapses unanswered (null when nothing is pending); it then leaves the lists and its Keycloak tickets are deleted
+       */
+      expiresAt: string | null;
     };
     PermissionRequestPageDto: {
       items: components['schemas']['PermissionRequestDto'][];
@@ -146,7 +155,14 @@ export interface components {
     };
     AuditEventDto: {
       /** @enum {string} */
-      action: 'requested' | 'approved' | 'denied' | 'withdrawn' | 'shared' | 'revoked';
+      action:
+        | 'requested'
+        | 'approved'
+        | 'denied'
+        | 'withdrawn'
+        | 'shared'
+        | 'revoked'
+        | 'request-expired';
       /** @description Who did it */
       actor: string;
       /** @description The requester, or the user shared with */
@@ -279,6 +295,33 @@ export interface components {
        */
       'violated-policies': string[];
     };
+    AskAgainLaterProblemDto: {
+      /**
+       * @description `urn:photoz:problem:<code>`, or `about:blank` when the status says it all
+       * @example urn:photoz:problem:not-found
+       */
+      type: string;
+      /** @example Not Found */
+      title: string;
+      /** @example 404 */
+      status: number;
+      /** @description What went wrong, for a person */
+      detail?: string;
+      /**
+       * @description The request path
+       * @example /albums/3f6c…
+       */
+      instance: string;
+      /** @description Also the `X-Request-Id` response header */
+      correlationId: string;
+      /** @description Each invalid field (type `urn:photoz:problem:validation`) */
+      errors?: components['schemas']['FieldErrorDto'][];
+      /**
+       * Format: date-time
+       * @description From when the requester may ask for this album again (also `Retry-After`)
+       */
+      askAgainAt: string;
+    };
   };
   responses: never;
   parameters: never;
@@ -314,7 +357,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: scopes outside the album, your own album, or a ticket Keycloak refused
+       * - `validation`: scopes outside the album, your own album, a ticket Keycloak refused, or a `message` that is not 1 to 500 characters of plain text
        */
       400: {
         content: {
@@ -373,6 +416,7 @@ export interface operations {
       /**
        * @description Too Many Requests, problem `type` by cause:
        * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       * - `ask-again-later`: the owner denied your last request for this album lately: `Retry-After` says in how many seconds you may ask again
        */
       429: {
         headers: {
@@ -386,6 +430,7 @@ export interface operations {
         content: {
           'application/problem+json':
             | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['AskAgainLaterProblemDto']
             | components['schemas']['ProblemDetailsDto'];
         };
       };
