@@ -17,10 +17,13 @@ import { type LapsedRequest, PendingRequestRepository } from './pending-request.
 import { REQUEST_CONDITIONS, type RequestConditions } from './request-conditions.ts';
 import { RecentRequestRepository } from './recent-request.repository.ts';
 
-/** Lapsed requests expired per transaction of a sweep. */
-const BATCH = 50;
+/**
+ * Lapsed requests expired per transaction of a sweep: their rows stay locked until it commits, and
+ * a requester asking again about one of them waits for that.
+ */
+const BATCH = 10;
 /** Batches per sweep at most: the rest waits for the next one. */
-const MAX_BATCHES = 20;
+const MAX_BATCHES = 100;
 const WARN_EVERY_MS = 30_000;
 /** The sweep's advisory lock: one instance sweeps at a time. */
 const SWEEP_LOCK = 'permission-service:request-expiry';
