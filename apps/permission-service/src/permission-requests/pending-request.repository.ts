@@ -183,6 +183,15 @@ export class PendingRequestRepository {
     return new Set(rows.map((row) => row.resource_id));
   }
 
+  /** The id of the album of this deployment whose Keycloak resource is `resourceId`, if any. */
+  async albumIdOf(resourceId: string): Promise<string | undefined> {
+    const [row] = (await this.dataSource.query(
+      `SELECT album_id FROM ${UMA_ACCESS_SCHEMA}.album_resources WHERE resource_id = $1`,
+      [resourceId],
+    )) as { album_id: string }[];
+    return row?.album_id;
+  }
+
   /** The database's clock now: where a read of Keycloak's tickets starts. */
   async clock(): Promise<Date> {
     const [row] = (await this.dataSource.query('SELECT clock_timestamp() AS now')) as {

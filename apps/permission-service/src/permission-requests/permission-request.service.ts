@@ -142,11 +142,9 @@ export class PermissionRequestService {
     await this.expiry.expireIfLapsed(claimed.resourceId, known.id);
     const before = await this.directory.entry(claimed.resourceId, known);
     if (claimed.scopes.some((scope) => !askedFor(before).has(scope))) {
-      const claimedAlbum = (await this.albums.byResourceIds([claimed.resourceId])).get(
-        claimed.resourceId,
-      );
-      if (claimedAlbum !== undefined) {
-        await this.reask.check(claimedAlbum.albumId, known);
+      const claimedAlbumId = await this.pending.albumIdOf(claimed.resourceId);
+      if (claimedAlbumId !== undefined) {
+        await this.reask.check(claimedAlbumId, known);
       }
     }
     const outcome = await this.submitter.submitTicket(asked.ticket, claimed, known, requesterToken);
