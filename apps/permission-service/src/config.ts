@@ -18,6 +18,10 @@ import {
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 import { DEFAULT_SHARE_MAX_DURATION_DAYS } from './shares/share-expiry.ts';
 import type { InvitationLinkOptions } from './invitation-links/invitation-link.options.ts';
+import {
+  DEFAULT_REQUEST_CONDITIONS,
+  type RequestConditions,
+} from './permission-requests/request-conditions.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
@@ -30,6 +34,8 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly keycloakWatch: KeycloakWatchOptions;
   /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
   readonly requestRepeatWindowSeconds: number;
+  /** A request's expiry and the interval before asking again after a denial. */
+  readonly requestConditions: RequestConditions;
   /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
   readonly grantCleanup: GrantCleanupOptions;
   /** The longest a share or an approval may be given for, in days (`expiresAt`). */
@@ -74,6 +80,24 @@ const permissionEnv = z.object({
     .min(0, 'must be 0 to 3600 seconds')
     .max(3600, 'must be 0 to 3600 seconds')
     .default(60),
+  PERMISSION_REQUEST_TTL_SECONDS: z.coerce
+    .number({ error: 'must be 1 to 31536000 seconds' })
+    .int('must be 1 to 31536000 seconds')
+    .min(1, 'must be 1 to 31536000 seconds')
+    .max(31_536_000, 'must be 1 to 31536000 seconds')
+    .default(DEFAULT_REQUEST_CONDITIONS.ttlSeconds),
+  PERMISSION_REQUEST_SWEEP_INTERVAL_MS: z.coerce
+    .number({ error: 'must be 100 to 3600000 ms' })
+    .int('must be 100 to 3600000 ms')
+    .min(100, 'must be 100 to 3600000 ms')
+    .max(3_600_000, 'must be 100 to 3600000 ms')
+    .default(DEFAULT_REQUEST_CONDITIONS.sweepIntervalMs),
+  PERMISSION_REQUEST_REASK_SECONDS: z.coerce
+    .number({ error: 'must be 0 to 2592000 seconds' })
+    .int('must be 0 to 2592000 seconds')
+    .min(0, 'must be 0 to 2592000 seconds')
+    .max(2_592_000, 'must be 0 to 2592000 seconds')
+    .default(DEFAULT_REQUEST_CONDITIONS.reaskSeconds),
   GRANT_CLEANUP_ENABLED: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('true'),
@@ -128,6 +152,11 @@ export function loadPermissionServiceConfig(
       requestImportIntervalMs: own.KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS,
     },
     requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
+    requestConditions: {
+      ttlSeconds: own.PERMISSION_REQUEST_TTL_SECONDS,
+      sweepIntervalMs: own.PERMISSION_REQUEST_SWEEP_INTERVAL_MS,
+      reaskSeconds: own.PERMISSION_REQUEST_REASK_SECONDS,
+    },
     grantCleanup: {
       enabled: own.GRANT_CLEANUP_ENABLED === 'true',
       pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,

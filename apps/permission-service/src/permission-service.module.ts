@@ -45,6 +45,9 @@ import { PermissionRequestSubmitter } from './permission-requests/permission-req
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
 import { SHARE_MAX_DURATION_DAYS, ShareExpiryPolicy } from './shares/share-expiry.ts';
+import { ReaskInterval } from './permission-requests/reask-interval.ts';
+import { REQUEST_CONDITIONS } from './permission-requests/request-conditions.ts';
+import { RequestExpiry } from './permission-requests/request-expiry.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharedWithMeService } from './shares/shared-with-me.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
@@ -108,6 +111,9 @@ export class PermissionServiceModule {
         PermissionRequestService,
         PermissionRequestSubmitter,
         RecentRequestRepository,
+        ReaskInterval,
+        { provide: REQUEST_CONDITIONS, useValue: config.requestConditions },
+        RequestExpiry,
         { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
         { provide: SHARE_MAX_DURATION_DAYS, useValue: config.shareMaxDurationDays },
         ShareExpiryPolicy,

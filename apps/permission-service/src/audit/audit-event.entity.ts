@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'revoked',
   'expired',
   'redeemed',
+  // A pending request the owner left unanswered lapsed (its tickets deleted by the sweep).
+  'request-expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

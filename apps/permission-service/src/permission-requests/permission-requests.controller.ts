@@ -34,6 +34,7 @@ import { PermissionAnswerService } from './permission-answer.service.ts';
 import { PermissionRequestLists } from './permission-request-lists.service.ts';
 import { PermissionRequestService } from './permission-request.service.ts';
 import { ShareExpiryPolicy } from '../shares/share-expiry.ts';
+import { ASK_AGAIN_LATER } from './reask-interval.ts';
 
 /** The validated bearer token itself: requests are submitted to Keycloak on the requester's behalf. */
 function bearerToken(authorization: string | undefined): string {
@@ -69,9 +70,10 @@ export class PermissionRequestsController {
     problem(
       400,
       'validation',
-      'scopes outside the album, your own album, or a ticket Keycloak refused',
+      'scopes outside the album, your own album, a ticket Keycloak refused, or a `message` that is not 1 to 500 characters of plain text',
     ),
     problem(404, 'not-found', 'no such album'),
+    ASK_AGAIN_LATER,
   )
   async create(
     @CurrentPrincipal() caller: Principal,

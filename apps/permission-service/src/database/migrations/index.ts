@@ -5,6 +5,7 @@ import { ListTables1764000000001 } from './1764000000001-list-tables.ts';
 import { CreateGrantCleanups1764100000000 } from './1764100000000-create-grant-cleanups.ts';
 import { AuditGrantExpiry1764200000050 } from './1764200000050-audit-grant-expiry.ts';
 import { CreateInvitationLinks1764200000100 } from './1764200000100-create-invitation-links.ts';
+import { RequestMessages1764200000200 } from './1764200000200-request-messages.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
@@ -15,4 +16,5 @@ export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   AddGrantExpiry1764200000000,
   AuditGrantExpiry1764200000050,
   CreateInvitationLinks1764200000100,
+  RequestMessages1764200000200,
 ];
