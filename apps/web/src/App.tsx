@@ -1,5 +1,6 @@
 import { Navigate, NavLink, useLocation } from 'react-router';
 import { login, logout } from './auth.ts';
+import { NotificationsProvider, useLiveNotifications } from './notifications/live.tsx';
 import { Pages } from './routes.tsx';
 import { type Session, useSession } from './session.ts';
 import { ErrorMessage, Loading } from './ui.tsx';
@@ -13,20 +14,41 @@ function Starting() {
 }
 
 function LoginPage(props: { error: string | undefined }) {
-  const { pathname, search } = useLocation();
+  const { pathname, search, hash } = useLocation();
   return (
     <main id="main" className="login">
       <h1>Photoz</h1>
       <p>
-        {pathname.startsWith('/albums/')
-          ? 'Someone sent you a link to an album. Log in to open it.'
-          : 'Your photo albums, shared only with the people you choose.'}
+        {pathname === '/invite'
+          ? 'You were invited to an album. Log in to accept the invitation.'
+          : pathname.startsWith('/albums/')
+            ? 'Someone sent you a link to an album. Log in to open it.'
+            : 'Your photo albums, shared only with the people you choose.'}
       </p>
       {props.error !== undefined && <ErrorMessage>{props.error}</ErrorMessage>}
-      <button type="button" onClick={() => void login(pathname + search)}>
+      {/* The fragment (an invitation's secret) stays in this tab: see auth.ts `login`. */}
+      <button type="button" onClick={() => void login(pathname + search + hash)}>
         Log in
       </button>
     </main>
+  );
+}
+
+/** The link to the notifications, with the live unread count as a badge. */
+function Bell() {
+  const { unread } = useLiveNotifications();
+  const count = unread ?? 0;
+  return (
+    <NavLink to="/notifications" end className="bell">
+      <span aria-hidden="true">🔔</span>
+      <span className="visually-hidden">Notifications</span>
+      {count > 0 && (
+        <span className="badge">
+          {count > 99 ? '99+' : count}
+          <span className="visually-hidden"> unread</span>
+        </span>
+      )}
+    </NavLink>
   );
 }
 
@@ -60,7 +82,8 @@ function SignedIn(props: { session: Extract<Session, { state: 'signed-in' }> }) 
           </ul>
         </nav>
         <span className="who">
-          {me?.username ?? user.profile.preferred_username ?? ''}
+          <Bell />
+          <span className="username">{me?.username ?? user.profile.preferred_username ?? ''}</span>
           <button type="button" className="secondary" onClick={() => void logout()}>
             Log out
           </button>
@@ -91,5 +114,9 @@ export function App() {
   if (session.state === 'anonymous') {
     return <LoginPage error={session.error} />;
   }
-  return <SignedIn session={session} />;
+  return (
+    <NotificationsProvider>
+      <SignedIn session={session} />
+    </NotificationsProvider>
+  );
 }

@@ -52,6 +52,38 @@ export interface paths {
     /** The album's access history, oldest first (owner only) */
     get: operations['AuditController_list'];
   };
+  '/albums/{albumId}/links': {
+    /** The album's invitation links, newest first (owner only) */
+    get: operations['InvitationLinksController_list'];
+    /** Create an invitation link (owner only); its secret is in this answer only */
+    post: operations['InvitationLinksController_create'];
+  };
+  '/albums/{albumId}/links/{linkId}': {
+    /** Delete an invitation link, and with `revokeShares=true` every share made through it */
+    delete: operations['InvitationLinksController_remove'];
+  };
+  '/links/redeem': {
+    /** Redeem an invitation link: the caller gets its share, approved in advance by the owner */
+    post: operations['InvitationLinksController_redeem'];
+  };
+  '/notifications': {
+    /** The caller's notifications, newest first, with the unread count */
+    get: operations['NotificationsController_list'];
+  };
+  '/notifications/read': {
+    /** Mark some, or all, of the caller's notifications read */
+    post: operations['NotificationsController_read'];
+  };
+  '/notifications/stream': {
+    /** The caller's notifications as they happen (server-sent events: `unread`, `notification`) */
+    get: operations['NotificationsController_stream'];
+  };
+  '/notifications/settings': {
+    /** Whether the caller is also told by email */
+    get: operations['NotificationsController_settings'];
+    /** Turn email notifications on or off */
+    put: operations['NotificationsController_putSettings'];
+  };
   '/admin/grants/cleanups': {
     /** Clean-up backlog and parked clean-ups */
     get: operations['GrantCleanupController_status'];
@@ -90,6 +122,8 @@ export interface components {
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
       /** @description The permission ticket of a UMA challenge */
       ticket?: string;
+      /** @description Shown to the owner: plain text, 1 to 500 characters after trimming, no control characters but newlines */
+      message?: string;
     };
     PartyDto: {
       id: string;
@@ -109,6 +143,10 @@ export interface components {
       status: 'pending' | 'granted';
       pendingScopes: string[];
       grantedScopes: string[];
+      /** @description The requester's words to the owner */
+      message: string | null;
+      /** @description When a pending request lapses */
+      expiresAt: string | null;
     };
     PermissionRequestPageDto: {
       items: components['schemas']['PermissionRequestDto'][];
@@ -117,6 +155,8 @@ export interface components {
     ApprovePermissionRequestDto: {
       /** @description Approve only these of the requested scopes (default: all) */
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
+      /** @description When the grant ends: in the future, at most SHARE_MAX_DURATION_DAYS ahead (default: the grant's current expiry, none for a new grant) */
+      expiresAt?: string;
     };
     ShareDto: {
       userId: string;
@@ -124,6 +164,8 @@ export interface components {
       /** @enum {string} */
       kind: 'person' | 'partner';
       scopes: string[];
+      /** @description When the share ends; null: until revoked */
+      expiresAt: string | null;
     };
     SharePageDto: {
       items: components['schemas']['ShareDto'][];
@@ -132,6 +174,8 @@ export interface components {
     PutShareDto: {
       /** @description The full set the user should hold */
       scopes: ('album:view' | 'album:edit' | 'album:delete')[];
+      /** @description When the share ends: in the future, at most SHARE_MAX_DURATION_DAYS ahead; absent: no expiry */
+      expiresAt?: string;
     };
     SharedAlbumDto: {
       /** Format: uuid */
@@ -139,6 +183,8 @@ export interface components {
       albumName: string;
       ownerUsername: string;
       scopes: string[];
+      /** @description When the share ends; null: until revoked */
+      expiresAt: string | null;
     };
     SharedAlbumPageDto: {
       items: components['schemas']['SharedAlbumDto'][];
@@ -146,17 +192,109 @@ export interface components {
     };
     AuditEventDto: {
       /** @enum {string} */
-      action: 'requested' | 'approved' | 'denied' | 'withdrawn' | 'shared' | 'revoked';
+      action:
+        | 'requested'
+        | 'approved'
+        | 'denied'
+        | 'withdrawn'
+        | 'shared'
+        | 'revoked'
+        | 'expired'
+        | 'redeemed';
       /** @description Who did it */
       actor: string;
       /** @description The requester, or the user shared with */
       subject: string;
       scopes: string[];
       at: string;
+      /** @description The invitation link a `redeemed` share came through */
+      linkId?: string | null;
     };
     AuditPageDto: {
       items: components['schemas']['AuditEventDto'][];
       nextCursor: string | null;
+    };
+    CreateInvitationLinkDto: {
+      scopes: ('album:view' | 'album:edit' | 'album:delete')[];
+      /** @description When the link stops working: in the future */
+      expiresAt?: string;
+      /** @description How many redemptions it allows, 1 to 1000 (default: unlimited) */
+      maxUses?: number;
+    };
+    InvitationLinkDto: {
+      id: string;
+      /** Format: uuid */
+      albumId: string;
+      scopes: string[];
+      expiresAt: string | null;
+      maxUses: number | null;
+      uses: number;
+      createdAt: string;
+      /** @enum {string} */
+      state: 'active' | 'expired' | 'used-up';
+    };
+    CreatedInvitationLinkDto: {
+      id: string;
+      /** Format: uuid */
+      albumId: string;
+      scopes: string[];
+      expiresAt: string | null;
+      maxUses: number | null;
+      uses: number;
+      createdAt: string;
+      /** @enum {string} */
+      state: 'active' | 'expired' | 'used-up';
+      /** @description The secret, shown only in this answer (stored hashed) */
+      token: string;
+      /** @description The link to hand out: `<web app>/invite#<token>` */
+      url: string;
+    };
+    InvitationLinkPageDto: {
+      items: components['schemas']['InvitationLinkDto'][];
+      nextCursor: string | null;
+    };
+    RedeemInvitationLinkDto: {
+      /** @description The secret of the link (in the body: paths are logged) */
+      token: string;
+    };
+    RedeemedInvitationDto: {
+      /** Format: uuid */
+      albumId: string;
+      albumName: string;
+      ownerUsername: string;
+      scopes: string[];
+    };
+    NotificationDto: {
+      id: string;
+      /** @enum {string} */
+      kind:
+        | 'request-received'
+        | 'request-approved'
+        | 'request-denied'
+        | 'album-shared'
+        | 'link-redeemed';
+      /** Format: uuid */
+      albumId: string;
+      albumName: string;
+      actorUsername: string;
+      scopes: string[];
+      message: string | null;
+      createdAt: string;
+      readAt: string | null;
+    };
+    NotificationPageDto: {
+      items: components['schemas']['NotificationDto'][];
+      nextCursor: string | null;
+      /** @description How many of the caller's notifications are unread */
+      unread: number;
+    };
+    MarkNotificationsReadDto: {
+      ids?: string[];
+      all?: boolean;
+    };
+    NotificationSettingsDto: {
+      /** @description Whether notifications are also sent by email */
+      email: boolean;
     };
     ParkedCleanupDto: {
       id: string;
@@ -1327,6 +1465,321 @@ export interface operations {
     };
   };
   /** Clean-up backlog and parked clean-ups */
+  InvitationLinksController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      path: {
+        albumId: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['InvitationLinkPageDto'];
+        };
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  InvitationLinksController_create: {
+    parameters: {
+      path: {
+        albumId: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateInvitationLinkDto'];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          'application/json': components['schemas']['CreatedInvitationLinkDto'];
+        };
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  InvitationLinksController_remove: {
+    parameters: {
+      query?: {
+        /** @description Also revoke every share made through the link */
+        revokeShares?: boolean;
+      };
+      path: {
+        albumId: string;
+        linkId: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  InvitationLinksController_redeem: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RedeemInvitationLinkDto'];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['RedeemedInvitationDto'];
+        };
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  NotificationsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationPageDto'];
+        };
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  NotificationsController_read: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MarkNotificationsReadDto'];
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  NotificationsController_stream: {
+    responses: {
+      200: {
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  NotificationsController_settings: {
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationSettingsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  NotificationsController_putSettings: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NotificationSettingsDto'];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationSettingsDto'];
+        };
+      };
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      401: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
   GrantCleanupController_status: {
     parameters: {
       query?: {
