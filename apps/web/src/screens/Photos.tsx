@@ -105,10 +105,9 @@ export function PhotoViewer(props: {
     if (element !== null && !element.open) {
       element.showModal();
     }
-    return () => {
-      element?.close();
-      opener?.focus();
-    };
+    // No close() here: React's development run of effects would close the dialog it just opened
+    // (its `close` event closes the viewer). Leaving the page takes an open dialog with it.
+    return () => opener?.focus();
   }, [opener]);
   if (photo === undefined) {
     return null;
