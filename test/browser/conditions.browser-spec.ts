@@ -92,7 +92,9 @@ describe('sharing under conditions, in Chromium', () => {
         bytes: tinyPng(),
         type: 'image/png',
       });
-      expect(uploaded.status).toBe(201);
+      if (uploaded.status !== 201) {
+        throw new Error(`the setup's upload answered ${uploaded.status}`);
+      }
       // Links, shares and requests need the album registered in Keycloak.
       await registeredResourceId(albums.url, token, id, 30_000);
     }
