@@ -130,7 +130,7 @@ describe('sharing under conditions, in Chromium', () => {
 
     await alice.getByLabel('How many people may use it').fill('2');
     await alice.getByRole('button', { name: 'Create link' }).click();
-    const shown = alice.getByLabel('Invitation link');
+    const shown = alice.getByLabel('Invitation link', { exact: true });
     await shown.waitFor();
     inviteUrl = (await shown.textContent()) ?? '';
     expect(inviteUrl).toMatch(new RegExp(`^${WEB_ORIGIN}/invite#[A-Za-z0-9_-]{43}$`));
@@ -144,7 +144,7 @@ describe('sharing under conditions, in Chromium', () => {
     await expectPhoneWidth(alice, 'the links screen');
 
     await alice.getByRole('button', { name: 'Done' }).click();
-    expect(await alice.getByLabel('Invitation link').count()).toBe(0);
+    expect(await alice.getByLabel('Invitation link', { exact: true }).count()).toBe(0);
     // The secret is shown once: a reload (which keeps alice signed in) does not show it again.
     await alice.reload();
     await alice.getByRole('heading', { name: `Invitation links of ${albumName}` }).waitFor();
@@ -186,7 +186,7 @@ describe('sharing under conditions, in Chromium', () => {
     await alice.getByRole('heading', { name: /^jdoe/ }).waitFor();
     await expect
       .poll(() => alice.getByRole('list', { name: 'Audit trail' }).textContent())
-      .toMatch(/redeemed jdoe: view \(through an invitation link\)/);
+      .toMatch(/jdoe redeemed: view \(through an invitation link\)/);
   });
 
   it('shares with bob for a short time; bob loses the album when it ends', async () => {
@@ -224,10 +224,11 @@ describe('sharing under conditions, in Chromium', () => {
     await expect
       .poll(
         async () => {
-          await bob.getByRole('button', { name: 'Refresh' }).click();
-          return bob
-            .getByRole('heading', { name: 'This album is not shared with you' })
-            .isVisible();
+          const closed = bob.getByRole('heading', { name: 'This album is not shared with you' });
+          if (!(await closed.isVisible())) {
+            await bob.getByRole('button', { name: 'Refresh' }).click();
+          }
+          return closed.isVisible();
         },
         { timeout: SHORT_SHARE_MS + 30_000, interval: 2_000 },
       )
@@ -235,7 +236,7 @@ describe('sharing under conditions, in Chromium', () => {
     await bob.getByRole('link', { name: 'Shared with me' }).click();
     await bob.getByRole('heading', { name: 'Shared with me' }).waitFor();
     await expect.poll(() => bob.getByRole('link', { name: albumName }).count()).toBe(0);
-  });
+  }, 120_000);
 
   it('puts jdoe’s request with a message in alice’s open inbox and badge, without a reload', async () => {
     await alice.getByRole('link', { name: 'Inbox' }).click();

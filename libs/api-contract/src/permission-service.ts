@@ -208,7 +208,7 @@ export interface components {
       scopes: string[];
       at: string;
       /** @description The invitation link a `redeemed` share came through */
-      linkId?: string | null;
+      linkId: string | null;
     };
     AuditPageDto: {
       items: components['schemas']['AuditEventDto'][];
@@ -1555,7 +1555,7 @@ export interface operations {
     parameters: {
       query?: {
         /** @description Also revoke every share made through the link */
-        revokeShares?: boolean;
+        revokeShares?: 'true' | 'false';
       };
       path: {
         albumId: string;

@@ -99,7 +99,10 @@ export const api = {
   deleteLink: (albumId: string, linkId: string, revokeShares: boolean) =>
     send(() =>
       permissions.DELETE('/albums/{albumId}/links/{linkId}', {
-        params: { path: { albumId, linkId }, query: { revokeShares } },
+        params: {
+          path: { albumId, linkId },
+          query: { revokeShares: revokeShares ? 'true' : 'false' },
+        },
       }),
     ),
   /** The secret travels in the body: paths end up in access logs. */

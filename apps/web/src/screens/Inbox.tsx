@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
 import { albumScopes, type PermissionRequest } from '../api/contract.ts';
@@ -6,6 +6,9 @@ import type { ApiResult, Failed } from '../api/result.ts';
 import { useLiveNotifications } from '../notifications/live.tsx';
 import { Failure, LoadMore, Loading, ScopePicker, scopeName, usePaged } from '../ui.tsx';
 import { Expiry, useExpiryField } from './Expiry.tsx';
+
+/** How many times a new request's notification makes the inbox load again until it shows. */
+const FOLLOW_LOADS = 6;
 
 function RequestCard(props: { request: PermissionRequest; onAnswered: () => Promise<void> }) {
   const { request } = props;
@@ -119,11 +122,28 @@ export function Inbox() {
   const requests = usePaged((cursor) => api.incoming(cursor), []);
   const { loaded, reload } = requests;
   const { latest } = useLiveNotifications();
+  /** How often the list was loaded again for the latest notification, by its id. */
+  const followed = useRef<{ id: string; loads: number }>(undefined);
   useEffect(() => {
-    if (latest?.kind === 'request-received') {
-      void reload();
+    if (latest?.kind !== 'request-received' || loaded.state === 'loading') {
+      return undefined;
     }
-  }, [latest, reload]);
+    const shown =
+      loaded.state === 'ready' &&
+      loaded.value.some(
+        (request) =>
+          request.albumId === latest.albumId && request.requester.username === latest.actorUsername,
+      );
+    const loads = followed.current?.id === latest.id ? followed.current.loads : 0;
+    if (shown || loads >= FOLLOW_LOADS) {
+      return undefined;
+    }
+    followed.current = { id: latest.id, loads: loads + 1 };
+    // At once the first time; then a little later, should the notification have come before
+    // the request's own record was readable.
+    const timer = setTimeout(() => void reload(), loads === 0 ? 0 : 500 * loads);
+    return () => clearTimeout(timer);
+  }, [latest, loaded, reload]);
 
   const byAlbum = new Map<string, PermissionRequest[]>();
   for (const request of loaded.state === 'ready' ? loaded.value : []) {

@@ -66,9 +66,10 @@ function NotificationItem(props: { notification: Notification; onRead: () => Pro
   );
 }
 
-/** Whether notifications also come by email. */
+/** Whether notifications also come by email: the box follows the click, and goes back if refused. */
 function EmailSetting() {
-  const [settings, reload] = useLoad(() => api.notificationSettings(), []);
+  const [settings] = useLoad(() => api.notificationSettings(), []);
+  const [chosen, setChosen] = useState<boolean>();
   const [failure, setFailure] = useState<Failed>();
   if (settings.state === 'loading') {
     return <Loading what="your settings" />;
@@ -76,22 +77,31 @@ function EmailSetting() {
   if (settings.state === 'failed') {
     return <Failure result={settings.result} />;
   }
-  const change = async (email: boolean) => {
-    const result = await api.putNotificationSettings(email);
-    setFailure(result.kind === 'ok' ? undefined : result);
-    await reload();
+  const email = chosen ?? settings.value.email;
+  const change = async (wanted: boolean) => {
+    setChosen(wanted);
+    const result = await api.putNotificationSettings(wanted);
+    if (result.kind === 'ok') {
+      setFailure(undefined);
+      setChosen(result.body.email);
+    } else {
+      setFailure(result);
+      setChosen(!wanted);
+    }
   };
   return (
-    <p className="scope">
-      <input
-        type="checkbox"
-        id="email-notifications"
-        checked={settings.value.email}
-        onChange={(event) => void change(event.target.checked)}
-      />
-      <label htmlFor="email-notifications">Also tell me by email</label>
+    <div>
+      <p className="scope">
+        <input
+          type="checkbox"
+          id="email-notifications"
+          checked={email}
+          onChange={(event) => void change(event.target.checked)}
+        />
+        <label htmlFor="email-notifications">Also tell me by email</label>
+      </p>
       <Failure result={failure} />
-    </p>
+    </div>
   );
 }
 
