@@ -236,10 +236,15 @@ describe('the web app, every day, in Chromium', () => {
         await phone.goto(`${WEB_ORIGIN}${path}`);
       }
       await phone.getByRole('heading', { name: heading, level: 1 }).waitFor();
-      await phone
-        .getByRole('status')
-        .filter({ hasText: /^Loading/ })
-        .waitFor({ state: 'detached' });
+      // Every part of the screen loaded (a screen may load several at once).
+      await expect
+        .poll(() =>
+          phone
+            .getByRole('status')
+            .filter({ hasText: /^Loading/ })
+            .count(),
+        )
+        .toBe(0);
       expect(
         await phone.evaluate<number>('document.documentElement.scrollWidth'),
         `the width of ${path}`,
