@@ -123,13 +123,12 @@ async function redeemCode(): Promise<LoginOutcome> {
   } catch (error) {
     const state = (error instanceof ErrorResponse ? error.state : undefined) as
       Partial<LoginState> | undefined;
-    if (
-      error instanceof ErrorResponse &&
-      state?.silent === true &&
-      NEEDS_A_PERSON.has(error.error ?? '')
-    ) {
+    if (state?.silent === true) {
+      // Whatever went wrong, the next page does not try again by itself.
       hint(false);
-      return { kind: 'anonymous', returnTo: ownPath(state.returnTo) };
+      if (error instanceof ErrorResponse && NEEDS_A_PERSON.has(error.error ?? '')) {
+        return { kind: 'anonymous', returnTo: ownPath(state.returnTo) };
+      }
     }
     throw error;
   }
