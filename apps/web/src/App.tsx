@@ -36,24 +36,32 @@ function LoginPage(props: { error: string | undefined }) {
 
 /** The link to the notifications, with the live unread count as a badge. */
 function Bell() {
-  const { unread } = useLiveNotifications();
+  const { unread, latest } = useLiveNotifications();
   const count = unread ?? 0;
   return (
-    <NavLink to="/notifications" end className="bell">
-      <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" focusable="false">
-        <path
-          fill="currentColor"
-          d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
-        />
-      </svg>
-      <span className="visually-hidden">Notifications</span>
-      {count > 0 && (
-        <span className="badge">
-          {count > 99 ? '99+' : count}
-          <span className="visually-hidden"> unread</span>
-        </span>
-      )}
-    </NavLink>
+    <>
+      {/* Said by a screen reader when a notification arrives; the badge only shows it. */}
+      <span role="status" className="visually-hidden">
+        {latest === undefined
+          ? ''
+          : `New notification: ${latest.actorUsername}, ${latest.albumName}`}
+      </span>
+      <NavLink to="/notifications" end className="bell">
+        <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22" focusable="false">
+          <path
+            fill="currentColor"
+            d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"
+          />
+        </svg>
+        <span className="visually-hidden">Notifications</span>
+        {count > 0 && (
+          <span className="badge">
+            {count > 99 ? '99+' : count}
+            <span className="visually-hidden"> unread</span>
+          </span>
+        )}
+      </NavLink>
+    </>
   );
 }
 
