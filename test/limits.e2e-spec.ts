@@ -379,6 +379,9 @@ describe('limits on abuse', () => {
         KEYCLOAK_URL: await keycloak.listen(),
         KEYCLOAK_ISSUER: ISSUER,
         GRANT_CLEANUP_ENABLED: 'false',
+        // Asking again right after a denial is what is counted here, not the re-ask interval
+        // (test/request-conditions.e2e-spec.ts).
+        PERMISSION_REQUEST_REASK_SECONDS: '0',
       });
       const album = await createAlbum(albums.url, alice, 'Asked for again and again');
       await registeredResourceId(albums.url, alice, album.id);

@@ -127,12 +127,12 @@ describe('notifications', () => {
     return opened;
   }
 
-  async function request(token: string, albumId: string): Promise<string> {
+  async function request(token: string, albumId: string, message?: string): Promise<string> {
     const response = await call<{ id: string; status: string }>(
       first.url,
       'POST',
       '/permission-requests',
-      { token, body: { albumId, scopes: ['album:view'] } },
+      { token, body: { albumId, scopes: ['album:view'], message } },
     );
     expect(response.status).toBe(202);
     expect(response.body.status).toBe('pending');
@@ -173,13 +173,14 @@ describe('notifications', () => {
     const aliceStream = await stream(alice, second);
     const before = (await list(alice)).unread;
     try {
-      await request(jdoe, target.id);
+      await request(jdoe, target.id, 'For the family\nalbum, please');
       const [told] = await about(alice, target.id);
       expect(told).toMatchObject({
         kind: 'request-received',
         albumName: target.name,
         actorUsername: 'jdoe',
         scopes: ['album:view'],
+        message: 'For the family\nalbum, please',
         readAt: null,
       });
       expect((await list(alice)).unread).toBe(before + 1);
@@ -206,6 +207,9 @@ describe('notifications', () => {
       await expect
         .poll(() => mailsAbout(target.name, 'alice@photoz.test').length, MAIL_WAIT)
         .toBe(1);
+      expect(mailsAbout(target.name, 'alice@photoz.test')[0]?.text).toContain(
+        'For the family\nalbum, please',
+      );
     } finally {
       aliceStream.close();
     }
@@ -253,6 +257,32 @@ describe('notifications', () => {
     expect(await about(bob, shared.id)).toHaveLength(1);
     await expect.poll(async () => (await outbox()).pending, MAIL_WAIT).toBe(0);
     expect(mailsAbout(shared.name, 'bob@photoz.test')).toHaveLength(1);
+  });
+
+  it('tells alice when jdoe redeems an invitation link to her album', async () => {
+    const invited = await album('Invited');
+    const link = await call<{ token: string }>(first.url, 'POST', `/albums/${invited.id}/links`, {
+      token: alice,
+      body: { scopes: ['album:view'] },
+    });
+    expect(link.status).toBe(201);
+    const redeemed = await call(first.url, 'POST', '/links/redeem', {
+      token: jdoe,
+      body: { token: link.body.token },
+    });
+    expect(redeemed.status).toBe(200);
+    expect(await about(alice, invited.id)).toMatchObject([
+      { kind: 'link-redeemed', actorUsername: 'jdoe', scopes: ['album:view'] },
+    ]);
+    await expect
+      .poll(() => mailsAbout(invited.name, 'alice@photoz.test').length, MAIL_WAIT)
+      .toBe(1);
+    // Redeemed again, it changes nothing, and tells nothing.
+    await call(first.url, 'POST', '/links/redeem', {
+      token: jdoe,
+      body: { token: link.body.token },
+    });
+    expect(await about(alice, invited.id)).toHaveLength(1);
   });
 
   it('marks notifications read: some by id, then all', async () => {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
 import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
@@ -10,6 +12,7 @@ import {
   startService,
 } from './support/service-harness.ts';
 import { accessTokens } from '../scripts/dev-realm/tokens.ts';
+import { TEST_DATABASE_URL } from './setup/test-env.ts';
 
 interface DocumentedResponse {
   readonly headers?: Readonly<Record<string, unknown>>;
@@ -150,5 +153,69 @@ describe('the API contract against the running services', () => {
       body: { name: 'Contract 2' },
     });
     expectDocumented(albumDocument, 'POST', '/albums', created);
+  });
+
+  it('documents the invitation links’ answers, the refusal of guessing included', async () => {
+    const [alice = '', jdoe = ''] = await accessTokens('alice', 'jdoe');
+    const album = await createAlbum(albums.url, alice, 'Contract: links');
+    await registeredResourceId(albums.url, alice, album.id);
+    // An instance that refuses a second failed redemption.
+    const guarded = await startService(permissionService, { INVITATION_REDEEM_FAILURE_LIMIT: '1' });
+    const database = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await database.connect();
+    try {
+      const created = await call<{ id: string; token: string }>(
+        guarded.url,
+        'POST',
+        `/albums/${album.id}/links`,
+        { token: alice, body: { scopes: ['album:view'], maxUses: 1 } },
+      );
+      expect(created.status).toBe(201);
+      expectDocumented(permissionDocument, 'POST', '/albums/{albumId}/links', created);
+      const listed = await call(guarded.url, 'GET', `/albums/${album.id}/links`, { token: alice });
+      expectDocumented(permissionDocument, 'GET', '/albums/{albumId}/links', listed);
+      const invalid = await call(guarded.url, 'POST', `/albums/${album.id}/links`, {
+        token: alice,
+        body: { scopes: ['album:view'], maxUses: 0 },
+      });
+      expect(invalid.status).toBe(400);
+      expectDocumented(permissionDocument, 'POST', '/albums/{albumId}/links', invalid);
+
+      const redeem = (secret: string, token: string) =>
+        call(guarded.url, 'POST', '/links/redeem', { token, body: { token: secret } });
+      const own = await redeem(created.body.token, alice);
+      expect(own.status).toBe(409);
+      expectDocumented(permissionDocument, 'POST', '/links/redeem', own);
+      const redeemed = await redeem(created.body.token, jdoe);
+      expect(redeemed.status).toBe(200);
+      expectDocumented(permissionDocument, 'POST', '/links/redeem', redeemed);
+      const usedUp = await redeem(created.body.token, jdoe);
+      expect(usedUp.status).toBe(404);
+      expectDocumented(permissionDocument, 'POST', '/links/redeem', usedUp);
+      const guessed = await redeem(randomBytes(32).toString('base64url'), jdoe);
+      expect(guessed.status).toBe(429);
+      expectDocumented(permissionDocument, 'POST', '/links/redeem', guessed);
+
+      const deleted = await call(
+        guarded.url,
+        'DELETE',
+        `/albums/${album.id}/links/${created.body.id}?revokeShares=true`,
+        { token: alice },
+      );
+      expect(deleted.status).toBe(204);
+      expectDocumented(permissionDocument, 'DELETE', '/albums/{albumId}/links/{linkId}', deleted);
+      const again = await call(
+        guarded.url,
+        'DELETE',
+        `/albums/${album.id}/links/${created.body.id}`,
+        { token: alice },
+      );
+      expect(again.status).toBe(404);
+      expectDocumented(permissionDocument, 'DELETE', '/albums/{albumId}/links/{linkId}', again);
+    } finally {
+      // The failures counted from this address would refuse the next suites' redemptions.
+      await database.query('DELETE FROM permission_service.invitation_redeem_failures');
+      await Promise.all([database.end(), guarded.close()]);
+    }
   });
 });

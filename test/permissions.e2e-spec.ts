@@ -58,8 +58,13 @@ describe('permission requests, sharing and revocation', () => {
     [albums, secondAlbums, permissions] = await Promise.all([
       startService(albumService),
       startService(albumService),
-      // Requests made at Keycloak directly (an RPT exchange) reach the inbox by the import.
-      startService(permissionService, { KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS: '500' }),
+      // Requests made at Keycloak directly (an RPT exchange) reach the inbox by the import; a
+      // denied requester may ask again after a second (test/request-conditions.e2e-spec.ts
+      // covers the interval itself).
+      startService(permissionService, {
+        KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS: '500',
+        PERMISSION_REQUEST_REASK_SECONDS: '1',
+      }),
     ]);
     const tokens = await accessTokens('alice', 'jdoe', 'bob');
     [alice = '', jdoe = '', bob = ''] = tokens;
@@ -307,10 +312,17 @@ describe('permission requests, sharing and revocation', () => {
         expect((await incoming(alice)).map((entry) => entry.albumId)).not.toContain(album.id);
       });
 
-      it('lets the requester ask again after a deny', async () => {
-        const again = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
-        expect(again.status).toBe(202);
-        withdrawn = again.body;
+      it('lets the requester ask again after a deny, once the re-ask interval is over', async () => {
+        await expect
+          .poll(
+            async () => {
+              const again = await requestAccess(bob, { albumId: album.id, scopes: ['album:view'] });
+              withdrawn = again.body;
+              return again.status;
+            },
+            { timeout: 30_000, interval: 500 },
+          )
+          .toBe(202);
       });
 
       it('lets only the requester withdraw: for the owner the request does not exist', async () => {

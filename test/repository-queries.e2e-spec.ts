@@ -137,8 +137,10 @@ describe("the album service's repositories' SQL", () => {
       [album.id, resourceId],
     );
     await database.query(
-      `INSERT INTO uma_access.current_grants (resource_id, subject, scopes, updated_at)
-       VALUES ($1, 'bob-id', '{album:view}', now())`,
+      `INSERT INTO uma_access.current_grants (resource_id, subject, scopes, updated_at, expires_at)
+       VALUES ($1, 'bob-id', '{album:view}', now(), NULL),
+              ($1, 'dave-id', '{album:view}', now(), now() + interval '1 hour'),
+              ($1, 'erin-id', '{album:view}', now(), now() - interval '1 second')`,
       [resourceId],
     );
   });
@@ -164,12 +166,17 @@ describe("the album service's repositories' SQL", () => {
       albums.findForAccess(album.id, 'bob-id'),
     );
     const stranger = await albums.findForAccess(album.id, 'carol-id');
+    // A grant holds until its expiry, and nothing from it on, whether or not it was swept.
+    const untilLater = await albums.findForAccess(album.id, 'dave-id');
+    const expired = await albums.findForAccess(album.id, 'erin-id');
     const byOwner = await albumFile.record(GUARDED_WITHOUT_RPT, () =>
       albums.findForAccess(album.id, undefined),
     );
     expect(holder).toMatchObject({ album, resourceId });
     expect(holder?.grant.scopes).toEqual(['album:view']);
     expect(stranger?.grant.scopes).toEqual([]);
+    expect(untilLater?.grant.scopes).toEqual(['album:view']);
+    expect(expired?.grant.scopes).toEqual([]);
     expect(byOwner).toMatchObject({ album, resourceId });
     expect(byOwner?.grant.scopes).toEqual([]);
     expect(await albums.findForAccess(randomUUID(), 'bob-id')).toBeUndefined();

@@ -202,7 +202,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('lists jdoe in the album’s shares and audit; alice revokes', async () => {
-    // In-app navigation: the tokens live in memory, so a reload would ask for a login again.
+    // In-app navigation, as a person clicks through (a reload keeps the session too: everyday.browser-spec.ts).
     await alice.getByRole('link', { name: 'My albums' }).click();
     await alice.getByRole('link', { name: albumName }).click();
     await alice.getByRole('heading', { name: albumName, level: 1 }).waitFor();

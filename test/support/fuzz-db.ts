@@ -6,10 +6,13 @@ const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
  * Tables a service writes on its own schedule, whatever the requests: the permission service's
  * watch of Keycloak's admin events moves its cursor every few seconds; and the parties it keeps
  * are what Keycloak said of a name, written by any lookup (a refused share's too), not a change.
+ * The failed redemptions of invitation links are what a refused redemption is meant to leave: the
+ * count its rate limit goes by.
  */
 const BACKGROUND_TABLES = new Set([
   'permission_service.keycloak_watch',
   'permission_service.parties',
+  'permission_service.invitation_redeem_failures',
 ]);
 
 /**

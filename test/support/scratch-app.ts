@@ -134,7 +134,11 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { KeycloakModule } from '@photoz/keycloak';
 import { AuthModule } from '@photoz/nest-uma';
-import { CreateUmaAccess1763700000000, GrantRecordRepository } from '@photoz/nest-uma/grant-record';
+import {
+  AddGrantExpiry1764200000000,
+  CreateUmaAccess1763700000000,
+  GrantRecordRepository,
+} from '@photoz/nest-uma/grant-record';
 import { UmaResourcesModule } from '@photoz/nest-uma-resources';
 import { NoteResource } from './note.resource';
 import { NotesController } from './notes.controller';
@@ -161,7 +165,7 @@ export class AppModule {
           type: 'postgres',
           url: config.databaseUrl,
           entities: [NoteEntity],
-          migrations: [CreateUmaAccess1763700000000, CreateNotes1800000000000],
+          migrations: [CreateUmaAccess1763700000000, AddGrantExpiry1764200000000, CreateNotes1800000000000],
           migrationsRun: true,
         }),
         KeycloakModule.forRoot({

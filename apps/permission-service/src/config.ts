@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   databaseName,
+  httpUrl,
   loadServiceConfig,
   parseEnv,
   type ServiceConfig,
@@ -10,6 +11,10 @@ import {
   DEFAULT_GRANT_CLEANUP_OPTIONS,
   type GrantCleanupOptions,
 } from './grants/grant-cleanup.relay.ts';
+import {
+  DEFAULT_GRANT_EXPIRY_SWEEP_OPTIONS,
+  type GrantExpirySweepOptions,
+} from './grants/grant-expiry.sweep.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
 import {
   DEFAULT_EMAIL_OUTBOX_OPTIONS,
@@ -20,6 +25,12 @@ import {
   DEFAULT_NOTIFICATION_STREAM_OPTIONS,
   type NotificationStreamOptions,
 } from './notifications/notification-streams.ts';
+import { DEFAULT_SHARE_MAX_DURATION_DAYS } from './shares/share-expiry.ts';
+import type { InvitationLinkOptions } from './invitation-links/invitation-link.options.ts';
+import {
+  DEFAULT_REQUEST_CONDITIONS,
+  type RequestConditions,
+} from './permission-requests/request-conditions.ts';
 
 /** The permission service's configuration: the common one and the deployment it serves. */
 export interface PermissionServiceConfig extends ServiceConfig {
@@ -32,6 +43,8 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly keycloakWatch: KeycloakWatchOptions;
   /** How long a pending request's answer is repeated without asking Keycloak (0: never). */
   readonly requestRepeatWindowSeconds: number;
+  /** A request's expiry and the interval before asking again after a denial. */
+  readonly requestConditions: RequestConditions;
   /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
   readonly grantCleanup: GrantCleanupOptions;
   /** Email of notifications (docs/notifications.md): off without `SMTP_URL`. */
@@ -39,6 +52,23 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly emailOutbox: EmailOutboxOptions;
   /** The live notification streams' bounds and heartbeat. */
   readonly notificationStreams: NotificationStreamOptions;
+  /** The longest a share or an approval may be given for, in days (`expiresAt`). */
+  readonly shareMaxDurationDays: number;
+  /** The sweep that removes expired grants (docs/operations.md, "Expiring shares"). */
+  readonly grantExpirySweep: GrantExpirySweepOptions;
+  /** Invitation links: their URL, bounds and the rate limit of failed redemptions. */
+  readonly invitationLinks: InvitationLinkOptions;
+}
+
+/** A whole number from `min` to `max`, saying so when it is not. */
+function wholeNumber(min: number, max: number, fallback: number) {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .int(message)
+    .min(min, message)
+    .max(max, message)
+    .default(fallback);
 }
 
 /** Every read of this service asks Keycloak: fewer of them than the album service's reads. */
@@ -64,6 +94,24 @@ const permissionEnv = z.object({
     .min(0, 'must be 0 to 3600 seconds')
     .max(3600, 'must be 0 to 3600 seconds')
     .default(60),
+  PERMISSION_REQUEST_TTL_SECONDS: z.coerce
+    .number({ error: 'must be 1 to 31536000 seconds' })
+    .int('must be 1 to 31536000 seconds')
+    .min(1, 'must be 1 to 31536000 seconds')
+    .max(31_536_000, 'must be 1 to 31536000 seconds')
+    .default(DEFAULT_REQUEST_CONDITIONS.ttlSeconds),
+  PERMISSION_REQUEST_SWEEP_INTERVAL_MS: z.coerce
+    .number({ error: 'must be 100 to 3600000 ms' })
+    .int('must be 100 to 3600000 ms')
+    .min(100, 'must be 100 to 3600000 ms')
+    .max(3_600_000, 'must be 100 to 3600000 ms')
+    .default(DEFAULT_REQUEST_CONDITIONS.sweepIntervalMs),
+  PERMISSION_REQUEST_REASK_SECONDS: z.coerce
+    .number({ error: 'must be 0 to 2592000 seconds' })
+    .int('must be 0 to 2592000 seconds')
+    .min(0, 'must be 0 to 2592000 seconds')
+    .max(2_592_000, 'must be 0 to 2592000 seconds')
+    .default(DEFAULT_REQUEST_CONDITIONS.reaskSeconds),
   GRANT_CLEANUP_ENABLED: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('true'),
@@ -84,9 +132,6 @@ const permissionEnv = z.object({
     .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxBackoffMs),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   SMTP_FROM: z.string().min(3).max(255).default('Photoz <no-reply@photoz.test>'),
-  WEB_APP_URL: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .default('http://localhost:5173'),
   EMAIL_OUTBOX_POLL_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -119,6 +164,26 @@ const permissionEnv = z.object({
     .min(1_000, 'must be 1000 to 300000')
     .max(300_000, 'must be 1000 to 300000')
     .default(DEFAULT_NOTIFICATION_STREAM_OPTIONS.heartbeatMs),
+  SHARE_MAX_DURATION_DAYS: z.coerce
+    .number({ error: 'must be 1 to 36500 days' })
+    .int('must be 1 to 36500 days')
+    .min(1, 'must be 1 to 36500 days')
+    .max(36_500, 'must be 1 to 36500 days')
+    .default(DEFAULT_SHARE_MAX_DURATION_DAYS),
+  GRANT_EXPIRY_SWEEP_ENABLED: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true'),
+  GRANT_EXPIRY_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(100, 'must be at least 100')
+    .max(86_400_000, 'must be at most 86400000 (a day)')
+    .default(DEFAULT_GRANT_EXPIRY_SWEEP_OPTIONS.intervalMs),
+  // Where the web app is: an invitation link is `<WEB_APP_URL>/invite#<secret>`.
+  WEB_APP_URL: httpUrl.default('http://localhost:5173'),
+  INVITATION_LINK_MAX_DURATION_DAYS: wholeNumber(1, 3650, 90),
+  INVITATION_REDEEM_FAILURE_LIMIT: wholeNumber(1, 100_000, 10),
+  INVITATION_REDEEM_FAILURE_WINDOW_SECONDS: wholeNumber(1, 86_400, 600),
 });
 
 export function loadPermissionServiceConfig(
@@ -135,6 +200,11 @@ export function loadPermissionServiceConfig(
       requestImportIntervalMs: own.KEYCLOAK_REQUEST_IMPORT_INTERVAL_MS,
     },
     requestRepeatWindowSeconds: own.PERMISSION_REQUEST_REPEAT_SECONDS,
+    requestConditions: {
+      ttlSeconds: own.PERMISSION_REQUEST_TTL_SECONDS,
+      sweepIntervalMs: own.PERMISSION_REQUEST_SWEEP_INTERVAL_MS,
+      reaskSeconds: own.PERMISSION_REQUEST_REASK_SECONDS,
+    },
     grantCleanup: {
       enabled: own.GRANT_CLEANUP_ENABLED === 'true',
       pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,
@@ -153,6 +223,17 @@ export function loadPermissionServiceConfig(
       perUser: own.NOTIFICATION_STREAMS_PER_USER,
       perInstance: own.NOTIFICATION_STREAMS_MAX,
       heartbeatMs: own.NOTIFICATION_STREAM_HEARTBEAT_MS,
+    },
+    shareMaxDurationDays: own.SHARE_MAX_DURATION_DAYS,
+    grantExpirySweep: {
+      enabled: own.GRANT_EXPIRY_SWEEP_ENABLED === 'true',
+      intervalMs: own.GRANT_EXPIRY_SWEEP_INTERVAL_MS,
+    },
+    invitationLinks: {
+      webAppUrl: own.WEB_APP_URL,
+      maxDurationDays: own.INVITATION_LINK_MAX_DURATION_DAYS,
+      failureLimit: own.INVITATION_REDEEM_FAILURE_LIMIT,
+      failureWindowSeconds: own.INVITATION_REDEEM_FAILURE_WINDOW_SECONDS,
     },
   };
 }

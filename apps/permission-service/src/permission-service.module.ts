@@ -13,9 +13,18 @@ import { GrantCleanupController } from './grants/grant-cleanup.controller.ts';
 import { GrantCleanupMetrics } from './grants/grant-cleanup.metrics.ts';
 import { GrantCleanupRelay, GRANT_CLEANUP_OPTIONS } from './grants/grant-cleanup.relay.ts';
 import { GrantCleanupRepository } from './grants/grant-cleanup.repository.ts';
+import { EndedGrants } from './grants/ended-grants.ts';
+import { ExpiredGrants } from './grants/expired-grants.ts';
 import { GrantDirectory } from './grants/grant-directory.ts';
+import { GRANT_EXPIRY_SWEEP_OPTIONS, GrantExpirySweep } from './grants/grant-expiry.sweep.ts';
 import { GrantReconciler } from './grants/grant-reconciler.ts';
 import { GrantService } from './grants/grant.service.ts';
+import { INVITATION_LINK_OPTIONS } from './invitation-links/invitation-link.options.ts';
+import { InvitationLinkRepository } from './invitation-links/invitation-link.repository.ts';
+import { InvitationLinkService } from './invitation-links/invitation-link.service.ts';
+import { InvitationLinksController } from './invitation-links/invitation-links.controller.ts';
+import { InvitationRedemptionService } from './invitation-links/invitation-redemption.service.ts';
+import { RedeemFailureRepository } from './invitation-links/redeem-failure.repository.ts';
 import { KeycloakCleanup } from './grants/keycloak-cleanup.ts';
 import { KeycloakGrants } from './grants/keycloak-grants.ts';
 import { KEYCLOAK_WATCH_OPTIONS, KeycloakWatch } from './grants/keycloak-watch.ts';
@@ -49,6 +58,10 @@ import {
 } from './notifications/notification-streams.ts';
 import { NotificationsController } from './notifications/notifications.controller.ts';
 import { EMAIL_CHANNEL_ENABLED, Notifier } from './notifications/notifier.ts';
+import { SHARE_MAX_DURATION_DAYS, ShareExpiryPolicy } from './shares/share-expiry.ts';
+import { ReaskInterval } from './permission-requests/reask-interval.ts';
+import { REQUEST_CONDITIONS } from './permission-requests/request-conditions.ts';
+import { RequestExpiry } from './permission-requests/request-expiry.ts';
 import { ShareService } from './shares/share.service.ts';
 import { SharedWithMeService } from './shares/shared-with-me.service.ts';
 import { SharesController } from './shares/shares.controller.ts';
@@ -69,6 +82,7 @@ export class PermissionServiceModule {
       controllers: [
         PermissionRequestsController,
         SharesController,
+        InvitationLinksController,
         AuditController,
         GrantCleanupController,
         NotificationsController,
@@ -83,10 +97,19 @@ export class PermissionServiceModule {
         GrantCleanupMetrics,
         GrantCleanupRelay,
         GrantCleanupRepository,
+        EndedGrants,
+        ExpiredGrants,
         GrantDirectory,
+        { provide: GRANT_EXPIRY_SWEEP_OPTIONS, useValue: config.grantExpirySweep },
+        GrantExpirySweep,
         GrantReconciler,
         GrantRecordRepository,
         GrantService,
+        { provide: INVITATION_LINK_OPTIONS, useValue: config.invitationLinks },
+        InvitationLinkRepository,
+        InvitationLinkService,
+        InvitationRedemptionService,
+        RedeemFailureRepository,
         KeycloakCleanup,
         KeycloakGrants,
         { provide: KEYCLOAK_WATCH_OPTIONS, useValue: config.keycloakWatch },
@@ -104,7 +127,12 @@ export class PermissionServiceModule {
         PermissionRequestService,
         PermissionRequestSubmitter,
         RecentRequestRepository,
+        ReaskInterval,
+        { provide: REQUEST_CONDITIONS, useValue: config.requestConditions },
+        RequestExpiry,
         { provide: REQUEST_REPEAT_SECONDS, useValue: config.requestRepeatWindowSeconds },
+        { provide: SHARE_MAX_DURATION_DAYS, useValue: config.shareMaxDurationDays },
+        ShareExpiryPolicy,
         ShareService,
         SharedWithMeService,
         { provide: EMAIL_CHANNEL_ENABLED, useValue: config.mail.smtpUrl !== undefined },

@@ -3,7 +3,10 @@ import type { Me } from './api/contract.ts';
 import { Admin } from './screens/Admin.tsx';
 import { AlbumPage } from './screens/AlbumPage.tsx';
 import { Inbox } from './screens/Inbox.tsx';
+import { Invite } from './screens/Invite.tsx';
+import { Links } from './screens/Links.tsx';
 import { MyAlbums } from './screens/MyAlbums.tsx';
+import { Notifications } from './screens/Notifications.tsx';
 import { SharedWithMe } from './screens/SharedWithMe.tsx';
 import { Shares } from './screens/Shares.tsx';
 import { ErrorMessage } from './ui.tsx';
@@ -44,6 +47,11 @@ function SharesRoute() {
   return albumId === undefined ? <NotFound /> : <Shares key={albumId} albumId={albumId} />;
 }
 
+function LinksRoute() {
+  const albumId = useAlbumId();
+  return albumId === undefined ? <NotFound /> : <Links key={albumId} albumId={albumId} />;
+}
+
 function AdminRoute(props: { me: Me }) {
   return props.me.realmRoles.includes('admin') ? (
     <Admin />
@@ -65,9 +73,12 @@ export function Pages(props: { me: Me }) {
       <Route path="/" element={<MyAlbums />} />
       <Route path="/shared" element={<SharedWithMe />} />
       <Route path="/inbox" element={<Inbox />} />
+      <Route path="/notifications" element={<Notifications />} />
+      <Route path="/invite" element={<Invite />} />
       <Route path="/admin" element={<AdminRoute me={props.me} />} />
       <Route path="/albums/:albumId" element={<AlbumRoute me={props.me} />} />
       <Route path="/albums/:albumId/shares" element={<SharesRoute />} />
+      <Route path="/albums/:albumId/links" element={<LinksRoute />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   );

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import { api } from './api/calls.ts';
 import type { Me } from './api/contract.ts';
 import { sentence } from './api/result.ts';
-import { completeLogin, userManager } from './auth.ts';
+import { completeLogin, resumeSession, userManager } from './auth.ts';
 
 export type Session =
   | { state: 'starting' }
@@ -13,7 +13,9 @@ export type Session =
 /**
  * The person's login, followed through oidc-client-ts's events, and who the album service says
  * they are (`GET /me`). On `/callback` it completes the login first: `returnTo` is the path to go
- * back to once that is done (the start page when it failed), and none until then.
+ * back to once that is done (the start page when it failed), and none until then. Elsewhere, a
+ * page that starts with no tokens in memory resumes Keycloak's session when this browser signed
+ * in before (auth.ts `resumeSession`): a reload keeps the person signed in without a click.
  */
 export function useSession(): { session: Session; returnTo: string | undefined } {
   const [session, setSession] = useState<Session>({ state: 'starting' });
@@ -25,7 +27,11 @@ export function useSession(): { session: Session; returnTo: string | undefined }
         try {
           const completed = await completeLogin();
           setReturnTo(completed.returnTo);
-          setSession({ state: 'signed-in', user: completed.user });
+          setSession(
+            completed.kind === 'signed-in'
+              ? { state: 'signed-in', user: completed.user }
+              : { state: 'anonymous' },
+          );
         } catch (error) {
           setReturnTo('/');
           setSession({
@@ -36,7 +42,15 @@ export function useSession(): { session: Session; returnTo: string | undefined }
         return;
       }
       const user = await userManager.getUser();
-      setSession(user === null ? { state: 'anonymous' } : { state: 'signed-in', user });
+      if (user !== null) {
+        setSession({ state: 'signed-in', user });
+        return;
+      }
+      const { pathname, search, hash } = window.location;
+      const resuming = await resumeSession(pathname + search + hash).catch(() => false);
+      if (!resuming) {
+        setSession({ state: 'anonymous' });
+      }
     };
     void start();
     const loaded = (user: User) =>

@@ -1,4 +1,5 @@
-import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import type { Page } from './api/contract.ts';
 import { type ApiResult, type Failed, sentence } from './api/result.ts';
 
 export type Loaded<T> =
@@ -34,6 +35,100 @@ export function useLoad<T>(
     void reload();
   }, [reload]);
   return [loaded, reload];
+}
+
+/** A list loaded a page at a time: the pages so far, and whether the service has more. */
+export interface Paged<T> {
+  readonly loaded: Loaded<T[]>;
+  /** The service has more items after these ("Load more" is offered). */
+  readonly more: boolean;
+  /** A next page is on its way. */
+  readonly loadingMore: boolean;
+  /** What went wrong with the last "Load more", if it did. */
+  readonly moreFailed: Failed | undefined;
+  readonly loadMore: () => Promise<void>;
+  /** Loads the first page again (after a change), dropping the pages after it. */
+  readonly reload: () => Promise<void>;
+}
+
+/**
+ * A list of a paged route (`{items, nextCursor}`): the first page now and on `reload`, the next one
+ * on `loadMore`, appended. A reload started after a "Load more" wins: its answer replaces the list.
+ */
+export function usePaged<T>(
+  load: (cursor: string | undefined) => Promise<ApiResult<Page<T>>>,
+  deps: readonly unknown[],
+): Paged<T> {
+  const [first, reloadFirst] = useLoad(() => load(undefined), deps);
+  const [extra, setExtra] = useState<{ items: T[]; cursor: string | null }>();
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [moreFailed, setMoreFailed] = useState<Failed>();
+  const generation = useRef(0);
+
+  // A new first page starts the list again.
+  useEffect(() => {
+    generation.current += 1;
+    setExtra(undefined);
+    setMoreFailed(undefined);
+  }, [first]);
+
+  const cursor =
+    extra !== undefined ? extra.cursor : first.state === 'ready' ? first.value.nextCursor : null;
+  const loadMore = async () => {
+    if (cursor === null) {
+      return;
+    }
+    const started = generation.current;
+    setLoadingMore(true);
+    const result = await load(cursor);
+    setLoadingMore(false);
+    if (started !== generation.current) {
+      return;
+    }
+    if (result.kind === 'ok') {
+      setMoreFailed(undefined);
+      setExtra((current) => ({
+        items: [...(current?.items ?? []), ...result.body.items],
+        cursor: result.body.nextCursor,
+      }));
+    } else {
+      setMoreFailed(result);
+    }
+  };
+  const loaded: Loaded<T[]> =
+    first.state === 'ready'
+      ? { state: 'ready', value: [...first.value.items, ...(extra?.items ?? [])] }
+      : first;
+  return {
+    loaded,
+    more: first.state === 'ready' && cursor !== null,
+    loadingMore,
+    moreFailed,
+    loadMore,
+    reload: reloadFirst,
+  };
+}
+
+/** "Load more" under a list, while the service has more; says what failed when it did. */
+export function LoadMore<T>(props: { list: Paged<T>; what: string }) {
+  const { list } = props;
+  if (!list.more) {
+    return null;
+  }
+  return (
+    <div className="actions">
+      <button
+        type="button"
+        className="secondary"
+        disabled={list.loadingMore}
+        onClick={() => void list.loadMore()}
+      >
+        Load more<span className="visually-hidden"> {props.what}</span>
+      </button>
+      {list.loadingMore && <Loading what={`more ${props.what}`} />}
+      <Failure result={list.moreFailed} />
+    </div>
+  );
 }
 
 export function Loading(props: { what: string }) {

@@ -17,7 +17,10 @@ export interface paths {
     get: operations['PermissionRequestsController_outgoing'];
   };
   '/permission-requests/{id}/approve': {
-    /** Approve a request, or some of its scopes (album owner only) */
+    /**
+     * Approve a request, or some of its scopes (album owner only)
+     * @description With `expiresAt`, the requester's access to the album ends at that instant, as a share's does.
+     */
     post: operations['PermissionRequestsController_approve'];
   };
   '/permission-requests/{id}/deny': {
@@ -35,7 +38,7 @@ export interface paths {
   '/albums/{albumId}/shares/{username}': {
     /**
      * Share the album with a person or a partner: the body is the full set of scopes to hold
-     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+     * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again. With `expiresAt`, every RPT is refused the share from that instant on, on every instance, as after a revocation; without it the share lasts until revoked. The same PUT extends, shortens or removes an expiry.
      */
     put: operations['SharesController_put'];
     /**
@@ -47,6 +50,29 @@ export interface paths {
   '/shared-with-me': {
     /** Albums shared with the caller, with the scopes held, a page at a time */
     get: operations['SharesController_sharedWithMe'];
+  };
+  '/albums/{albumId}/links': {
+    /** The album's invitation links (owner only), newest first, without their secrets */
+    get: operations['InvitationLinksController_list'];
+    /**
+     * Create an invitation link to the album (owner only): its secret is shown only here
+     * @description Whoever redeems the link (`POST /links/redeem`) is granted `scopes` on the album, approved by the owner in advance. `url` carries the secret in its fragment, which browsers send to no server.
+     */
+    post: operations['InvitationLinksController_create'];
+  };
+  '/albums/{albumId}/links/{linkId}': {
+    /**
+     * Delete an invitation link (owner only): it stops working at once
+     * @description With `revokeShares=true`, everyone who redeemed the link also loses everything they hold on the album, as `DELETE /albums/{albumId}/shares/{username}` takes it, before the answer.
+     */
+    delete: operations['InvitationLinksController_remove'];
+  };
+  '/links/redeem': {
+    /**
+     * Redeem an invitation link: the caller (a person or a partner) is granted its scopes
+     * @description The secret is in the body, never in a path (paths are logged). What the caller holds on the album is widened, never narrowed; they then read the album through the usual UMA flow. Every token that opens nothing gets the same `404`; too many of them, per caller or per client address, a `429`.
+     */
+    post: operations['InvitationLinksController_redeem'];
   };
   '/albums/{albumId}/audit': {
     /** The album's access history, oldest first (owner only) */
@@ -125,6 +151,8 @@ export interface components {
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
       /** @description The permission ticket of a UMA challenge */
       ticket?: string;
+      /** @description A few words for the owner, plain text: trimmed, 1 to 500 characters, line breaks allowed, no other control or invisible formatting characters. Sent again while the request is pending, it replaces the message; left out, the message stays. */
+      message?: string;
     };
     PartyDto: {
       id: string;
@@ -144,6 +172,13 @@ export interface components {
       status: 'pending' | 'granted';
       pendingScopes: string[];
       grantedScopes: string[];
+      /** @description The requester's message while the request is pending (null: none) */
+      message: string | null;
+      /**
+       * Format: date-time
+       * @description When the pending request lapses unanswered (null when nothing is pending); it then leaves the lists and its Keycloak tickets are deleted
+       */
+      expiresAt: string | null;
     };
     PermissionRequestPageDto: {
       items: components['schemas']['PermissionRequestDto'][];
@@ -152,6 +187,11 @@ export interface components {
     ApprovePermissionRequestDto: {
       /** @description Approve only these of the requested scopes (default: all) */
       scopes?: ('album:view' | 'album:edit' | 'album:delete')[];
+      /**
+       * Format: date-time
+       * @description When the requester's access ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: an existing share keeps its expiry, a new one lasts until revoked.
+       */
+      expiresAt?: string;
     };
     ShareDto: {
       userId: string;
@@ -159,6 +199,11 @@ export interface components {
       /** @enum {string} */
       kind: 'person' | 'partner';
       scopes: string[];
+      /**
+       * Format: date-time
+       * @description When the share ends; null: until revoked
+       */
+      expiresAt: string | null;
     };
     SharePageDto: {
       items: components['schemas']['ShareDto'][];
@@ -167,6 +212,11 @@ export interface components {
     PutShareDto: {
       /** @description The full set the user should hold */
       scopes: ('album:view' | 'album:edit' | 'album:delete')[];
+      /**
+       * Format: date-time
+       * @description When the share ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: the share lasts until revoked (a PUT sets the full state, so it also removes an earlier expiry).
+       */
+      expiresAt?: string;
     };
     SharedAlbumDto: {
       /** Format: uuid */
@@ -174,19 +224,101 @@ export interface components {
       albumName: string;
       ownerUsername: string;
       scopes: string[];
+      /**
+       * Format: date-time
+       * @description When the share ends; null: until revoked
+       */
+      expiresAt: string | null;
     };
     SharedAlbumPageDto: {
       items: components['schemas']['SharedAlbumDto'][];
       nextCursor: string | null;
     };
+    CreateInvitationLinkDto: {
+      /** @description The scopes whoever redeems the link is granted (added to what they hold) */
+      scopes: ('album:view' | 'album:edit' | 'album:delete')[];
+      /**
+       * Format: date-time
+       * @description When the link stops working: in the future, at most `INVITATION_LINK_MAX_DURATION_DAYS` ahead (default: never)
+       */
+      expiresAt?: string;
+      /** @description How many redemptions the link allows (default: no limit) */
+      maxUses?: number;
+    };
+    CreatedInvitationLinkDto: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      albumId: string;
+      scopes: string[];
+      /** Format: date-time */
+      expiresAt: string | null;
+      maxUses: number | null;
+      /** @description Redemptions so far */
+      uses: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** @enum {string} */
+      state: 'active' | 'expired' | 'used-up';
+      /** @description The link's secret (43 base64url characters): shown in this answer only, never again */
+      token: string;
+      /** @description The link to hand out: the web app's `/invite` page, the secret in the fragment */
+      url: string;
+    };
+    InvitationLinkDto: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      albumId: string;
+      scopes: string[];
+      /** Format: date-time */
+      expiresAt: string | null;
+      maxUses: number | null;
+      /** @description Redemptions so far */
+      uses: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** @enum {string} */
+      state: 'active' | 'expired' | 'used-up';
+    };
+    InvitationLinkPageDto: {
+      items: components['schemas']['InvitationLinkDto'][];
+      nextCursor: string | null;
+    };
+    RedeemInvitationLinkDto: {
+      /** @description The link's secret (the fragment of its URL) */
+      token: string;
+    };
+    RedeemedInvitationDto: {
+      /** Format: uuid */
+      albumId: string;
+      albumName: string;
+      ownerUsername: string;
+      /** @description What the caller holds on the album now */
+      scopes: string[];
+    };
     AuditEventDto: {
       /** @enum {string} */
-      action: 'requested' | 'approved' | 'denied' | 'withdrawn' | 'shared' | 'revoked';
+      action:
+        | 'requested'
+        | 'approved'
+        | 'denied'
+        | 'withdrawn'
+        | 'shared'
+        | 'revoked'
+        | 'expired'
+        | 'redeemed'
+        | 'request-expired';
       /** @description Who did it */
       actor: string;
       /** @description The requester, or the user shared with */
       subject: string;
       scopes: string[];
+      /**
+       * Format: uuid
+       * @description The invitation link a `redeemed` share came through
+       */
+      linkId: string | null;
       at: string;
     };
     AuditPageDto: {
@@ -371,6 +503,33 @@ export interface components {
        */
       'violated-policies': string[];
     };
+    AskAgainLaterProblemDto: {
+      /**
+       * @description `urn:photoz:problem:<code>`, or `about:blank` when the status says it all
+       * @example urn:photoz:problem:not-found
+       */
+      type: string;
+      /** @example Not Found */
+      title: string;
+      /** @example 404 */
+      status: number;
+      /** @description What went wrong, for a person */
+      detail?: string;
+      /**
+       * @description The request path
+       * @example /albums/3f6c…
+       */
+      instance: string;
+      /** @description Also the `X-Request-Id` response header */
+      correlationId: string;
+      /** @description Each invalid field (type `urn:photoz:problem:validation`) */
+      errors?: components['schemas']['FieldErrorDto'][];
+      /**
+       * Format: date-time
+       * @description From when the requester may ask for this album again (also `Retry-After`)
+       */
+      askAgainAt: string;
+    };
   };
   responses: never;
   parameters: never;
@@ -406,7 +565,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: scopes outside the album, your own album, or a ticket Keycloak refused
+       * - `validation`: scopes outside the album, your own album, a ticket Keycloak refused, or a `message` that is not 1 to 500 characters of plain text
        */
       400: {
         content: {
@@ -465,6 +624,7 @@ export interface operations {
       /**
        * @description Too Many Requests, problem `type` by cause:
        * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       * - `ask-again-later`: the owner denied your last request for this album lately: `Retry-After` says in how many seconds you may ask again
        */
       429: {
         headers: {
@@ -478,6 +638,7 @@ export interface operations {
         content: {
           'application/problem+json':
             | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['AskAgainLaterProblemDto']
             | components['schemas']['ProblemDetailsDto'];
         };
       };
@@ -640,7 +801,10 @@ export interface operations {
       };
     };
   };
-  /** Approve a request, or some of its scopes (album owner only) */
+  /**
+   * Approve a request, or some of its scopes (album owner only)
+   * @description With `expiresAt`, the requester's access to the album ends at that instant, as a share's does.
+   */
   PermissionRequestsController_approve: {
     parameters: {
       path: {
@@ -662,7 +826,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: a scope that is not pending
+       * - `validation`: a scope that is not pending, or an `expiresAt` that is not a date and time, not in the future, or too far ahead
        */
       400: {
         content: {
@@ -1029,7 +1193,7 @@ export interface operations {
   };
   /**
    * Share the album with a person or a partner: the body is the full set of scopes to hold
-   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.
+   * @description Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again. With `expiresAt`, every RPT is refused the share from that instant on, on every instance, as after a revocation; without it the share lasts until revoked. The same PUT extends, shortens or removes an expiry.
    */
   SharesController_put: {
     parameters: {
@@ -1053,7 +1217,7 @@ export interface operations {
        * @description Bad Request, problem `type` by cause:
        * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
        * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
-       * - `validation`: scopes outside the album, an empty set, or sharing with yourself
+       * - `validation`: scopes outside the album, an empty set, sharing with yourself, or an `expiresAt` that is not a date and time, not in the future, or too far ahead
        */
       400: {
         content: {
@@ -1314,6 +1478,437 @@ export interface operations {
       /**
        * @description Service Unavailable, problem `type` by cause:
        * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       */
+      503: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** The album's invitation links (owner only), newest first, without their secrets */
+  InvitationLinksController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+      path: {
+        albumId: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['InvitationLinkPageDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`: a malformed `albumId`, `limit` or `cursor`
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: no such album, or not one of the caller's
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description URI Too Long, problem `type` by cause:
+       * - `about:blank`: a path segment of the URL is too long
+       */
+      414: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Service Unavailable, problem `type` by cause:
+       * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       */
+      503: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Create an invitation link to the album (owner only): its secret is shown only here
+   * @description Whoever redeems the link (`POST /links/redeem`) is granted `scopes` on the album, approved by the owner in advance. `url` carries the secret in its fragment, which browsers send to no server.
+   */
+  InvitationLinksController_create: {
+    parameters: {
+      path: {
+        albumId: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateInvitationLinkDto'];
+      };
+    };
+    responses: {
+      201: {
+        content: {
+          'application/json': components['schemas']['CreatedInvitationLinkDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
+       * - `validation`: a malformed `albumId`, scopes outside the album, `maxUses` outside 1..1000, or `expiresAt` not in the future or too far ahead
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: no such album, or not one of the caller's
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Payload Too Large, problem `type` by cause:
+       * - `about:blank`: the body is larger than the service accepts
+       */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description URI Too Long, problem `type` by cause:
+       * - `about:blank`: a path segment of the URL is too long
+       */
+      414: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unsupported Media Type, problem `type` by cause:
+       * - `about:blank`: the body has a content type not accepted here
+       */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Service Unavailable, problem `type` by cause:
+       * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       */
+      503: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Delete an invitation link (owner only): it stops working at once
+   * @description With `revokeShares=true`, everyone who redeemed the link also loses everything they hold on the album, as `DELETE /albums/{albumId}/shares/{username}` takes it, before the answer.
+   */
+  InvitationLinksController_remove: {
+    parameters: {
+      query?: {
+        /** @description Also revoke everything each person or partner who redeemed the link holds on the album */
+        revokeShares?: 'true' | 'false';
+      };
+      path: {
+        albumId: string;
+        linkId: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`: a malformed `albumId`, or `revokeShares` not `true` or `false`
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: no such album or link, or not one of the caller's
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description URI Too Long, problem `type` by cause:
+       * - `about:blank`: a path segment of the URL is too long
+       */
+      414: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Service Unavailable, problem `type` by cause:
+       * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
+       */
+      503: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Redeem an invitation link: the caller (a person or a partner) is granted its scopes
+   * @description The secret is in the body, never in a path (paths are logged). What the caller holds on the album is widened, never narrowed; they then read the album through the usual UMA flow. Every token that opens nothing gets the same `404`; too many of them, per caller or per client address, a `429`.
+   */
+  InvitationLinksController_redeem: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RedeemInvitationLinkDto'];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['RedeemedInvitationDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: the link does not exist or no longer works (unknown, malformed, used up, expired, deleted, or its album is gone): one answer for all
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Conflict, problem `type` by cause:
+       * - `own-album`: the caller owns the link's album
+       * - `user-disabled`: the user's account is disabled at Keycloak: nothing was granted (narrowing and revoking still work)
+       */
+      409: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Payload Too Large, problem `type` by cause:
+       * - `about:blank`: the body is larger than the service accepts
+       */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unsupported Media Type, problem `type` by cause:
+       * - `about:blank`: the body has a content type not accepted here
+       */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       * - `rate-limited`: too many redemptions that opened nothing, by this caller or from this address (`violated-policies`: `invitation-redeem-failures`)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Service Unavailable, problem `type` by cause:
+       * - `authorization-server-unavailable`: Keycloak cannot be reached; repeat the request
+       * - `access-change-in-progress`: another change of this party's access to the album is still running; nothing was changed
        */
       503: {
         headers: {

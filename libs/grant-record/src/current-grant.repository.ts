@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type PreparedStatement, queryPrepared } from '@app/common';
 import type { DataSource } from 'typeorm';
+import { liveGrant } from './live-grant.ts';
 import { UMA_ACCESS_SCHEMA } from './uma-access.schema.ts';
 
 const TABLE = `${UMA_ACCESS_SCHEMA}.current_grants`;
@@ -37,8 +38,10 @@ export class CurrentGrant {
 
 /**
  * `statement` wrapped so that each row also reads, as `current_grant_scopes`, what the subject
- * (`$<subjectParameter>`) holds now on the row's resource (`resource_id`). The same statement
- * always gets the same wrapped one, so a connection prepares it once.
+ * (`$<subjectParameter>`) holds now on the row's resource (`resource_id`): a grant whose expiry has
+ * come holds nothing, in the same query, so an expiry bites at its instant without anyone having
+ * removed the row. The same statement always gets the same wrapped one, so a connection prepares
+ * it once.
  */
 export const withCurrentGrant = (() => {
   const wrapped = new Map<string, PreparedStatement>();
@@ -50,6 +53,7 @@ export const withCurrentGrant = (() => {
         name,
         text: `SELECT entity.*, (SELECT held.scopes FROM ${TABLE} held
                  WHERE held.resource_id = entity.resource_id AND held.subject = $${subjectParameter}
+                   AND ${liveGrant('held')}
                ) AS current_grant_scopes
                FROM (${statement.text}) entity`,
       };

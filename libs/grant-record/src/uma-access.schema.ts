@@ -45,3 +45,27 @@ export class CreateUmaAccess1763700000000 implements MigrationInterface {
     // Shared with the other services: reverting one service's migrations leaves it in place.
   }
 }
+
+/**
+ * A grant may end on its own: `current_grants.expires_at` (`NULL`: until revoked). Every read that
+ * decides access treats a row whose instant has come as absent, so the expiry bites on every
+ * instance at that instant, without waiting for the sweep that removes the row; the partial index
+ * is the sweep's. Every service lists this migration after {@link CreateUmaAccess1763700000000};
+ * idempotent, as the migrations of all services run under one advisory lock.
+ */
+export class AddGrantExpiry1764200000000 implements MigrationInterface {
+  name = 'AddGrantExpiry1764200000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `ALTER TABLE ${UMA_ACCESS_SCHEMA}.current_grants ADD COLUMN IF NOT EXISTS expires_at timestamptz`,
+    );
+    await queryRunner.query(`
+      CREATE INDEX IF NOT EXISTS current_grants_expires_at
+        ON ${UMA_ACCESS_SCHEMA}.current_grants (expires_at) WHERE expires_at IS NOT NULL`);
+  }
+
+  async down(): Promise<void> {
+    // Shared with the other services: reverting one service's migrations leaves it in place.
+  }
+}

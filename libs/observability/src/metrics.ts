@@ -81,7 +81,7 @@ export const metrics = {
   }),
   permissionFlows: new Counter({
     name: 'photoz_permission_flows_total',
-    help: 'Owner-approval flows that succeeded: request, approve, deny, withdraw, share (a share set), revoke (a share removed or narrowed)',
+    help: 'Owner-approval flows that succeeded: request, approve, deny, withdraw, share (a share set), redeem (an invitation link redeemed), revoke (a share removed or narrowed)',
     labelNames: ['action'] as const,
     registers: [registry],
   }),

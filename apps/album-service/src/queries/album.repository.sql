@@ -9,6 +9,7 @@
 -- (prepared as "album-read+current-grant")
 SELECT entity.*, (SELECT held.scopes FROM uma_access.current_grants held
                  WHERE held.resource_id = entity.resource_id AND held.subject = $2
+                   AND (held.expires_at IS NULL OR held.expires_at > now())
                ) AS current_grant_scopes
                FROM (SELECT album.id, album.name, album.description, album.owner_id, album.owner_username,
        album.created_at, album.updated_at, link.resource_id

@@ -117,6 +117,8 @@ describe(AccessPolicy.name, () => {
   describe.each([
     Permission.AlbumSharesRead,
     Permission.AlbumSharesWrite,
+    Permission.AlbumLinksRead,
+    Permission.AlbumLinksWrite,
     Permission.AlbumAuditRead,
   ] as const)('%s', (permission) => {
     it('resolves the album for its owner', async () => {

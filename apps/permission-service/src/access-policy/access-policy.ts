@@ -20,6 +20,10 @@ export enum Permission {
   AlbumSharesRead = 'album-shares.read',
   /** Share an album, or revoke a share: `PUT` and `DELETE /albums/:albumId/shares/:username`. */
   AlbumSharesWrite = 'album-shares.write',
+  /** An album's invitation links: `GET /albums/:albumId/links`. */
+  AlbumLinksRead = 'album-links.read',
+  /** Create or delete an album's invitation link: `POST` and `DELETE /albums/:albumId/links...`. */
+  AlbumLinksWrite = 'album-links.write',
   /** An album's access history: `GET /albums/:albumId/audit`. */
   AlbumAuditRead = 'album-audit.read',
   /** Ask an album's owner for access: `POST /permission-requests`. */
@@ -43,6 +47,8 @@ export type CallerOnly = Readonly<Record<string, never>>;
 export interface AccessTargets {
   [Permission.AlbumSharesRead]: { readonly albumId: string };
   [Permission.AlbumSharesWrite]: { readonly albumId: string };
+  [Permission.AlbumLinksRead]: { readonly albumId: string };
+  [Permission.AlbumLinksWrite]: { readonly albumId: string };
   [Permission.AlbumAuditRead]: { readonly albumId: string };
   /**
    * An album by id, or the resource a UMA challenge's ticket names; the latter only once Keycloak
@@ -62,6 +68,9 @@ export interface AccessResults {
   /** The album as the album service publishes it (no call to Keycloak). */
   [Permission.AlbumSharesRead]: ListedAlbum;
   [Permission.AlbumSharesWrite]: AlbumResource;
+  /** The album as the album service publishes it (no call to Keycloak). */
+  [Permission.AlbumLinksRead]: ListedAlbum;
+  [Permission.AlbumLinksWrite]: AlbumResource;
   [Permission.AlbumAuditRead]: AlbumResource;
   [Permission.PermissionRequestCreate]: AlbumResource;
   [Permission.PermissionRequestAnswer]: {
@@ -118,15 +127,11 @@ export class AccessPolicy {
   }
 
   private readonly rules: Rules = {
-    // An album's shares and audit trail: its owner only.
-    [Permission.AlbumSharesRead]: async (caller, { albumId }) => {
-      const album = await this.albums.listed(albumId);
-      if (album === undefined || album.ownerId !== caller.subject) {
-        throw notFoundProblem(`No album ${albumId}`);
-      }
-      return album;
-    },
+    // An album's shares, invitation links and audit trail: its owner only.
+    [Permission.AlbumSharesRead]: (caller, { albumId }) => this.ownListedAlbum(caller, albumId),
     [Permission.AlbumSharesWrite]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
+    [Permission.AlbumLinksRead]: (caller, { albumId }) => this.ownListedAlbum(caller, albumId),
+    [Permission.AlbumLinksWrite]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
     [Permission.AlbumAuditRead]: (caller, { albumId }) => this.ownAlbum(caller, albumId),
 
     // Anyone may ask for access to an album Keycloak knows, except its owner.
@@ -148,6 +153,15 @@ export class AccessPolicy {
     [Permission.OutgoingRequestsRead]: (caller) => this.parties.listingParty(caller),
     [Permission.SharedWithMeRead]: (caller) => Promise.resolve({ subject: caller.subject }),
   };
+
+  /** The album, as the album service publishes it, when `caller` owns it (no call to Keycloak). */
+  private async ownListedAlbum(caller: Principal, albumId: string): Promise<ListedAlbum> {
+    const album = await this.albums.listed(albumId);
+    if (album === undefined || album.ownerId !== caller.subject) {
+      throw notFoundProblem(`No album ${albumId}`);
+    }
+    return album;
+  }
 
   /** The album when `caller` owns it. */
   private async ownAlbum(caller: Principal, albumId: string): Promise<AlbumResource> {

@@ -27,6 +27,11 @@ export interface AlbumResource {
 /** An album as the album service publishes it (`uma_access.album_resources`): no scopes. */
 export type ListedAlbum = Omit<AlbumResource, 'scopes'>;
 
+/** {@link ListedAlbum} with its owner's username, as the album service published it. */
+export interface PublishedAlbum extends ListedAlbum {
+  readonly ownerUsername: string;
+}
+
 /**
  * The album a resource stands for, when it is one of this deployment's: deployments that share a
  * realm (the dev stack and the tests, say) must not see each other's albums, requests or shares.
@@ -78,6 +83,20 @@ export class AlbumDirectory {
       [albumId],
     )) as ListedAlbum[];
     return row;
+  }
+
+  /**
+   * The published albums of these resources, by resource id (without asking Keycloak); a
+   * resource that is no album of this deployment, or no longer one, is left out.
+   */
+  async published(resourceIds: readonly string[]): Promise<Map<string, PublishedAlbum>> {
+    const rows = (await this.dataSource.query(
+      `SELECT album_id AS "albumId", resource_id AS "resourceId", name, owner_id AS "ownerId",
+              owner_username AS "ownerUsername"
+         FROM ${UMA_ACCESS_SCHEMA}.album_resources WHERE resource_id = ANY($1::varchar[])`,
+      [[...new Set(resourceIds)]],
+    )) as PublishedAlbum[];
+    return new Map(rows.map((row) => [row.resourceId, row]));
   }
 
   /**

@@ -7,6 +7,10 @@ export const AUDIT_ACTIONS = [
   'withdrawn',
   'shared',
   'revoked',
+  'expired',
+  'redeemed',
+  // A pending request the owner left unanswered lapsed (its tickets deleted by the sweep).
+  'request-expired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -37,6 +41,10 @@ export class AuditEventEntity {
 
   @Column({ type: 'text', array: true })
   scopes: string[];
+
+  /** The invitation link a `redeemed` share came through. */
+  @Column({ name: 'link_id', type: 'uuid', nullable: true })
+  linkId: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -11,6 +11,13 @@ export class AuditEventDto {
   @ApiProperty({ description: 'Who did it' }) actor: string;
   @ApiProperty({ description: 'The requester, or the user shared with' }) subject: string;
   @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The invitation link a `redeemed` share came through',
+  })
+  linkId: string | null;
   @ApiProperty() at: string;
 }
 
@@ -25,6 +32,7 @@ function toDto(event: AuditEventEntity): AuditEventDto {
     actor: event.actorUsername,
     subject: event.subjectUsername,
     scopes: event.scopes,
+    linkId: event.linkId,
     at: event.createdAt.toISOString(),
   };
 }

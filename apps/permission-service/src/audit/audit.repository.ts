@@ -17,6 +17,7 @@ export class AuditRepository {
       actor: Pick<Principal, 'subject' | 'username'>;
       subject: { id: string | null; username: string };
       scopes: readonly string[];
+      linkId?: string;
     },
     manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
@@ -28,6 +29,7 @@ export class AuditRepository {
       subjectId: event.subject.id,
       subjectUsername: event.subject.username,
       scopes: [...event.scopes].sort(),
+      linkId: event.linkId ?? null,
       createdAt: new Date(),
     });
   }

@@ -12,7 +12,8 @@ import { AuditRepository } from './audit.repository.ts';
 const flowLog = log.child({ component: 'permission-flows' });
 
 /** The flows counted in `photoz_permission_flows_total{action}` once they succeeded. */
-export type FlowAction = 'request' | 'approve' | 'deny' | 'withdraw' | 'share' | 'revoke';
+export type FlowAction =
+  'request' | 'approve' | 'deny' | 'withdraw' | 'share' | 'redeem' | 'revoke';
 
 /** Who did what to whom on which album. */
 export interface FlowStep {
@@ -20,6 +21,8 @@ export interface FlowStep {
   readonly actor: Pick<Principal, 'subject' | 'username'>;
   readonly subject: Pick<Party, 'id' | 'username'>;
   readonly scopes: readonly string[];
+  /** The invitation link the step came through. */
+  readonly linkId?: string;
 }
 
 /**

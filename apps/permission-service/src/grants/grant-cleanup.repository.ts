@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { PERMISSION_SERVICE_SCHEMA } from '../database/schema.ts';
 import type { Party } from './grant-entry.ts';
 
@@ -100,14 +100,16 @@ export class GrantCleanupRepository implements CleanupStore {
   /**
    * Records that Keycloak's side of a revocation is still to be done (committed at once): a new
    * job due now, or the pair's job brought forward (pending again, attempts from zero, the
-   * withdrawn requests added). Called inside the party's exclusive change, before the answer.
+   * withdrawn requests added). Called inside the party's exclusive change, before the answer, or
+   * in the transaction (`manager`) of the sweep that removes expired grants.
    */
   async record(
     album: { albumId: string; resourceId: string },
     party: Party,
     requests: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
-    await this.dataSource.query(
+    await manager.query(
       `INSERT INTO ${TABLE}
          (resource_id, subject, album_id, party_id, party_username, partner, requests)
        VALUES ($1, $2, $3, $4, $5, $6, $7::text[])

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ProblemException } from '@app/common';
-import type { GrantRecordRepository, GrantWriter } from '@app/grant-record';
+import type { ExpiredGrant, GrantRecordRepository, GrantWriter } from '@app/grant-record';
 import { KeycloakUnavailableError } from '@app/keycloak';
 import type { RecentRequestRepository } from '../permission-requests/recent-request.repository.ts';
+import type { ExpiredGrants } from './expired-grants.ts';
 import type { GrantCleanupRepository } from './grant-cleanup.repository.ts';
 import type { Party } from './grant-entry.ts';
 import type { GrantReconciler } from './grant-reconciler.ts';
@@ -13,16 +14,27 @@ const ALBUM = { albumId: 'album-1', resourceId: 'resource-1' };
 const JDOE: Party = { id: 'jdoe-id', username: 'jdoe', partner: false, subject: 'jdoe-id' };
 
 /** A service whose record, lock and Keycloak steps only log what happens, in order. */
-function service(options: { disabled?: boolean } = {}) {
+function service(options: { disabled?: boolean; expired?: ExpiredGrant } = {}) {
   const steps: string[] = [];
+  let expired = options.expired;
   const writer: GrantWriter = {
     narrow: (keep) => {
       steps.push(`record narrowed to [${keep.join(' ')}]`);
       return Promise.resolve();
     },
-    widen: (scopes) => {
-      steps.push(`record widened by [${scopes.join(' ')}]`);
+    widen: (scopes, expiresAt) => {
+      const until =
+        expiresAt === undefined ? '' : ` until ${expiresAt?.toISOString() ?? 'revoked'}`;
+      steps.push(`record widened by [${scopes.join(' ')}]${until}`);
       return Promise.resolve();
+    },
+    takeExpired: () => {
+      const taken = expired;
+      expired = undefined;
+      if (taken !== undefined) {
+        steps.push(`expired grant [${taken.scopes.join(' ')}] removed`);
+      }
+      return Promise.resolve(taken);
     },
   };
   const record = {
@@ -60,7 +72,20 @@ function service(options: { disabled?: boolean } = {}) {
       return Promise.resolve();
     },
   } as unknown as GrantCleanupRepository;
-  const grants = new GrantService(record, recentRequests, parties, {} as GrantReconciler, cleanups);
+  const ends = {
+    record: (grant: ExpiredGrant, party: Party) => {
+      steps.push(`end of [${grant.scopes.join(' ')}] of ${party.subject} recorded`);
+      return Promise.resolve();
+    },
+  } as unknown as ExpiredGrants;
+  const grants = new GrantService(
+    record,
+    recentRequests,
+    parties,
+    {} as GrantReconciler,
+    cleanups,
+    ends,
+  );
   const change = (work: (access: AccessChange) => Promise<void>) =>
     grants.change(ALBUM, JDOE, work);
   const keycloak =
@@ -83,6 +108,29 @@ describe(GrantService.name, () => {
       'jdoe enabled?',
       'keycloak: grant album:view',
       'record widened by [album:view]',
+      'unlock',
+      'recent requests of jdoe-id forgotten',
+    ]);
+  });
+
+  it('removes an expired grant first, records its end, then grants afresh with the expiry given', async () => {
+    const { change, keycloak, steps } = service({
+      expired: {
+        resourceId: 'resource-1',
+        subject: 'jdoe-id',
+        scopes: ['album:edit', 'album:view'],
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+      },
+    });
+    const until = new Date('2031-01-01T00:00:00Z');
+    await change((access) => access.grant(['album:view'], keycloak('grant album:view'), until));
+    expect(steps).toEqual([
+      'lock resource-1 jdoe-id',
+      'expired grant [album:edit album:view] removed',
+      'end of [album:edit album:view] of jdoe-id recorded',
+      'jdoe enabled?',
+      'keycloak: grant album:view',
+      'record widened by [album:view] until 2031-01-01T00:00:00.000Z',
       'unlock',
       'recent requests of jdoe-id forgotten',
     ]);

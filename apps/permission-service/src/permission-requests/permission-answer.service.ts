@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ProblemException } from '@app/common';
 import type { Principal } from '@app/auth';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { recordRequestSeenFirst } from '../audit/audit-order.ts';
@@ -13,6 +14,8 @@ import type { PermissionRequestDto } from './permission-request.dto.ts';
 import { permissionRequestDto } from './permission-request.mapper.ts';
 import { answeredTickets } from './permission-request.parser.ts';
 import { PendingRequestRepository } from './pending-request.repository.ts';
+import { REQUEST_CONDITIONS, type RequestConditions } from './request-conditions.ts';
+import { RequestExpiry } from './request-expiry.ts';
 
 /**
  * The owner's answers to a request: approval of all or some pending scopes, or denial. An approval
@@ -29,16 +32,21 @@ export class PermissionAnswerService {
     private readonly parties: PartyDirectory,
     private readonly flows: PermissionFlows,
     private readonly pending: PendingRequestRepository,
+    private readonly expiry: RequestExpiry,
+    @Inject(REQUEST_CONDITIONS) private readonly conditions: RequestConditions,
   ) {}
 
   /**
-   * The owner approves all, or some, of the pending scopes. A person refused as disabled keeps the
-   * request pending: the owner may deny it, or approve it once the user is enabled.
+   * The owner approves all, or some, of the pending scopes; with `expiresAt`, what the requester
+   * holds on the album then ends at that instant (without, a grant keeps its expiry, and a new
+   * one has none). A person refused as disabled keeps the request pending: the owner may deny it,
+   * or approve it once the user is enabled.
    */
   async approve(
     owner: Principal,
     id: string,
     scopes: readonly string[] | undefined,
+    expiresAt?: Date,
   ): Promise<PermissionRequestDto> {
     const { entry, album, chosen } = await this.beginAnswer(owner, id, scopes);
     const party = entry.requester;
@@ -52,19 +60,23 @@ export class PermissionAnswerService {
       const before: GrantEntry = { ...entry, sharedScopes: share?.share?.scopes ?? [] };
       const holds = [...new Set([...grantedScopes(before), ...approved])].sort();
       let answered: readonly string[] = [];
-      await access.grant(approved, async () => {
-        answered = await this.keycloak.grant(album.resourceId, party, before, holds, share);
-      });
+      await access.grant(
+        approved,
+        async () => {
+          answered = await this.keycloak.grant(album.resourceId, party, before, holds, share);
+        },
+        expiresAt,
+      );
       return approvedEntry(before, answered, holds, approved);
     });
-    await this.pending.set(album, party, scopeNames(after.pending));
+    const kept = await this.pending.set(album, party, scopeNames(after.pending));
     await this.flows.record(
       'approved',
       { albumId: album.albumId, actor: owner, subject: party, scopes: approved },
       { kind: 'request-approved', recipient: party.subject, albumName: album.name },
     );
     this.flows.succeeded('approve');
-    return permissionRequestDto(this.parties, after, album);
+    return permissionRequestDto(this.parties, after, album, kept, this.conditions);
   }
 
   /**
@@ -95,7 +107,9 @@ export class PermissionAnswerService {
   /**
    * What an owner's answer starts with: the request (the policy decides who may answer it), the
    * pending tickets answered (all, or those of `scopes`), and the request in the audit before the
-   * answer when the requester asked at Keycloak directly.
+   * answer when the requester asked at Keycloak directly. A request that lapsed is expired now,
+   * even before the sweep came to it, and is no longer there to answer (`409`, as nothing is
+   * pending).
    */
   private async beginAnswer(owner: Principal, id: string, scopes: readonly string[] | undefined) {
     const { entry, album } = await this.access.requireAccess(
@@ -103,6 +117,16 @@ export class PermissionAnswerService {
       Permission.PermissionRequestAnswer,
       { requestId: id },
     );
+    if (
+      entry.pending.length > 0 &&
+      (await this.expiry.expireIfLapsed(entry.resourceId, entry.requester.id))
+    ) {
+      throw new ProblemException({
+        status: 409,
+        code: 'nothing-pending',
+        detail: 'The request lapsed unanswered: nothing is pending any more.',
+      });
+    }
     const chosen = answeredTickets(entry.pending, scopes);
     await recordRequestSeenFirst(
       this.audit,

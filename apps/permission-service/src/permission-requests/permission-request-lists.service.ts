@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@app/auth';
 import { type Page, readPage } from '@app/common';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
@@ -6,6 +6,11 @@ import type { Party } from '../grants/grant-entry.ts';
 import { PartyDirectory, UNKNOWN_CLIENT_PREFIX } from '../grants/party-directory.ts';
 import type { PermissionRequestDto } from './permission-request.dto.ts';
 import { requestId } from './permission-request-id.ts';
+import {
+  REQUEST_CONDITIONS,
+  type RequestConditions,
+  requestExpiresAt,
+} from './request-conditions.ts';
 import {
   RequestListRepository,
   type RequestPosition,
@@ -47,8 +52,13 @@ function onAnAlbum(row: RequestRow): row is AlbumRequestRow {
   return row.albumId !== null && row.albumName !== null && row.ownerUsername !== null;
 }
 
-function toDto(row: AlbumRequestRow, requester: Party): PermissionRequestDto {
+function toDto(
+  row: AlbumRequestRow,
+  requester: Party,
+  conditions: RequestConditions,
+): PermissionRequestDto {
   const pendingScopes = sorted(row.pending);
+  const pending = pendingScopes.length > 0;
   return {
     id: requestId({ resourceId: row.resourceId, requester }),
     albumId: row.albumId,
@@ -58,6 +68,11 @@ function toDto(row: AlbumRequestRow, requester: Party): PermissionRequestDto {
     status: pendingScopes.length > 0 ? 'pending' : 'granted',
     pendingScopes,
     grantedScopes: sorted(row.granted),
+    message: pending ? row.message : null,
+    expiresAt:
+      pending && row.requestedAt !== null
+        ? requestExpiresAt(row.requestedAt, conditions).toISOString()
+        : null,
   };
 }
 
@@ -75,6 +90,7 @@ export class PermissionRequestLists {
     private readonly access: AccessPolicy,
     private readonly parties: PartyDirectory,
     private readonly lists: RequestListRepository,
+    @Inject(REQUEST_CONDITIONS) private readonly conditions: RequestConditions,
   ) {}
 
   /** Requests on the caller's albums, one entry per (album, requester). */
@@ -126,7 +142,7 @@ export class PermissionRequestLists {
       positionOf: (row): readonly [string] => [row.resourceId],
     });
     return {
-      items: page.items.filter(onAnAlbum).map((row) => toDto(row, party)),
+      items: page.items.filter(onAnAlbum).map((row) => toDto(row, party, this.conditions)),
       nextCursor: page.nextCursor,
     };
   }
@@ -143,13 +159,17 @@ export class PermissionRequestLists {
         partner: row.partner === true,
         subject: row.subject,
       };
-      return [toDto(row, party)];
+      return [toDto(row, party, this.conditions)];
     }
     if (row.requesterId !== null) {
       // A partner that asked at Keycloak directly and that this service never dealt with.
       const id = row.requesterId;
       return [
-        toDto(row, { id, username: `${UNKNOWN_CLIENT_PREFIX}${id}`, partner: true, subject: id }),
+        toDto(
+          row,
+          { id, username: `${UNKNOWN_CLIENT_PREFIX}${id}`, partner: true, subject: id },
+          this.conditions,
+        ),
       ];
     }
     return [];

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ALBUM_SCOPES, OmittedOr, PageQueryDto } from '@app/common';
 import { IsAlbumScopeSet } from '../scopes/album-scope-set.validator.ts';
+import { IsRequestMessage, MAX_REQUEST_MESSAGE_LENGTH } from './request-message.ts';
 
 export class CreatePermissionRequestDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'With `scopes`; or send `ticket` instead' })
@@ -19,6 +20,18 @@ export class CreatePermissionRequestDto {
   @IsString()
   @MaxLength(8192)
   ticket?: string;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: MAX_REQUEST_MESSAGE_LENGTH,
+    description:
+      'A few words for the owner, plain text: trimmed, 1 to 500 characters, line breaks allowed, ' +
+      'no other control or invisible formatting characters. Sent again while the request is ' +
+      'pending, it replaces the message; left out, the message stays.',
+  })
+  @OmittedOr()
+  @IsRequestMessage()
+  message?: string;
 }
 
 export class ApprovePermissionRequestDto {
@@ -30,6 +43,18 @@ export class ApprovePermissionRequestDto {
   @OmittedOr()
   @IsAlbumScopeSet()
   scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    maxLength: 64,
+    description:
+      "When the requester's access ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: an existing share keeps its expiry, a new one lasts until revoked.",
+  })
+  @OmittedOr()
+  @IsString({ message: 'expiresAt must be a date and time (ISO 8601)' })
+  @MaxLength(64, { message: 'expiresAt must be a date and time (ISO 8601)' })
+  expiresAt?: string;
 }
 
 export class ListRequestsQueryDto extends PageQueryDto {
@@ -54,6 +79,21 @@ export class PermissionRequestDto {
   @ApiProperty({ enum: ['pending', 'granted'] }) status: 'pending' | 'granted';
   @ApiProperty({ type: [String] }) pendingScopes: string[];
   @ApiProperty({ type: [String] }) grantedScopes: string[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The requester's message while the request is pending (null: none)",
+  })
+  message: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the pending request lapses unanswered (null when nothing is pending); it then ' +
+      'leaves the lists and its Keycloak tickets are deleted',
+  })
+  expiresAt: string | null;
 }
 
 export class PermissionRequestPageDto {

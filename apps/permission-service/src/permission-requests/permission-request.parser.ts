@@ -1,21 +1,27 @@
 import { ProblemException, validationProblem } from '@app/common';
 import { type NamedTicket, scopeNames } from '../grants/grant-entry.ts';
 import type { CreatePermissionRequestDto } from './permission-request.dto.ts';
+import { normalizeRequestMessage } from './request-message.ts';
 
 /** What `POST /permission-requests` asks for: scopes on an album, or what a challenge's ticket names. */
-export type CreateRequest =
+export type CreateRequest = (
   | { readonly kind: 'album'; readonly albumId: string; readonly scopes: readonly string[] }
-  | { readonly kind: 'ticket'; readonly ticket: string };
+  | { readonly kind: 'ticket'; readonly ticket: string }
+) & {
+  /** The message for the owner, normalised; `undefined` when none was sent. */
+  readonly message: string | undefined;
+};
 
 /** One of the two shapes of a new request; anything else is a `400` naming the fields. */
 export function parseCreateRequest(input: CreatePermissionRequestDto): CreateRequest {
+  const message = input.message === undefined ? undefined : normalizeRequestMessage(input.message);
   if (input.ticket !== undefined) {
     if (input.albumId !== undefined || input.scopes !== undefined) {
       throw validationProblem([
         { field: 'ticket', message: 'send either ticket, or albumId with scopes' },
       ]);
     }
-    return { kind: 'ticket', ticket: input.ticket };
+    return { kind: 'ticket', ticket: input.ticket, message };
   }
   if (input.albumId === undefined || input.scopes === undefined) {
     throw validationProblem([
@@ -27,7 +33,7 @@ export function parseCreateRequest(input: CreatePermissionRequestDto): CreateReq
         : []),
     ]);
   }
-  return { kind: 'album', albumId: input.albumId, scopes: input.scopes };
+  return { kind: 'album', albumId: input.albumId, scopes: input.scopes, message };
 }
 
 /**

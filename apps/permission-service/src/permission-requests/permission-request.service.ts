@@ -3,6 +3,7 @@ import type { Principal } from '@app/auth';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
 import { AlbumDirectory, type AlbumResource } from '../albums/album-directory.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
+import { EndedGrants } from '../grants/ended-grants.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
 import { askedFor, emptyEntry, type Party, scopeNames } from '../grants/grant-entry.ts';
 import { KeycloakGrants } from '../grants/keycloak-grants.ts';
@@ -13,7 +14,10 @@ import { type CreateRequest, parseCreateRequest } from './permission-request.par
 import { PermissionRequestSubmitter } from './permission-request.submitter.ts';
 import { PendingRequestRepository } from './pending-request.repository.ts';
 import { invalidTicket, unverifiedTicketPermission } from './permission-ticket.ts';
+import { ReaskInterval } from './reask-interval.ts';
 import { RecentRequestRepository, scopeSetKey } from './recent-request.repository.ts';
+import { REQUEST_CONDITIONS, type RequestConditions } from './request-conditions.ts';
+import { RequestExpiry } from './request-expiry.ts';
 
 /**
  * How long, in seconds, a pending request's answer is repeated to an identical request without
@@ -39,6 +43,10 @@ export class PermissionRequestService {
     private readonly flows: PermissionFlows,
     private readonly recentRequests: RecentRequestRepository,
     private readonly pending: PendingRequestRepository,
+    private readonly ended: EndedGrants,
+    private readonly expiry: RequestExpiry,
+    private readonly reask: ReaskInterval,
+    @Inject(REQUEST_CONDITIONS) private readonly conditions: RequestConditions,
     @Inject(REQUEST_REPEAT_SECONDS) private readonly repeatSeconds: number,
   ) {}
 
@@ -51,7 +59,7 @@ export class PermissionRequestService {
     const asked = parseCreateRequest(input);
     const answer =
       asked.kind === 'ticket'
-        ? await this.requestByTicket(requester, requesterToken, asked.ticket)
+        ? await this.requestByTicket(requester, requesterToken, asked)
         : await this.requestScopes(requester, requesterToken, asked);
     this.flows.succeeded('request');
     return answer;
@@ -59,9 +67,9 @@ export class PermissionRequestService {
 
   /**
    * A request naming the album and the scopes. The same request repeated while it is pending is
-   * answered from the record of recent requests, without Keycloak; another scope set, or any
-   * change of the requester's access to the album since (an answer, a share, a revocation),
-   * goes to Keycloak again.
+   * answered from the record of recent requests, without Keycloak; another scope set or message,
+   * any change of the requester's access to the album since (an answer, a share, a revocation,
+   * the request's expiry), or a remembered request that lapsed, goes to Keycloak again.
    */
   private async requestScopes(
     requester: Principal,
@@ -74,7 +82,7 @@ export class PermissionRequestService {
     const key = { albumId: asked.albumId, requesterId: requester.subject };
     const scopes = scopeSetKey(asked.scopes);
     const recent = await this.recentRequests.lookup(key, scopes, this.repeatSeconds);
-    if (recent.kind === 'repeat') {
+    if (recent.kind === 'repeat' && this.stillRepeatable(recent.answer, asked.message)) {
       return recent.answer;
     }
     const answer = await this.askScopes(requester, requesterToken, asked);
@@ -82,6 +90,12 @@ export class PermissionRequestService {
       await this.recentRequests.remember(key, scopes, answer, recent.generation);
     }
     return answer;
+  }
+
+  /** Whether a remembered pending answer still answers a request with `message`. */
+  private stillRepeatable(answer: PermissionRequestDto, message: string | undefined): boolean {
+    const lapsed = answer.expiresAt !== null && Date.parse(answer.expiresAt) <= Date.now();
+    return !lapsed && (message === undefined || message === answer.message);
   }
 
   /** Asks Keycloak for the scopes the requester neither holds nor asked for yet. */
@@ -94,35 +108,52 @@ export class PermissionRequestService {
       albumId: asked.albumId,
     });
     const known = await this.parties.partyOf(requester);
+    // An ended grant's tickets must not answer for the new request.
+    await this.ended.clearBeforeRequest(album.resourceId, known);
+    await this.expiry.expireIfLapsed(album.resourceId, known.id);
     const before = await this.directory.entry(album.resourceId, known);
     const missing = asked.scopes.filter((scope) => !askedFor(before).has(scope));
+    if (missing.length > 0) {
+      await this.reask.check(album.albumId, known);
+    }
     const submitted =
       missing.length > 0 &&
       (await this.submitter.submitScopes(album.resourceId, known, missing, requesterToken));
     const party = await this.partyAfterAsking(requester, known);
     if (submitted) {
-      await this.recordRequested(album, requester, party, missing);
+      await this.recordRequested(album, requester, party, missing, asked.message);
     }
-    return this.answer(album, party, asked.scopes);
+    return this.answer(album, party, asked.scopes, asked.message);
   }
 
   /**
    * A request with the ticket of a UMA challenge. The ticket always goes to Keycloak first, which
    * alone can verify it, so the access check follows Keycloak's acceptance here; a refused or
-   * made-up ticket is a 400 that says nothing about any album.
+   * made-up ticket is a 400 that says nothing about any album. The re-ask interval is checked
+   * against the album the ticket claims before Keycloak sees it (a refusal there tells the
+   * requester only of its own denial).
    */
   private async requestByTicket(
     requester: Principal,
     requesterToken: string,
-    ticket: string,
+    asked: Extract<CreateRequest, { kind: 'ticket' }>,
   ): Promise<PermissionRequestDto> {
-    const claimed = unverifiedTicketPermission(ticket);
+    const claimed = unverifiedTicketPermission(asked.ticket);
     if (claimed === undefined || claimed.scopes.length === 0) {
       return invalidTicket();
     }
     const known = await this.parties.partyOf(requester);
+    // The ticket's claim is not believed yet: this clears only the caller's own ended grant.
+    await this.ended.clearBeforeRequest(claimed.resourceId, known);
+    await this.expiry.expireIfLapsed(claimed.resourceId, known.id);
     const before = await this.directory.entry(claimed.resourceId, known);
-    const outcome = await this.submitter.submitTicket(ticket, claimed, known, requesterToken);
+    if (claimed.scopes.some((scope) => !askedFor(before).has(scope))) {
+      const claimedAlbumId = await this.pending.albumIdOf(claimed.resourceId);
+      if (claimedAlbumId !== undefined) {
+        await this.reask.check(claimedAlbumId, known);
+      }
+    }
+    const outcome = await this.submitter.submitTicket(asked.ticket, claimed, known, requesterToken);
     // Keycloak accepted the ticket: what it names is true.
     const party = await this.partyAfterAsking(requester, known);
     const album = await this.access.requireAccess(requester, Permission.PermissionRequestCreate, {
@@ -130,11 +161,11 @@ export class PermissionRequestService {
     });
     const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
     if (outcome === 'pending' && missing.length > 0) {
-      await this.recordRequested(album, requester, party, missing);
+      await this.recordRequested(album, requester, party, missing, asked.message);
       // The pending scopes changed: an earlier answer no longer says what is pending.
       await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
     }
-    return this.answer(album, party, claimed.scopes);
+    return this.answer(album, party, claimed.scopes, asked.message);
   }
 
   /**
@@ -150,27 +181,36 @@ export class PermissionRequestService {
     requester: Principal,
     party: Party,
     scopes: readonly string[],
+    message: string | undefined,
   ): Promise<void> {
     await this.flows.record(
       'requested',
       { albumId: album.albumId, actor: requester, subject: party, scopes },
-      { kind: 'request-received', recipient: album.ownerId, albumName: album.name },
+      {
+        kind: 'request-received',
+        recipient: album.ownerId,
+        albumName: album.name,
+        message: message ?? null,
+      },
     );
   }
 
-  /** The request as it stands after asking, kept for the lists. */
+  /** The request as it stands after asking, kept for the lists with its message. */
   private async answer(
     album: AlbumResource,
     party: Party,
     scopes: readonly string[],
+    message: string | undefined,
   ): Promise<PermissionRequestDto> {
     const after = await this.directory.entry(album.resourceId, party);
-    await this.pending.set(album, party, scopeNames(after?.pending ?? []));
+    const kept = await this.pending.set(album, party, scopeNames(after?.pending ?? []), message);
     return permissionRequestDto(
       this.parties,
       // Without an entry, Keycloak granted access without recording a request (a policy allows it).
       after ?? emptyEntry(album, party, scopes),
       album,
+      kept,
+      this.conditions,
     );
   }
 

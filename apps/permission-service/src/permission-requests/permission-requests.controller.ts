@@ -33,6 +33,8 @@ import {
 import { PermissionAnswerService } from './permission-answer.service.ts';
 import { PermissionRequestLists } from './permission-request-lists.service.ts';
 import { PermissionRequestService } from './permission-request.service.ts';
+import { ShareExpiryPolicy } from '../shares/share-expiry.ts';
+import { ASK_AGAIN_LATER } from './reask-interval.ts';
 
 /** The validated bearer token itself: requests are submitted to Keycloak on the requester's behalf. */
 function bearerToken(authorization: string | undefined): string {
@@ -54,6 +56,7 @@ export class PermissionRequestsController {
     private readonly requests: PermissionRequestService,
     private readonly lists: PermissionRequestLists,
     private readonly answers: PermissionAnswerService,
+    private readonly expiry: ShareExpiryPolicy,
   ) {}
 
   @Post()
@@ -67,9 +70,10 @@ export class PermissionRequestsController {
     problem(
       400,
       'validation',
-      'scopes outside the album, your own album, or a ticket Keycloak refused',
+      'scopes outside the album, your own album, a ticket Keycloak refused, or a `message` that is not 1 to 500 characters of plain text',
     ),
     problem(404, 'not-found', 'no such album'),
+    ASK_AGAIN_LATER,
   )
   async create(
     @CurrentPrincipal() caller: Principal,
@@ -111,10 +115,18 @@ export class PermissionRequestsController {
 
   @Post(':id/approve')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Approve a request, or some of its scopes (album owner only)' })
+  @ApiOperation({
+    summary: 'Approve a request, or some of its scopes (album owner only)',
+    description:
+      "With `expiresAt`, the requester's access to the album ends at that instant, as a share's does.",
+  })
   @ApiOkResponse({ type: PermissionRequestDto })
   @ApiProblems(
-    problem(400, 'validation', 'a scope that is not pending'),
+    problem(
+      400,
+      'validation',
+      'a scope that is not pending, or an `expiresAt` that is not a date and time, not in the future, or too far ahead',
+    ),
     requestNotFound,
     nothingPending,
     problem(
@@ -130,7 +142,8 @@ export class PermissionRequestsController {
     @Param('id') id: string,
     @Body() input: ApprovePermissionRequestDto,
   ): Promise<PermissionRequestDto> {
-    return this.answers.approve(caller, id, input.scopes);
+    const expiresAt = this.expiry.parse(input.expiresAt);
+    return this.answers.approve(caller, id, input.scopes, expiresAt);
   }
 
   @Post(':id/deny')

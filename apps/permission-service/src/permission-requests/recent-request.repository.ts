@@ -15,7 +15,7 @@ export interface RecentRequestKey {
  * answer Keycloak gives now must still carry to be remembered.
  */
 export type RecentRequestLookup =
-  | { readonly kind: 'repeat'; readonly answer: PermissionRequestDto }
+  | { readonly kind: 'repeat'; readonly answer: PermissionRequestDto; readonly generation: string }
   | { readonly kind: 'ask'; readonly generation: string };
 
 /** The request's scope set as the record keeps it: each scope once, sorted. */
@@ -53,7 +53,7 @@ export class RecentRequestRepository {
       return { kind: 'ask', generation: '0' };
     }
     return row.repeat && row.answer !== null
-      ? { kind: 'repeat', answer: row.answer }
+      ? { kind: 'repeat', answer: row.answer, generation: row.generation }
       : { kind: 'ask', generation: row.generation };
   }
 

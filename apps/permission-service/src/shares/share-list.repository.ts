@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { UMA_ACCESS_SCHEMA } from '@app/grant-record';
+import { liveGrant, UMA_ACCESS_SCHEMA } from '@app/grant-record';
 
 const GRANTS = `${UMA_ACCESS_SCHEMA}.current_grants`;
 const ALBUMS = `${UMA_ACCESS_SCHEMA}.album_resources`;
@@ -13,6 +13,7 @@ export interface HolderRow {
   readonly username: string | null;
   readonly partner: boolean | null;
   readonly scopes: string[];
+  readonly expiresAt: Date | null;
 }
 
 /** One album shared with a party, by the grant record. */
@@ -23,12 +24,14 @@ export interface SharedAlbumRow {
   readonly albumName: string | null;
   readonly ownerUsername: string | null;
   readonly scopes: string[];
+  readonly expiresAt: Date | null;
 }
 
 /**
  * The lists of shares, in keyset order, from the grant record (what RPTs are held to), the party
  * record and the albums the album service publishes (`uma_access.album_resources`): one query
- * per page, whatever the number of items, and no call to Keycloak.
+ * per page, whatever the number of items, and no call to Keycloak. A grant whose expiry has come
+ * is not listed, whether or not the sweep has removed it yet.
  */
 @Injectable()
 export class ShareListRepository {
@@ -45,10 +48,10 @@ export class ShareListRepository {
     count: number,
   ): Promise<HolderRow[]> {
     return (await this.dataSource.query(
-      `SELECT g.subject, party.username, party.partner, g.scopes
+      `SELECT g.subject, party.username, party.partner, g.scopes, g.expires_at AS "expiresAt"
          FROM ${GRANTS} g
          LEFT JOIN parties party ON party.subject = g.subject
-        WHERE g.resource_id = $1
+        WHERE g.resource_id = $1 AND ${liveGrant('g')}
           AND ($2::varchar IS NULL
                OR (coalesce(party.username, ''), g.subject) >
                   (coalesce((SELECT username FROM parties WHERE subject = $2), ''), $2))
@@ -68,12 +71,12 @@ export class ShareListRepository {
   async sharedWith(subject: string, after: string, count: number): Promise<SharedAlbumRow[]> {
     return (await this.dataSource.query(
       `WITH page AS MATERIALIZED (
-         SELECT resource_id, scopes FROM ${GRANTS}
-          WHERE subject = $1 AND resource_id > $2
+         SELECT resource_id, scopes, expires_at FROM ${GRANTS}
+          WHERE subject = $1 AND resource_id > $2 AND ${liveGrant()}
           ORDER BY resource_id
           LIMIT $3)
        SELECT page.resource_id AS "resourceId", a.album_id AS "albumId", a.name AS "albumName",
-              a.owner_username AS "ownerUsername", page.scopes
+              a.owner_username AS "ownerUsername", page.scopes, page.expires_at AS "expiresAt"
          FROM page
          LEFT JOIN LATERAL (SELECT * FROM ${ALBUMS} v
                              WHERE v.resource_id = page.resource_id OFFSET 0) a ON true

@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ALBUM_SCOPES } from '@app/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, MaxLength } from 'class-validator';
+import { ALBUM_SCOPES, OmittedOr } from '@app/common';
 import { IsAlbumScopeSet } from '../scopes/album-scope-set.validator.ts';
 
 export class PutShareDto {
@@ -10,6 +11,18 @@ export class PutShareDto {
   })
   @IsAlbumScopeSet('scopes must name at least one scope (DELETE revokes everything)')
   scopes: string[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    maxLength: 64,
+    description:
+      'When the share ends: a date and time with its offset, in the future and at most SHARE_MAX_DURATION_DAYS (365 by default) ahead. Absent: the share lasts until revoked (a PUT sets the full state, so it also removes an earlier expiry).',
+  })
+  @OmittedOr()
+  @IsString({ message: 'expiresAt must be a date and time (ISO 8601)' })
+  @MaxLength(64, { message: 'expiresAt must be a date and time (ISO 8601)' })
+  expiresAt?: string;
 }
 
 export class ShareDto {
@@ -17,6 +30,13 @@ export class ShareDto {
   @ApiProperty() username: string;
   @ApiProperty({ enum: ['person', 'partner'] }) kind: 'person' | 'partner';
   @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the share ends; null: until revoked',
+  })
+  expiresAt: string | null;
 }
 
 export class SharedAlbumDto {
@@ -24,6 +44,13 @@ export class SharedAlbumDto {
   @ApiProperty() albumName: string;
   @ApiProperty() ownerUsername: string;
   @ApiProperty({ type: [String] }) scopes: string[];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the share ends; null: until revoked',
+  })
+  expiresAt: string | null;
 }
 
 export class SharePageDto {

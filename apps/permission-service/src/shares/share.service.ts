@@ -3,6 +3,7 @@ import type { Principal } from '@app/auth';
 import { notFoundProblem, type Page, readPage, validationProblem } from '@app/common';
 import { KeycloakError, KeycloakUnavailableError } from '@app/keycloak';
 import { AccessPolicy, Permission } from '../access-policy/access-policy.ts';
+import type { AlbumResource } from '../albums/album-directory.ts';
 import { PermissionFlows } from '../audit/permission-flows.ts';
 import { EVERY_REQUEST } from '../grants/grant-cleanup.repository.ts';
 import { GrantDirectory } from '../grants/grant-directory.ts';
@@ -30,13 +31,20 @@ function holderPosition(value: unknown): string | undefined {
 function toShare(
   party: Pick<Party, 'subject' | 'username' | 'partner'>,
   scopes: readonly string[],
+  expiresAt: Date | null,
 ): ShareDto {
   return {
     userId: party.subject,
     username: party.username,
     kind: party.partner ? 'partner' : 'person',
     scopes: [...scopes],
+    expiresAt: expiresAt?.toISOString() ?? null,
   };
+}
+
+/** Whether two expiries are the same instant (`null`: none). */
+function sameExpiry(a: Date | null, b: Date | null): boolean {
+  return (a?.getTime() ?? null) === (b?.getTime() ?? null);
 }
 
 /**
@@ -105,6 +113,7 @@ export class ShareService {
               toShare(
                 { subject: row.subject, username: row.username, partner: row.partner === true },
                 [...new Set(row.scopes)].sort(),
+                row.expiresAt,
               ),
             ],
       ),
@@ -112,12 +121,17 @@ export class ShareService {
     };
   }
 
-  /** Makes `username` hold exactly `scopes` on the album. */
+  /**
+   * Makes `username` hold exactly `scopes` on the album, until `expiresAt` (`null`: until revoked).
+   * Extending or shortening the expiry alone changes only the record: Keycloak's grants last until
+   * removed, and the record decides what they open.
+   */
   async put(
     owner: Principal,
     albumId: string,
     username: string,
     scopes: readonly string[],
+    expiresAt: Date | null,
   ): Promise<ShareDto> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
     const party = await this.party(owner, username, 'write');
@@ -134,6 +148,7 @@ export class ShareService {
       album,
       party,
       async (access) => {
+        const recorded = await access.current();
         const before = await this.directory.entry(album.resourceId, party);
         // The requests still pending once Keycloak grants `scopes`: those the withdrawal and the
         // grant below leave alone.
@@ -169,17 +184,28 @@ export class ShareService {
         if (widens) {
           // Also confirms a grant made in Keycloak directly, which the record did not have.
           const added = scopes.filter((scope) => !keycloakHeld.includes(scope));
-          await access.grant(scopes, async () => {
-            if (added.length > 0) {
-              const answered = await this.keycloak.grant(album.resourceId, party, before, scopes);
-              stillPending = stillPending.filter((ticket) => !answered.includes(ticket.id));
-            }
-          });
+          await access.grant(
+            scopes,
+            async () => {
+              if (added.length > 0) {
+                const answered = await this.keycloak.grant(album.resourceId, party, before, scopes);
+                stillPending = stillPending.filter((ticket) => !answered.includes(ticket.id));
+              }
+            },
+            expiresAt,
+          );
+        } else {
+          // The same scopes (or fewer, narrowed above), which Keycloak and the record hold
+          // already: only the expiry changes, as it may for a disabled user's share too.
+          await access.keep(scopes, expiresAt);
         }
         return {
           held: effectiveBefore,
           dropped: droppedScopes,
-          changed: widens || droppedScopes.length > 0,
+          changed:
+            widens ||
+            droppedScopes.length > 0 ||
+            !sameExpiry(recorded.expiresAt, recorded.scopes.length > 0 ? expiresAt : null),
           widened: widens,
           pending: scopeNames(stillPending),
         };
@@ -200,17 +226,28 @@ export class ShareService {
       await this.flows.revoked({ ...step, scopes: revoked }, 'narrowed');
     }
     // Keycloak grants every scope of the set now, and the record holds exactly them.
-    return toShare(party, [...new Set(scopes)].sort());
+    return toShare(party, [...new Set(scopes)].sort(), expiresAt);
   }
 
   /** Takes away everything `username` holds or asked for on the album. */
   async remove(owner: Principal, albumId: string, username: string): Promise<void> {
     const album = await this.access.requireAccess(owner, Permission.AlbumSharesWrite, { albumId });
     const party = await this.party(owner, username, 'read');
-    if (party === undefined) {
+    if (party === undefined || !(await this.revokeAll(owner, album, party))) {
       throw holdsNothing();
     }
-    const scopes = await this.grants.change(album, party, async (access) => {
+  }
+
+  /**
+   * Takes away everything `party` holds or asked for on `album`, whose owner `owner` is (the
+   * caller has checked): what `DELETE /albums/:albumId/shares/:username` does once it found the
+   * party, also for the shares an invitation link made. `false`, with nothing changed, when the
+   * party holds and asked for nothing there.
+   */
+  async revokeAll(owner: Principal, album: AlbumResource, party: Party): Promise<boolean> {
+    // Thrown inside the change, as a refusal (a `4xx`), so that the change forgets nothing.
+    const nothingHeld = holdsNothing();
+    const change = this.grants.change(album, party, async (access) => {
       const read = await this.directory.entry(album.resourceId, party).then(
         (found) => ({ entry: found }),
         (error: unknown) => {
@@ -235,7 +272,7 @@ export class ShareService {
       const { entry } = read;
       if (entry === undefined && (await access.held()).length === 0) {
         // Refused inside the change: nothing changed, so nothing is forgotten either.
-        throw holdsNothing();
+        throw nothingHeld;
       }
       await access.revoke(
         [],
@@ -250,12 +287,22 @@ export class ShareService {
         ]),
       ].sort();
     });
+    const scopes = await change.catch((error: unknown) => {
+      if (error === nothingHeld) {
+        return undefined;
+      }
+      throw error;
+    });
+    if (scopes === undefined) {
+      return false;
+    }
     // Every ticket of the party is withdrawn, its requests with its grants.
     await this.pending.forget(album.resourceId, party.id);
     await this.flows.revoked(
       { albumId: album.albumId, actor: owner, subject: party, scopes },
       'removed',
     );
+    return true;
   }
 
   /**

@@ -14,7 +14,8 @@ function resourcePosition(value: unknown): string | undefined {
  * The albums shared with the caller: what its RPTs are honoured for, by the grant record, with
  * the album's name and owner as the album service publishes them. Keycloak is not asked: a grant
  * taken away in Keycloak directly leaves the list (as it stops opening the album) once the watch
- * of Keycloak narrows the record (`KeycloakWatch`, within its interval).
+ * of Keycloak narrows the record (`KeycloakWatch`, within its interval); a grant whose expiry has
+ * come leaves it at that instant.
  */
 @Injectable()
 export class SharedWithMeService {
@@ -47,6 +48,7 @@ export class SharedWithMeService {
                 albumName: row.albumName ?? '',
                 ownerUsername: row.ownerUsername ?? '',
                 scopes: [...new Set(row.scopes)].sort(),
+                expiresAt: row.expiresAt?.toISOString() ?? null,
               },
             ],
       ),

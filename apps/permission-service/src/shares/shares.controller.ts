@@ -6,6 +6,7 @@ import { ACCESS_CHANGE_IN_PROGRESS } from '@app/grant-record';
 import { USER_DISABLED } from '../grants/user-disabled.ts';
 import { RateLimitPolicy } from '@app/platform';
 import { PutShareDto, ShareDto, SharedAlbumPageDto, SharePageDto } from './share.dto.ts';
+import { ShareExpiryPolicy } from './share-expiry.ts';
 import { ShareService } from './share.service.ts';
 import { SharedWithMeService } from './shared-with-me.service.ts';
 
@@ -29,6 +30,7 @@ export class SharesController {
   constructor(
     private readonly shares: ShareService,
     private readonly sharedAlbums: SharedWithMeService,
+    private readonly expiry: ShareExpiryPolicy,
   ) {}
 
   @Get('albums/:albumId/shares')
@@ -51,11 +53,15 @@ export class SharesController {
     summary:
       'Share the album with a person or a partner: the body is the full set of scopes to hold',
     description:
-      'Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again.',
+      'Scopes dropped from the set are refused to RPTs from the answer on. Should Keycloak fail to drop their grants, the answer is still 200: they open nothing, and the service removes them once Keycloak answers again. With `expiresAt`, every RPT is refused the share from that instant on, on every instance, as after a revocation; without it the share lasts until revoked. The same PUT extends, shortens or removes an expiry.',
   })
   @ApiOkResponse({ type: ShareDto })
   @ApiProblems(
-    problem(400, 'validation', 'scopes outside the album, an empty set, or sharing with yourself'),
+    problem(
+      400,
+      'validation',
+      'scopes outside the album, an empty set, sharing with yourself, or an `expiresAt` that is not a date and time, not in the future, or too far ahead',
+    ),
     albumNotFound,
     userNotFound,
     problem(
@@ -72,7 +78,9 @@ export class SharesController {
     @Param('username') username: string,
     @Body() input: PutShareDto,
   ): Promise<ShareDto> {
-    return this.shares.put(caller, albumId, username, input.scopes);
+    // Checked first: a bad expiry changes nothing and costs no call to Keycloak.
+    const expiresAt = this.expiry.parse(input.expiresAt) ?? null;
+    return this.shares.put(caller, albumId, username, input.scopes, expiresAt);
   }
 
   @Delete('albums/:albumId/shares/:username')

@@ -16,6 +16,18 @@ export type Share = PermissionSchemas['ShareDto'];
 export type SharedAlbum = PermissionSchemas['SharedAlbumDto'];
 export type AuditEvent = PermissionSchemas['AuditEventDto'];
 export type AuditPage = PermissionSchemas['AuditPageDto'];
+export type InvitationLink = PermissionSchemas['InvitationLinkDto'];
+export type CreatedInvitationLink = PermissionSchemas['CreatedInvitationLinkDto'];
+export type RedeemedInvitation = PermissionSchemas['RedeemedInvitationDto'];
+export type Notification = PermissionSchemas['NotificationDto'];
+export type NotificationPage = PermissionSchemas['NotificationPageDto'];
+export type NotificationSettings = PermissionSchemas['NotificationSettingsDto'];
+
+/** A page of a list, as every list route answers it (`?limit&cursor` → `{items, nextCursor}`). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
 
 /**
  * An error as the screens show it: the services' RFC 9457 problem details (every field optional,

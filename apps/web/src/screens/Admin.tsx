@@ -1,9 +1,10 @@
 import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
-import { Failure, Loading, useLoad } from '../ui.tsx';
+import { Failure, LoadMore, Loading, useLoad, usePaged } from '../ui.tsx';
 
 export function Admin() {
-  const [albums] = useLoad(() => api.adminAlbums(), []);
+  const albums = usePaged((cursor) => api.adminAlbums(cursor), []);
+  const { loaded } = albums;
   const [outbox, reloadOutbox] = useLoad(() => api.outbox(), []);
   return (
     <>
@@ -45,63 +46,68 @@ export function Admin() {
           {outbox.value.parkedEvents.length === 0 ? (
             <p className="empty">No parked events.</p>
           ) : (
-            <table>
-              <caption>Parked events</caption>
-              <thead>
-                <tr>
-                  <th scope="col">entity</th>
-                  <th scope="col">operation</th>
-                  <th scope="col">attempts</th>
-                  <th scope="col">last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {outbox.value.parkedEvents.map((event) => (
-                  <tr key={event.id}>
-                    <td>
-                      {event.entityType} {event.entityId}
-                    </td>
-                    <td>{event.operation}</td>
-                    <td>{event.attempts}</td>
-                    <td>{event.lastError ?? ''}</td>
+            <div className="scroll">
+              <table>
+                <caption>Parked events</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">entity</th>
+                    <th scope="col">operation</th>
+                    <th scope="col">attempts</th>
+                    <th scope="col">last error</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {outbox.value.parkedEvents.map((event) => (
+                    <tr key={event.id}>
+                      <td>
+                        {event.entityType} {event.entityId}
+                      </td>
+                      <td>{event.operation}</td>
+                      <td>{event.attempts}</td>
+                      <td>{event.lastError ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       )}
       <h2>All albums</h2>
-      {albums.state === 'loading' && <Loading what="all albums" />}
-      {albums.state === 'failed' && <Failure result={albums.result} />}
-      {albums.state === 'ready' &&
-        (albums.value.items.length === 0 ? (
+      {loaded.state === 'loading' && <Loading what="all albums" />}
+      {loaded.state === 'failed' && <Failure result={loaded.result} />}
+      {loaded.state === 'ready' &&
+        (loaded.value.length === 0 ? (
           <p className="empty">There are no albums.</p>
         ) : (
-          <table>
-            <caption>Every owner's albums, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">album</th>
-                <th scope="col">owner</th>
-                <th scope="col">created</th>
-                <th scope="col">registered</th>
-              </tr>
-            </thead>
-            <tbody>
-              {albums.value.items.map((album) => (
-                <tr key={album.id}>
-                  <td>
-                    <Link to={`/albums/${album.id}`}>{album.name}</Link>
-                  </td>
-                  <td>{album.ownerUsername}</td>
-                  <td>{new Date(album.createdAt).toLocaleString()}</td>
-                  <td>{typeof album.keycloakResourceId === 'string' ? 'yes' : 'not yet'}</td>
+          <div className="scroll">
+            <table>
+              <caption>Every owner's albums, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">album</th>
+                  <th scope="col">owner</th>
+                  <th scope="col">created</th>
+                  <th scope="col">registered</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {loaded.value.map((album) => (
+                  <tr key={album.id}>
+                    <td>
+                      <Link to={`/albums/${album.id}`}>{album.name}</Link>
+                    </td>
+                    <td>{album.ownerUsername}</td>
+                    <td>{new Date(album.createdAt).toLocaleString()}</td>
+                    <td>{typeof album.keycloakResourceId === 'string' ? 'yes' : 'not yet'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ))}
+      <LoadMore list={albums} what="albums" />
     </>
   );
 }

@@ -1,15 +1,21 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
 import { albumScopes, type PermissionRequest } from '../api/contract.ts';
 import type { ApiResult, Failed } from '../api/result.ts';
-import { Failure, Loading, ScopePicker, scopeName, useLoad } from '../ui.tsx';
+import { useLiveNotifications } from '../notifications/live.tsx';
+import { Failure, LoadMore, Loading, ScopePicker, scopeName, usePaged } from '../ui.tsx';
+import { Expiry, useExpiryField } from './Expiry.tsx';
+
+/** How many times a new request's notification makes the inbox load again until it shows. */
+const FOLLOW_LOADS = 6;
 
 function RequestCard(props: { request: PermissionRequest; onAnswered: () => Promise<void> }) {
   const { request } = props;
   const [selected, setSelected] = useState<string[]>(request.pendingScopes);
   const [failure, setFailure] = useState<Failed>();
   const [busy, setBusy] = useState(false);
+  const expiry = useExpiryField(`grant-${request.id}-expiry`, 'Expiry of the access');
   const who = request.requester.username + (request.requester.partner ? ' (partner)' : '');
 
   const answer = async (call: () => Promise<ApiResult<unknown>>) => {
@@ -23,6 +29,7 @@ function RequestCard(props: { request: PermissionRequest; onAnswered: () => Prom
     }
   };
   const all = selected.length === request.pendingScopes.length;
+  const message = request.message ?? null;
 
   return (
     <li className="card">
@@ -32,6 +39,12 @@ function RequestCard(props: { request: PermissionRequest; onAnswered: () => Prom
         {request.grantedScopes.length > 0 &&
           ` (already holds ${request.grantedScopes.map(scopeName).join(', ')})`}
       </p>
+      {message !== null && (
+        <blockquote className="message" aria-label={`Message from ${request.requester.username}`}>
+          {message}
+        </blockquote>
+      )}
+      <Expiry at={request.expiresAt ?? null} label="The request lapses" />
       <ScopePicker
         legend={`Scopes to grant ${request.requester.username}`}
         scopes={request.pendingScopes}
@@ -39,13 +52,20 @@ function RequestCard(props: { request: PermissionRequest; onAnswered: () => Prom
         onChange={setSelected}
         idPrefix={`grant-${request.id}`}
       />
+      {expiry.field}
       <div className="actions">
         <button
           type="button"
           disabled={busy || selected.length === 0}
-          onClick={() =>
-            void answer(() => api.approve(request.id, all ? undefined : albumScopes(selected)))
-          }
+          onClick={() => {
+            const expiresAt = expiry.expiresAt();
+            void answer(() =>
+              api.approve(request.id, {
+                ...(all ? {} : { scopes: albumScopes(selected) }),
+                ...(expiresAt === undefined ? {} : { expiresAt }),
+              }),
+            );
+          }}
         >
           {all ? 'Approve all' : 'Approve selected'}
           <span className="visually-hidden"> for {request.requester.username}</span>
@@ -64,26 +84,69 @@ function RequestCard(props: { request: PermissionRequest; onAnswered: () => Prom
   );
 }
 
+/** The person's own requests and how they stand. */
+function Outgoing() {
+  const requests = usePaged((cursor) => api.outgoing(cursor), []);
+  const { loaded } = requests;
+  return (
+    <section aria-labelledby="outgoing-title">
+      <h2 id="outgoing-title">Your requests</h2>
+      {loaded.state === 'loading' && <Loading what="your requests" />}
+      {loaded.state === 'failed' && <Failure result={loaded.result} />}
+      {loaded.state === 'ready' &&
+        (loaded.value.length === 0 ? (
+          <p className="empty">You have not asked for access to any album.</p>
+        ) : (
+          <ul className="timeline" aria-label="Your requests">
+            {loaded.value.map((request) => (
+              <li key={request.id}>
+                <Link to={`/albums/${request.albumId}`}>{request.albumName}</Link>
+                {request.ownerUsername === null ? '' : ` (${request.ownerUsername})`}:{' '}
+                {request.pendingScopes.length > 0
+                  ? `waiting for ${request.pendingScopes.map(scopeName).join(', ')}`
+                  : `granted ${request.grantedScopes.map(scopeName).join(', ')}`}
+              </li>
+            ))}
+          </ul>
+        ))}
+      <LoadMore list={requests} what="of your requests" />
+    </section>
+  );
+}
+
+/**
+ * Requests on the person's albums, grouped by album, and their own requests. A new request shows
+ * up by itself: the notification stream says when one arrives, and the list loads again.
+ */
 export function Inbox() {
-  const [requests, reload] = useLoad(() => api.incoming(), []);
-  if (requests.state === 'loading') {
-    return (
-      <>
-        <h1>Inbox</h1>
-        <Loading what="access requests" />
-      </>
-    );
-  }
-  if (requests.state === 'failed') {
-    return (
-      <>
-        <h1>Inbox</h1>
-        <Failure result={requests.result} />
-      </>
-    );
-  }
+  const requests = usePaged((cursor) => api.incoming(cursor), []);
+  const { loaded, reload } = requests;
+  const { latest } = useLiveNotifications();
+  /** How often the list was loaded again for the latest notification, by its id. */
+  const followed = useRef<{ id: string; loads: number }>(undefined);
+  useEffect(() => {
+    if (latest?.kind !== 'request-received' || loaded.state === 'loading') {
+      return undefined;
+    }
+    const shown =
+      loaded.state === 'ready' &&
+      loaded.value.some(
+        (request) =>
+          request.albumId === latest.albumId && request.requester.username === latest.actorUsername,
+      );
+    const loads = followed.current?.id === latest.id ? followed.current.loads : 0;
+    if (shown || loads >= FOLLOW_LOADS) {
+      return undefined;
+    }
+    followed.current = { id: latest.id, loads: loads + 1 };
+    // At once the first time; then a little later, should the notification have come before
+    // the request's own record was readable.
+    const timer = setTimeout(() => void reload(), loads === 0 ? 0 : 500 * loads);
+    return () => clearTimeout(timer);
+  }, [latest, loaded, reload]);
+
   const byAlbum = new Map<string, PermissionRequest[]>();
-  for (const request of requests.value) {
+  for (const request of loaded.state === 'ready' ? loaded.value : []) {
     byAlbum.set(request.albumId, [...(byAlbum.get(request.albumId) ?? []), request]);
   }
   return (
@@ -92,22 +155,27 @@ export function Inbox() {
       <button type="button" className="secondary" onClick={() => void reload()}>
         Refresh
       </button>
-      {byAlbum.size === 0 ? (
-        <p className="empty">No one is waiting for an answer.</p>
-      ) : (
-        [...byAlbum.entries()].map(([albumId, list]) => (
-          <section key={albumId} className="group">
-            <h2>
-              <Link to={`/albums/${albumId}`}>{list[0]?.albumName ?? albumId}</Link>
-            </h2>
-            <ul className="cards">
-              {list.map((request) => (
-                <RequestCard key={request.id} request={request} onAnswered={reload} />
-              ))}
-            </ul>
-          </section>
-        ))
-      )}
+      {loaded.state === 'loading' && <Loading what="access requests" />}
+      {loaded.state === 'failed' && <Failure result={loaded.result} />}
+      {loaded.state === 'ready' &&
+        (byAlbum.size === 0 ? (
+          <p className="empty">No one is waiting for an answer.</p>
+        ) : (
+          [...byAlbum.entries()].map(([albumId, list]) => (
+            <section key={albumId} className="group">
+              <h2>
+                <Link to={`/albums/${albumId}`}>{list[0]?.albumName ?? albumId}</Link>
+              </h2>
+              <ul className="cards">
+                {list.map((request) => (
+                  <RequestCard key={request.id} request={request} onAnswered={reload} />
+                ))}
+              </ul>
+            </section>
+          ))
+        ))}
+      <LoadMore list={requests} what="requests" />
+      <Outgoing />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
 import type { Album } from '../api/contract.ts';
 import type { Failed } from '../api/result.ts';
-import { Failure, Loading, useLoad } from '../ui.tsx';
+import { Failure, LoadMore, Loading, usePaged } from '../ui.tsx';
 
 function AlbumRow(props: { album: Album; onChanged: () => Promise<void> }) {
   const { album } = props;
@@ -94,7 +94,8 @@ function AlbumRow(props: { album: Album; onChanged: () => Promise<void> }) {
 }
 
 export function MyAlbums() {
-  const [albums, reload] = useLoad(() => api.myAlbums(), []);
+  const albums = usePaged((cursor) => api.myAlbums(cursor), []);
+  const { loaded, reload } = albums;
   const [name, setName] = useState('');
   const [failure, setFailure] = useState<Failed>();
   const [busy, setBusy] = useState(false);
@@ -130,18 +131,19 @@ export function MyAlbums() {
         </button>
       </form>
       <Failure result={failure} />
-      {albums.state === 'loading' && <Loading what="your albums" />}
-      {albums.state === 'failed' && <Failure result={albums.result} />}
-      {albums.state === 'ready' &&
-        (albums.value.items.length === 0 ? (
+      {loaded.state === 'loading' && <Loading what="your albums" />}
+      {loaded.state === 'failed' && <Failure result={loaded.result} />}
+      {loaded.state === 'ready' &&
+        (loaded.value.length === 0 ? (
           <p className="empty">You have no albums yet. Create one above.</p>
         ) : (
           <ul className="cards" aria-label="Your albums">
-            {albums.value.items.map((album) => (
+            {loaded.value.map((album) => (
               <AlbumRow key={album.id} album={album} onChanged={reload} />
             ))}
           </ul>
         ))}
+      <LoadMore list={albums} what="albums" />
     </>
   );
 }

@@ -4,28 +4,49 @@ import { ALBUM_SCOPES, type AlbumScope } from '../api/contract.ts';
 import type { Failed } from '../api/result.ts';
 import { Failure, Loading, ScopePicker } from '../ui.tsx';
 
+/** The longest message a request carries (the permission service refuses a longer one). */
+export const MAX_MESSAGE = 500;
+
+/**
+ * Whether the person has a request pending on the album: their outgoing requests, a page at a
+ * time, until it turns up.
+ */
+async function pendingRequest(albumId: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const result = await api.outgoing(cursor);
+    if (result.kind !== 'ok') {
+      return false;
+    }
+    if (
+      result.body.items.some(
+        (request) => request.albumId === albumId && request.pendingScopes.length > 0,
+      )
+    ) {
+      return true;
+    }
+    cursor = result.body.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return false;
+}
+
 /**
  * What a person sees of an album not shared with them: their pending request, or the scopes to
- * ask the owner for (through the permission service, which audits the request).
+ * ask the owner for, with a message (through the permission service, which audits the request).
  */
 export function RequestAccess(props: { albumId: string; onRetry: () => Promise<void> }) {
   const [scopes, setScopes] = useState<AlbumScope[]>(['album:view']);
+  const [message, setMessage] = useState('');
   const [state, setState] = useState<'checking' | 'ask' | 'pending'>('checking');
   const [failure, setFailure] = useState<Failed>();
 
   useEffect(() => {
-    void api.outgoing().then((result) => {
-      const pending =
-        result.kind === 'ok' &&
-        result.body.some(
-          (request) => request.albumId === props.albumId && request.pendingScopes.length > 0,
-        );
-      setState(pending ? 'pending' : 'ask');
-    });
+    void pendingRequest(props.albumId).then((pending) => setState(pending ? 'pending' : 'ask'));
   }, [props.albumId]);
 
   const ask = async () => {
-    const result = await api.requestAccess(props.albumId, scopes);
+    const words = message.trim();
+    const result = await api.requestAccess(props.albumId, scopes, words === '' ? undefined : words);
     if (result.kind !== 'ok') {
       setFailure(result);
     } else if (result.body.status === 'granted') {
@@ -41,7 +62,14 @@ export function RequestAccess(props: { albumId: string; onRetry: () => Promise<v
       <h1>This album is not shared with you</h1>
       {state === 'checking' && <Loading what="your requests" />}
       {state === 'ask' && (
-        <div className="panel">
+        <form
+          className="panel"
+          aria-label="Request access"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void ask();
+          }}
+        >
           <p>Ask the owner for access. They will see your request in their inbox.</p>
           <ScopePicker
             legend="Scopes to ask for"
@@ -50,10 +78,24 @@ export function RequestAccess(props: { albumId: string; onRetry: () => Promise<v
             onChange={setScopes}
             idPrefix="ask"
           />
-          <button type="button" disabled={scopes.length === 0} onClick={() => void ask()}>
+          <p>
+            <label htmlFor="ask-message">Message to the owner (optional)</label>
+            <textarea
+              id="ask-message"
+              rows={3}
+              maxLength={MAX_MESSAGE}
+              value={message}
+              aria-describedby="ask-message-count"
+              onChange={(event) => setMessage(event.target.value)}
+            />
+            <span id="ask-message-count" className="muted">
+              {MAX_MESSAGE - message.length} characters left
+            </span>
+          </p>
+          <button type="submit" disabled={scopes.length === 0}>
             Request access
           </button>
-        </div>
+        </form>
       )}
       {state === 'pending' && (
         <div className="panel">

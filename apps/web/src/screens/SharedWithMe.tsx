@@ -1,9 +1,11 @@
 import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
-import { Failure, Loading, scopeName, useLoad } from '../ui.tsx';
+import { Failure, LoadMore, Loading, scopeName, usePaged } from '../ui.tsx';
+import { Expiry } from './Expiry.tsx';
 
 export function SharedWithMe() {
-  const [shared] = useLoad(() => api.sharedWithMe(), []);
+  const list = usePaged((cursor) => api.sharedWithMe(cursor), []);
+  const shared = list.loaded;
   return (
     <>
       <h1>Shared with me</h1>
@@ -22,10 +24,12 @@ export function SharedWithMe() {
                 <p className="muted">
                   from {album.ownerUsername}; you may {album.scopes.map(scopeName).join(', ')}
                 </p>
+                <Expiry at={album.expiresAt} />
               </li>
             ))}
           </ul>
         ))}
+      <LoadMore list={list} what="shared albums" />
     </>
   );
 }

@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 import { api } from '../api/calls.ts';
 import { ALBUM_SCOPES, type AlbumScope, albumScopes, type Share } from '../api/contract.ts';
 import type { ApiResult, Failed } from '../api/result.ts';
-import { Failure, Loading, ScopePicker, scopeName, useLoad } from '../ui.tsx';
+import { Failure, LoadMore, Loading, ScopePicker, scopeName, useLoad, usePaged } from '../ui.tsx';
+import { Expiry, useExpiryField } from './Expiry.tsx';
 
 function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promise<void> }) {
   const { share } = props;
@@ -18,11 +19,14 @@ function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promi
       setFailure(result);
     }
   };
+  // A PUT sets the whole share: the expiry it has goes with the new scopes.
+  const expiresAt = share.expiresAt ?? undefined;
   return (
     <li className="card">
       <h3 className="card-title">
         {share.username} <span className="muted">({share.kind})</span>
       </h3>
+      <Expiry at={share.expiresAt} />
       <ScopePicker
         legend={`Scopes ${share.username} holds`}
         scopes={ALBUM_SCOPES}
@@ -35,7 +39,9 @@ function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promi
           type="button"
           className="secondary"
           disabled={selected.length === 0}
-          onClick={() => void act(() => api.share(props.albumId, share.username, selected))}
+          onClick={() =>
+            void act(() => api.share(props.albumId, share.username, selected, expiresAt))
+          }
         >
           Save scopes<span className="visually-hidden"> for {share.username}</span>
         </button>
@@ -54,23 +60,25 @@ function ShareRow(props: { albumId: string; share: Share; onChanged: () => Promi
 
 export function Shares(props: { albumId: string }) {
   const [album] = useLoad(() => api.album(props.albumId), [props.albumId]);
-  const [shares, reloadShares] = useLoad(() => api.shares(props.albumId), [props.albumId]);
-  const [audit, reloadAudit] = useLoad(() => api.audit(props.albumId), [props.albumId]);
+  const shares = usePaged((cursor) => api.shares(props.albumId, cursor), [props.albumId]);
+  const audit = usePaged((cursor) => api.audit(props.albumId, cursor), [props.albumId]);
   const [username, setUsername] = useState('');
   const [kind, setKind] = useState<'person' | 'partner'>('person');
   const [scopes, setScopes] = useState<AlbumScope[]>(['album:view']);
   const [failure, setFailure] = useState<Failed>();
+  const expiry = useExpiryField('new-share-expiry', 'Expiry');
 
   const reload = async () => {
-    await Promise.all([reloadShares(), reloadAudit()]);
+    await Promise.all([shares.reload(), audit.reload()]);
   };
   const add = async (event: FormEvent) => {
     event.preventDefault();
     const name = kind === 'partner' ? `service-account-${username.trim()}` : username.trim();
-    const result = await api.share(props.albumId, name, scopes);
+    const result = await api.share(props.albumId, name, scopes, expiry.expiresAt());
     if (result.kind === 'ok') {
       setUsername('');
       setFailure(undefined);
+      expiry.reset();
       await reload();
     } else {
       setFailure(result);
@@ -78,13 +86,16 @@ export function Shares(props: { albumId: string }) {
   };
 
   const title = album.state === 'ready' ? album.value.name : 'Album';
+  const list = shares.loaded;
+  const events = audit.loaded;
   return (
     <>
       <h1>Shares of {title}</h1>
-      <p>
+      <p className="actions">
         <Link to={`/albums/${props.albumId}`}>Back to the album</Link>
+        <Link to={`/albums/${props.albumId}/links`}>Invitation links</Link>
       </p>
-      <form onSubmit={(event) => void add(event)} className="panel">
+      <form onSubmit={(event) => void add(event)} className="panel" aria-label="Share">
         <h2>Share with someone</h2>
         <fieldset className="scopes">
           <legend>Who</legend>
@@ -125,22 +136,23 @@ export function Shares(props: { albumId: string }) {
           onChange={setScopes}
           idPrefix="new-share"
         />
+        {expiry.field}
         <button type="submit" disabled={scopes.length === 0}>
           Share
         </button>
         <Failure result={failure} />
       </form>
       <h2>Who has access</h2>
-      {shares.state === 'loading' && <Loading what="the shares" />}
-      {shares.state === 'failed' && <Failure result={shares.result} />}
-      {shares.state === 'ready' &&
-        (shares.value.length === 0 ? (
+      {list.state === 'loading' && <Loading what="the shares" />}
+      {list.state === 'failed' && <Failure result={list.result} />}
+      {list.state === 'ready' &&
+        (list.value.length === 0 ? (
           <p className="empty">This album is not shared with anyone.</p>
         ) : (
           <ul className="cards" aria-label="Shares">
-            {shares.value.map((share) => (
+            {list.value.map((share) => (
               <ShareRow
-                key={`${share.userId}:${share.scopes.join(',')}`}
+                key={`${share.userId}:${share.scopes.join(',')}:${share.expiresAt ?? ''}`}
                 albumId={props.albumId}
                 share={share}
                 onChanged={reload}
@@ -148,24 +160,27 @@ export function Shares(props: { albumId: string }) {
             ))}
           </ul>
         ))}
+      <LoadMore list={shares} what="shares" />
       <h2>Audit</h2>
-      {audit.state === 'loading' && <Loading what="the audit trail" />}
-      {audit.state === 'failed' && <Failure result={audit.result} />}
-      {audit.state === 'ready' &&
-        (audit.value.items.length === 0 ? (
+      {events.state === 'loading' && <Loading what="the audit trail" />}
+      {events.state === 'failed' && <Failure result={events.result} />}
+      {events.state === 'ready' &&
+        (events.value.length === 0 ? (
           <p className="empty">Nothing has happened to this album's access yet.</p>
         ) : (
           <ol className="timeline" aria-label="Audit trail">
-            {audit.value.items.map((event, index) => (
+            {events.value.map((event, index) => (
               <li key={`${event.at}-${index}`}>
                 <time dateTime={event.at}>{new Date(event.at).toLocaleString()}</time>{' '}
                 <strong>{event.actor}</strong> {event.action}
                 {event.subject !== event.actor ? ` ${event.subject}` : ''}:{' '}
                 {event.scopes.map(scopeName).join(', ')}
+                {typeof event.linkId === 'string' ? ' (through an invitation link)' : ''}
               </li>
             ))}
           </ol>
         ))}
+      <LoadMore list={audit} what="audit events" />
     </>
   );
 }
