@@ -24,12 +24,14 @@ function yaml<T>(path: string): T {
 /**
  * Gauges the services register with `scrapedGauge` when they boot, so the registry does not hold
  * them before: the database pool (`@app/platform`), the UMA outbox (`@app/uma-resources`) and the
- * permission service's clean-ups of revocations.
+ * permission service's clean-ups of revocations and notification email outbox.
  */
 const GAUGES_REGISTERED_AT_BOOT: Record<string, readonly string[]> = {
   photoz_db_pool_connections: ['state'],
   photoz_grant_cleanups: ['status'],
   photoz_grant_cleanup_oldest_age_seconds: [],
+  photoz_notification_email_outbox: ['status'],
+  photoz_notification_email_oldest_age_seconds: [],
   photoz_uma_outbox_events: ['status'],
   photoz_uma_outbox_oldest_age_seconds: [],
 };

@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole local stack. Fetches the pinned Keycloak (cached outside the work tree),
  * starts it with the dev realm unless one already runs, prepares PostgreSQL (database, migrations),
- * builds and starts both services and the web app, waits until all are ready, and stops everything
- * on Ctrl-C/SIGTERM.
+ * starts the development mail inbox (a real SMTP server, unless `SMTP_URL` names one), builds and
+ * starts both services and the web app, waits until all are ready, and stops everything on
+ * Ctrl-C/SIGTERM.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   waitForKeycloak,
 } from './lib/keycloak.ts';
 import { LOG_DIR, ROOT } from './lib/paths.ts';
+import { MailInbox } from './lib/mail-inbox.ts';
 import { checkJava, MissingPrerequisiteError } from './lib/prerequisites.ts';
 import { waitUntilAnswering } from './lib/processes.ts';
 import { Supervisor } from './lib/supervisor.ts';
@@ -40,6 +42,9 @@ const SERVICES = [
 
 /** The web app's port: the dev realm lets `photoz-web` log in only from http://localhost:5173. */
 const WEB_PORT = 5173;
+/** The development mail inbox: SMTP, and the page that lists what it received. */
+const MAIL_SMTP_PORT = Number(process.env['MAIL_SMTP_PORT'] ?? '1025');
+const MAIL_WEB_PORT = Number(process.env['MAIL_WEB_PORT'] ?? '1080');
 const VITE = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
 const supervisor = new Supervisor('stack');
@@ -73,6 +78,24 @@ async function main(): Promise<void> {
     supervisor.watch('keycloak', keycloak, 'stopping the stack');
     await waitForKeycloak(endpoint, keycloak);
     say('Keycloak is ready');
+  }
+
+  // Notification emails go to the SMTP server SMTP_URL names, else to the inbox started here.
+  let smtpUrl = process.env['SMTP_URL'];
+  let mailWeb: string | undefined;
+  if (smtpUrl === undefined) {
+    const inbox = new MailInbox();
+    try {
+      await inbox.start(MAIL_SMTP_PORT);
+      mailWeb = await inbox.serveWeb(MAIL_WEB_PORT);
+    } catch (error) {
+      throw new Error(
+        `the development mail inbox cannot listen on ports ${MAIL_SMTP_PORT} and ${MAIL_WEB_PORT} (${error instanceof Error ? error.message : String(error)}): set MAIL_SMTP_PORT and MAIL_WEB_PORT, or SMTP_URL to a mail server you have`,
+        { cause: error },
+      );
+    }
+    smtpUrl = inbox.smtpUrl;
+    say(`mail inbox: SMTP on ${smtpUrl}, mail read at ${mailWeb}`);
   }
 
   say('building the services ...');
@@ -116,6 +139,7 @@ async function main(): Promise<void> {
           // The dev realm's demo secret (docker/keycloak/README.md, dev-only) and album-api's id.
           KEYCLOAK_CLIENT_SECRET: ALBUM_API_SECRET,
           KEYCLOAK_CLIENT_UUID: ALBUM_API_UUID,
+          ...(name === 'permission-service' ? { SMTP_URL: smtpUrl } : {}),
         },
         stdio: ['ignore', log, log],
         detached: true,
@@ -153,6 +177,7 @@ Photoz is up (logs in .photoz/logs). Ctrl-C stops everything.
   permission-service   http://localhost:${SERVICES[1].port}   (OpenAPI: /docs)
   metrics (Prometheus) http://127.0.0.1:${SERVICES[0].metricsPort}/metrics   http://127.0.0.1:${SERVICES[1].metricsPort}/metrics
   Keycloak             ${endpoint.url}   (admin console: admin / admin, dev-only)
+  mail                 ${mailWeb === undefined ? `sent through ${new URL(smtpUrl).host} (SMTP_URL)` : `${mailWeb}   (notification emails; JSON: /messages)`}
   realm                ${endpoint.url}/realms/photoz
 
 Demo users (dev-only, password = username): alice, jdoe, bob (role user), admin (roles user, admin)

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { albumService } from '../apps/album-service/src/album-service.definition.ts';
+import { permissionService } from '../apps/permission-service/src/permission-service.definition.ts';
+import { openEventStream } from './support/event-stream.ts';
 import { createAlbum } from './support/albums.ts';
 import { requestHead, slowRequest } from './support/raw-socket.ts';
 import { call, type RunningService, startService } from './support/service-harness.ts';
@@ -186,6 +188,40 @@ describe('slow and idle clients', () => {
         });
       }
       expect(after.status).toBe(200);
+    });
+  });
+
+  describe('a notification stream', () => {
+    let permissions: RunningService;
+
+    beforeAll(async () => {
+      permissions = await startService(permissionService, {
+        ...BOUNDS,
+        HTTP_UPLOAD_TIMEOUT_MS: '1000',
+        NOTIFICATION_STREAM_HEARTBEAT_MS: '1000',
+      });
+    });
+    afterAll(async () => {
+      await permissions.close();
+    });
+
+    it('outlives every request bound: a response that goes on is not a request that is late', async () => {
+      const stream = await openEventStream(`${permissions.url}/notifications/stream`, {
+        authorization: `Bearer ${alice}`,
+      });
+      try {
+        expect(stream.status).toBe(200);
+        // Heartbeats keep coming well past the 1 s bounds on headers, bodies, requests and idle
+        // connections, and the stream is still open.
+        await expect.poll(() => stream.comments(), { timeout: WAIT_MS }).toBeGreaterThanOrEqual(3);
+        const ended = await Promise.race([
+          stream.ended.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+        ]);
+        expect(ended).toBe(false);
+      } finally {
+        stream.close();
+      }
     });
   });
 });

@@ -43,19 +43,25 @@ export function send(base: string, request: ConcreteRequest): Promise<FuzzRespon
         answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
+        const answer = () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        // An event stream does not end while its token is valid: its first event is its answer.
+        const stream = (response.headers['content-type'] ?? '').startsWith('text/event-stream');
         response.on('data', (chunk: Buffer) => {
           if (size < MAX_BODY) {
             chunks.push(chunk);
             size += chunk.length;
           }
+          if (stream && Buffer.concat(chunks).includes('\n\n')) {
+            response.destroy();
+            answer();
+          }
         });
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        response.on('end', answer);
         response.on('error', reject);
       },
     );

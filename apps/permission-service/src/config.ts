@@ -16,6 +16,15 @@ import {
   type GrantExpirySweepOptions,
 } from './grants/grant-expiry.sweep.ts';
 import type { KeycloakWatchOptions } from './grants/keycloak-watch.ts';
+import {
+  DEFAULT_EMAIL_OUTBOX_OPTIONS,
+  type EmailOutboxOptions,
+} from './notifications/email-outbox.relay.ts';
+import type { MailOptions } from './notifications/mail-sender.ts';
+import {
+  DEFAULT_NOTIFICATION_STREAM_OPTIONS,
+  type NotificationStreamOptions,
+} from './notifications/notification-streams.ts';
 import { DEFAULT_SHARE_MAX_DURATION_DAYS } from './shares/share-expiry.ts';
 import type { InvitationLinkOptions } from './invitation-links/invitation-link.options.ts';
 import {
@@ -38,6 +47,11 @@ export interface PermissionServiceConfig extends ServiceConfig {
   readonly requestConditions: RequestConditions;
   /** The relay that finishes revocations in Keycloak (docs/operations.md, "Clean-ups"). */
   readonly grantCleanup: GrantCleanupOptions;
+  /** Email of notifications (docs/notifications.md): off without `SMTP_URL`. */
+  readonly mail: MailOptions;
+  readonly emailOutbox: EmailOutboxOptions;
+  /** The live notification streams' bounds and heartbeat. */
+  readonly notificationStreams: NotificationStreamOptions;
   /** The longest a share or an approval may be given for, in days (`expiresAt`). */
   readonly shareMaxDurationDays: number;
   /** The sweep that removes expired grants (docs/operations.md, "Expiring shares"). */
@@ -116,6 +130,40 @@ const permissionEnv = z.object({
     .int()
     .min(100, 'must be at least 100')
     .default(DEFAULT_GRANT_CLEANUP_OPTIONS.maxBackoffMs),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  SMTP_FROM: z.string().min(3).max(255).default('Photoz <no-reply@photoz.test>'),
+  EMAIL_OUTBOX_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50, 'must be at least 50')
+    .default(DEFAULT_EMAIL_OUTBOX_OPTIONS.pollIntervalMs),
+  EMAIL_OUTBOX_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .default(DEFAULT_EMAIL_OUTBOX_OPTIONS.maxAttempts),
+  EMAIL_OUTBOX_MAX_BACKOFF_MS: z.coerce
+    .number()
+    .int()
+    .min(100, 'must be at least 100')
+    .default(DEFAULT_EMAIL_OUTBOX_OPTIONS.maxBackoffMs),
+  NOTIFICATION_STREAMS_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be 1 to 100')
+    .max(100, 'must be 1 to 100')
+    .default(DEFAULT_NOTIFICATION_STREAM_OPTIONS.perUser),
+  NOTIFICATION_STREAMS_MAX: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .default(DEFAULT_NOTIFICATION_STREAM_OPTIONS.perInstance),
+  NOTIFICATION_STREAM_HEARTBEAT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000, 'must be 1000 to 300000')
+    .max(300_000, 'must be 1000 to 300000')
+    .default(DEFAULT_NOTIFICATION_STREAM_OPTIONS.heartbeatMs),
   SHARE_MAX_DURATION_DAYS: z.coerce
     .number({ error: 'must be 1 to 36500 days' })
     .int('must be 1 to 36500 days')
@@ -162,6 +210,19 @@ export function loadPermissionServiceConfig(
       pollIntervalMs: own.GRANT_CLEANUP_POLL_INTERVAL_MS,
       maxAttempts: own.GRANT_CLEANUP_MAX_ATTEMPTS,
       maxBackoffMs: own.GRANT_CLEANUP_MAX_BACKOFF_MS,
+    },
+    mail: { smtpUrl: own.SMTP_URL, from: own.SMTP_FROM, webAppUrl: own.WEB_APP_URL },
+    emailOutbox: {
+      enabled: own.SMTP_URL !== undefined,
+      pollIntervalMs: own.EMAIL_OUTBOX_POLL_INTERVAL_MS,
+      maxAttempts: own.EMAIL_OUTBOX_MAX_ATTEMPTS,
+      maxBackoffMs: own.EMAIL_OUTBOX_MAX_BACKOFF_MS,
+    },
+    notificationStreams: {
+      ...DEFAULT_NOTIFICATION_STREAM_OPTIONS,
+      perUser: own.NOTIFICATION_STREAMS_PER_USER,
+      perInstance: own.NOTIFICATION_STREAMS_MAX,
+      heartbeatMs: own.NOTIFICATION_STREAM_HEARTBEAT_MS,
     },
     shareMaxDurationDays: own.SHARE_MAX_DURATION_DAYS,
     grantExpirySweep: {

@@ -44,6 +44,20 @@ import {
 import { PermissionRequestSubmitter } from './permission-requests/permission-request.submitter.ts';
 import { PermissionRequestsController } from './permission-requests/permission-requests.controller.ts';
 import { RecentRequestRepository } from './permission-requests/recent-request.repository.ts';
+import { EmailDelivery } from './notifications/email-delivery.ts';
+import { EmailOutboxController } from './notifications/email-outbox.controller.ts';
+import { EmailOutboxMetrics } from './notifications/email-outbox.metrics.ts';
+import { EMAIL_OUTBOX_OPTIONS, EmailOutboxRelay } from './notifications/email-outbox.relay.ts';
+import { EmailOutboxRepository } from './notifications/email-outbox.repository.ts';
+import { MAIL_OPTIONS, MailSender } from './notifications/mail-sender.ts';
+import { NotificationRepository } from './notifications/notification.repository.ts';
+import { NotificationSettingsRepository } from './notifications/notification-settings.repository.ts';
+import {
+  NOTIFICATION_STREAM_OPTIONS,
+  NotificationStreams,
+} from './notifications/notification-streams.ts';
+import { NotificationsController } from './notifications/notifications.controller.ts';
+import { EMAIL_CHANNEL_ENABLED, Notifier } from './notifications/notifier.ts';
 import { SHARE_MAX_DURATION_DAYS, ShareExpiryPolicy } from './shares/share-expiry.ts';
 import { ReaskInterval } from './permission-requests/reask-interval.ts';
 import { REQUEST_CONDITIONS } from './permission-requests/request-conditions.ts';
@@ -71,6 +85,8 @@ export class PermissionServiceModule {
         InvitationLinksController,
         AuditController,
         GrantCleanupController,
+        NotificationsController,
+        EmailOutboxController,
       ],
       providers: [
         AccessPolicy,
@@ -119,6 +135,19 @@ export class PermissionServiceModule {
         ShareExpiryPolicy,
         ShareService,
         SharedWithMeService,
+        { provide: EMAIL_CHANNEL_ENABLED, useValue: config.mail.smtpUrl !== undefined },
+        { provide: MAIL_OPTIONS, useValue: config.mail },
+        { provide: EMAIL_OUTBOX_OPTIONS, useValue: config.emailOutbox },
+        { provide: NOTIFICATION_STREAM_OPTIONS, useValue: config.notificationStreams },
+        EmailDelivery,
+        EmailOutboxMetrics,
+        EmailOutboxRelay,
+        EmailOutboxRepository,
+        MailSender,
+        NotificationRepository,
+        NotificationSettingsRepository,
+        NotificationStreams,
+        Notifier,
       ],
     };
   }

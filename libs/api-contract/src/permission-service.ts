@@ -89,6 +89,41 @@ export interface paths {
      */
     post: operations['GrantCleanupController_retry'];
   };
+  '/notifications': {
+    /** The caller's notifications, newest first, with the unread count */
+    get: operations['NotificationsController_list'];
+  };
+  '/notifications/read': {
+    /**
+     * Mark notifications read: those of `ids`, or all with `all: true`
+     * @description Ids that are not the caller's notifications are ignored.
+     */
+    post: operations['NotificationsController_markRead'];
+  };
+  '/notifications/stream': {
+    /**
+     * A live stream of the caller's notifications (server-sent events)
+     * @description Authenticated by the `Authorization: Bearer` header (read it with `fetch`; a token in the URL is refused). On connect: `event: unread` with `{"unread":N}`; then for each new notification `event: notification` with its NotificationDto, followed by `event: unread`. Comment lines are heartbeats. The stream ends when the access token expires or its session ends: reconnect with a fresh token.
+     */
+    get: operations['NotificationsController_stream'];
+  };
+  '/notifications/settings': {
+    /** The caller's notification settings */
+    get: operations['NotificationsController_getSettings'];
+    /**
+     * Set the caller's notification settings
+     * @description With `email: false`, no email is sent from now on, queued ones included.
+     */
+    put: operations['NotificationsController_putSettings'];
+  };
+  '/admin/notifications/emails': {
+    /** Notification email backlog and parked emails */
+    get: operations['EmailOutboxController_status'];
+  };
+  '/admin/notifications/emails/{emailId}/retry': {
+    /** Put a parked notification email back in line */
+    post: operations['EmailOutboxController_retry'];
+  };
   '/me': {
     /** The caller, as proven by the access token */
     get: operations['MeController_me'];
@@ -308,6 +343,63 @@ export interface components {
       parked: number;
       oldestPendingAgeSeconds: number | null;
       parkedCleanups: components['schemas']['ParkedCleanupDto'][];
+    };
+    NotificationDto: {
+      id: string;
+      /** @enum {string} */
+      kind:
+        | 'request-received'
+        | 'request-approved'
+        | 'request-denied'
+        | 'album-shared'
+        | 'link-redeemed';
+      /** Format: uuid */
+      albumId: string;
+      albumName: string;
+      /** @description Who did it: the requester, or the owner who answered or shared */
+      actorUsername: string;
+      scopes: string[];
+      /** @description The requester's message, if any */
+      message: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      readAt: string | null;
+    };
+    NotificationPageDto: {
+      items: components['schemas']['NotificationDto'][];
+      nextCursor: string | null;
+      /** @description How many of the caller's notifications are unread */
+      unread: number;
+    };
+    MarkNotificationsReadDto: {
+      /** @description These notifications */
+      ids?: string[];
+      /** @description Every notification of the caller */
+      all?: boolean;
+    };
+    NotificationSettingsDto: {
+      /** @description Whether notifications are also sent by email */
+      email: boolean;
+    };
+    ParkedEmailDto: {
+      id: string;
+      notificationId: string;
+      /** @description Refusals by the mail server */
+      attempts: number;
+      /** @description Failed attempts of every kind */
+      failures: number;
+      /** @description Error and SMTP reply codes */
+      lastError: string | null;
+      createdAt: string;
+    };
+    EmailOutboxStatusDto: {
+      /** @description Emails the relay still sends or retries */
+      pending: number;
+      /** @description Emails set aside after repeated refusals */
+      parked: number;
+      oldestPendingAgeSeconds: number | null;
+      parkedEmails: components['schemas']['ParkedEmailDto'][];
     };
     RptPermissionDto: {
       resourceId: string;
@@ -1995,6 +2087,473 @@ export interface operations {
     parameters: {
       path: {
         cleanupId: string;
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Forbidden, problem `type` by cause:
+       * - `forbidden`: a required realm role is missing
+       */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Not Found, problem `type` by cause:
+       * - `not-found`: no such resource, or none the caller may see
+       */
+      404: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description URI Too Long, problem `type` by cause:
+       * - `about:blank`: a path segment of the URL is too long
+       */
+      414: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** The caller's notifications, newest first, with the unread count */
+  NotificationsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationPageDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`: a malformed `limit` or `cursor`
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Mark notifications read: those of `ids`, or all with `all: true`
+   * @description Ids that are not the caller's notifications are ignored.
+   */
+  NotificationsController_markRead: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MarkNotificationsReadDto'];
+      };
+    };
+    responses: {
+      204: {
+        content: never;
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
+       * - `validation`: neither `ids` nor `all: true`, or a malformed id
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Payload Too Large, problem `type` by cause:
+       * - `about:blank`: the body is larger than the service accepts
+       */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unsupported Media Type, problem `type` by cause:
+       * - `about:blank`: the body has a content type not accepted here
+       */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * A live stream of the caller's notifications (server-sent events)
+   * @description Authenticated by the `Authorization: Bearer` header (read it with `fetch`; a token in the URL is refused). On connect: `event: unread` with `{"unread":N}`; then for each new notification `event: notification` with its NotificationDto, followed by `event: unread`. Comment lines are heartbeats. The stream ends when the access token expires or its session ends: reconnect with a fresh token.
+   */
+  NotificationsController_stream: {
+    responses: {
+      /** @description The event stream */
+      200: {
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       * - `too-many-streams`: the caller, or this instance, holds as many streams as allowed
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** The caller's notification settings */
+  NotificationsController_getSettings: {
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationSettingsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /**
+   * Set the caller's notification settings
+   * @description With `email: false`, no email is sent from now on, queued ones included.
+   */
+  NotificationsController_putSettings: {
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NotificationSettingsDto'];
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['NotificationSettingsDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       * - `json-too-deep`: the body nests arrays and objects deeper than the service reads (`HTTP_JSON_MAX_DEPTH`)
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Request Timeout, problem `type` by cause:
+       * - `body-timeout`: the body did not arrive in time (`HTTP_BODY_TIMEOUT_MS`)
+       */
+      408: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Payload Too Large, problem `type` by cause:
+       * - `about:blank`: the body is larger than the service accepts
+       */
+      413: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unsupported Media Type, problem `type` by cause:
+       * - `about:blank`: the body has a content type not accepted here
+       */
+      415: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** Notification email backlog and parked emails */
+  EmailOutboxController_status: {
+    parameters: {
+      query?: {
+        /** @description How many parked emails to list, 1 to 500 (default 50) */
+        limit?: number;
+      };
+    };
+    responses: {
+      200: {
+        content: {
+          'application/json': components['schemas']['EmailOutboxStatusDto'];
+        };
+      };
+      /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`, `about:blank`: a field is invalid (`errors` names each one), or the body cannot be parsed
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Unauthorized, problem `type` by cause:
+       * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
+       */
+      401: {
+        headers: {
+          /** @description RFC 6750 challenge: `Bearer realm="photoz"`, or `Bearer realm="photoz", error="invalid_token", error_description="…"` */
+          'WWW-Authenticate'?: string;
+        };
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Forbidden, problem `type` by cause:
+       * - `forbidden`: a required realm role is missing
+       */
+      403: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
+       * @description Too Many Requests, problem `type` by cause:
+       * - `rate-limited`: the caller made more requests of this kind than its limit allows in the window (`violated-policies` names the policy)
+       */
+      429: {
+        headers: {
+          /** @description Seconds to wait before repeating the request */
+          'Retry-After'?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: what is left of the policy, e.g. `"user-read";r=0;t=42` (also on every other answer of the route) */
+          RateLimit?: string;
+          /** @description draft-ietf-httpapi-ratelimit-headers-11: the policy, e.g. `"user-read";q=1200;w=60` (also on every other answer of the route) */
+          'RateLimit-Policy'?: string;
+        };
+        content: {
+          'application/problem+json':
+            | components['schemas']['RateLimitedProblemDto']
+            | components['schemas']['ProblemDetailsDto'];
+        };
+      };
+    };
+  };
+  /** Put a parked notification email back in line */
+  EmailOutboxController_retry: {
+    parameters: {
+      path: {
+        emailId: string;
       };
     };
     responses: {

@@ -125,6 +125,29 @@ export class AuthorizationAdminClient {
     return { id: user.id, username: user.username };
   }
 
+  /**
+   * The user's email address when Keycloak holds a verified one and the user is enabled, read now
+   * (realm-management `view-users`); `undefined` otherwise, a deleted user included. Never cached:
+   * a changed address is used from the next email on.
+   */
+  async verifiedEmail(id: string): Promise<string | undefined> {
+    const response = await this.protection.call(
+      'get user',
+      `${this.realmUrl}/users/${encodeURIComponent(id)}`,
+      'GET',
+      [200, 404],
+    );
+    if (response.status === 404) {
+      return undefined;
+    }
+    const user = userSchema
+      .extend({ email: z.string().optional(), emailVerified: z.boolean().optional() })
+      .parse(response.body);
+    return user.enabled !== false && user.emailVerified === true && user.email !== undefined
+      ? user.email
+      : undefined;
+  }
+
   async userByUsername(username: string): Promise<FoundUser | undefined> {
     const params = new URLSearchParams({ username, exact: 'true', briefRepresentation: 'true' });
     const response = await this.protection.call(

@@ -85,6 +85,29 @@ export const metrics = {
     labelNames: ['action'] as const,
     registers: [registry],
   }),
+  notifications: new Counter({
+    name: 'photoz_notifications_total',
+    help: 'Notifications written (committed with the change they tell of), by kind',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  }),
+  notificationEmails: new Counter({
+    name: 'photoz_notification_emails_total',
+    help: 'Attempts of the notification email relay, by result: sent, skipped (the person turned email off, or has no verified address), retried, parked',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  }),
+  notificationStreams: new Gauge({
+    name: 'photoz_notification_streams',
+    help: 'Notification streams (GET /notifications/stream) open on this instance',
+    registers: [registry],
+  }),
+  notificationStreamsRefused: new Counter({
+    name: 'photoz_notification_streams_refused_total',
+    help: 'Notification streams refused with 429, by bound: user or instance',
+    labelNames: ['bound'] as const,
+    registers: [registry],
+  }),
 };
 
 /**

@@ -9,7 +9,7 @@ import { type AuditAction, AuditEventEntity } from './audit-event.entity.ts';
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Records one event; in `manager`'s transaction when given. */
+  /** Records one event; in `manager`'s transaction when given, on its own otherwise. */
   async record(
     event: {
       albumId: string;

@@ -110,13 +110,17 @@ export class InvitationRedemptionService {
       await this.links.release(claim);
     } else {
       await this.pending.set(album, party, outcome.pending);
-      await this.flows.record('redeemed', {
-        albumId: album.albumId,
-        actor: { subject: party.subject, username: party.username },
-        subject: party,
-        scopes: offered,
-        linkId: link.id,
-      });
+      await this.flows.record(
+        'redeemed',
+        {
+          albumId: album.albumId,
+          actor: { subject: party.subject, username: party.username },
+          subject: party,
+          scopes: offered,
+          linkId: link.id,
+        },
+        { kind: 'link-redeemed', recipient: album.ownerId, albumName: album.name },
+      );
       this.flows.succeeded('redeem');
     }
     return {

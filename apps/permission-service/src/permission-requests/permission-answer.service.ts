@@ -70,12 +70,11 @@ export class PermissionAnswerService {
       return approvedEntry(before, answered, holds, approved);
     });
     const kept = await this.pending.set(album, party, scopeNames(after.pending));
-    await this.flows.record('approved', {
-      albumId: album.albumId,
-      actor: owner,
-      subject: party,
-      scopes: approved,
-    });
+    await this.flows.record(
+      'approved',
+      { albumId: album.albumId, actor: owner, subject: party, scopes: approved },
+      { kind: 'request-approved', recipient: party.subject, albumName: album.name },
+    );
     this.flows.succeeded('approve');
     return permissionRequestDto(this.parties, after, album, kept, this.conditions);
   }
@@ -92,12 +91,16 @@ export class PermissionAnswerService {
       await access.narrowToKeycloak();
     });
     await this.pending.forget(album.resourceId, entry.requester.id);
-    await this.flows.record('denied', {
-      albumId: album.albumId,
-      actor: owner,
-      subject: entry.requester,
-      scopes: scopeNames(pending),
-    });
+    await this.flows.record(
+      'denied',
+      {
+        albumId: album.albumId,
+        actor: owner,
+        subject: entry.requester,
+        scopes: scopeNames(pending),
+      },
+      { kind: 'request-denied', recipient: entry.requester.subject, albumName: album.name },
+    );
     this.flows.succeeded('deny');
   }
 

@@ -121,7 +121,7 @@ export class PermissionRequestService {
       (await this.submitter.submitScopes(album.resourceId, known, missing, requesterToken));
     const party = await this.partyAfterAsking(requester, known);
     if (submitted) {
-      await this.recordRequested(album, requester, party, missing);
+      await this.recordRequested(album, requester, party, missing, asked.message);
     }
     return this.answer(album, party, asked.scopes, asked.message);
   }
@@ -161,7 +161,7 @@ export class PermissionRequestService {
     });
     const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
     if (outcome === 'pending' && missing.length > 0) {
-      await this.recordRequested(album, requester, party, missing);
+      await this.recordRequested(album, requester, party, missing, asked.message);
       // The pending scopes changed: an earlier answer no longer says what is pending.
       await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
     }
@@ -181,13 +181,18 @@ export class PermissionRequestService {
     requester: Principal,
     party: Party,
     scopes: readonly string[],
+    message: string | undefined,
   ): Promise<void> {
-    await this.flows.record('requested', {
-      albumId: album.albumId,
-      actor: requester,
-      subject: party,
-      scopes,
-    });
+    await this.flows.record(
+      'requested',
+      { albumId: album.albumId, actor: requester, subject: party, scopes },
+      {
+        kind: 'request-received',
+        recipient: album.ownerId,
+        albumName: album.name,
+        message: message ?? null,
+      },
+    );
   }
 
   /** The request as it stands after asking, kept for the lists with its message. */

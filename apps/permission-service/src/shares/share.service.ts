@@ -144,7 +144,7 @@ export class ShareService {
         { field: 'scopes', message: `the album has no scope ${unknown.join(', ')}` },
       ]);
     }
-    const { held, dropped, changed, pending } = await this.grants.change(
+    const { held, dropped, changed, widened, pending } = await this.grants.change(
       album,
       party,
       async (access) => {
@@ -206,6 +206,7 @@ export class ShareService {
             widens ||
             droppedScopes.length > 0 ||
             !sameExpiry(recorded.expiresAt, recorded.scopes.length > 0 ? expiresAt : null),
+          widened: widens,
           pending: scopeNames(stillPending),
         };
       },
@@ -213,7 +214,11 @@ export class ShareService {
     await this.pending.set(album, party, pending);
     const step = { albumId: album.albumId, actor: owner, subject: party };
     if (changed) {
-      await this.flows.record('shared', { ...step, scopes });
+      // The person is told when the share gives them more; a narrowing alone is not news to send.
+      const told = widened
+        ? [{ kind: 'album-shared' as const, recipient: party.subject, albumName: album.name }]
+        : [];
+      await this.flows.record('shared', { ...step, scopes }, ...told);
     }
     this.flows.succeeded('share');
     const revoked = dropped.filter((scope) => held.includes(scope));

@@ -6,6 +6,7 @@ import { CreateGrantCleanups1764100000000 } from './1764100000000-create-grant-c
 import { AuditGrantExpiry1764200000050 } from './1764200000050-audit-grant-expiry.ts';
 import { CreateInvitationLinks1764200000100 } from './1764200000100-create-invitation-links.ts';
 import { RequestMessages1764200000200 } from './1764200000200-request-messages.ts';
+import { CreateNotifications1764200000300 } from './1764200000300-create-notifications.ts';
 
 /** Every migration of the permission service, oldest first. */
 export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
@@ -17,4 +18,5 @@ export const permissionServiceMigrations: (new () => MigrationInterface)[] = [
   AuditGrantExpiry1764200000050,
   CreateInvitationLinks1764200000100,
   RequestMessages1764200000200,
+  CreateNotifications1764200000300,
 ];
