@@ -145,8 +145,12 @@ describe('the web app, every day, in Chromium', () => {
     await expect.poll(() => list.getByRole('listitem').count()).toBe(PAGE_SIZE);
     const more = alice.getByRole('button', { name: 'Load more albums' });
     await expectAccessible(alice);
-    await more.click();
-    await expect.poll(() => more.count()).toBe(0);
+    // Other suites leave alice more albums than two pages: load until the list ends.
+    for (let shown = PAGE_SIZE; (await more.count()) > 0;) {
+      await more.click();
+      await expect.poll(() => list.getByRole('listitem').count()).toBeGreaterThan(shown);
+      shown = await list.getByRole('listitem').count();
+    }
     const names = await list.getByRole('heading').allTextContents();
     expect(names.length).toBeGreaterThan(PAGE_SIZE);
     expect(new Set(names).size).toBe(names.length);

@@ -2320,6 +2320,15 @@ export interface operations {
         };
       };
       /**
+       * @description Bad Request, problem `type` by cause:
+       * - `validation`: an `access_token` in the query string, even beside the header
+       */
+      400: {
+        content: {
+          'application/problem+json': components['schemas']['ProblemDetailsDto'];
+        };
+      };
+      /**
        * @description Unauthorized, problem `type` by cause:
        * - `authentication-required`, `invalid-token`: no bearer token, or a refused one (the reason is in the challenge's `error_description`)
        */

@@ -114,6 +114,7 @@ export class NotificationsController {
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   })
   @ApiProblems(
+    problem(400, 'validation', 'an `access_token` in the query string, even beside the header'),
     problem(
       429,
       'too-many-streams',

@@ -120,10 +120,15 @@ export class PermissionRequestService {
       missing.length > 0 &&
       (await this.submitter.submitScopes(album.resourceId, known, missing, requesterToken));
     const party = await this.partyAfterAsking(requester, known);
-    if (submitted) {
-      await this.recordRequested(album, requester, party, missing, asked.message);
+    // Kept for the lists before the owner is told, so the inbox the notification opens shows it;
+    // told (and audited) even when reading the request back fails, as Keycloak has it.
+    try {
+      return await this.answer(album, party, asked.scopes, asked.message);
+    } finally {
+      if (submitted) {
+        await this.recordRequested(album, requester, party, missing, asked.message);
+      }
     }
-    return this.answer(album, party, asked.scopes, asked.message);
   }
 
   /**
@@ -160,12 +165,15 @@ export class PermissionRequestService {
       acceptedTicketResourceId: claimed.resourceId,
     });
     const missing = claimed.scopes.filter((scope) => !askedFor(before).has(scope));
-    if (outcome === 'pending' && missing.length > 0) {
-      await this.recordRequested(album, requester, party, missing, asked.message);
-      // The pending scopes changed: an earlier answer no longer says what is pending.
-      await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
+    try {
+      return await this.answer(album, party, claimed.scopes, asked.message);
+    } finally {
+      if (outcome === 'pending' && missing.length > 0) {
+        await this.recordRequested(album, requester, party, missing, asked.message);
+        // The pending scopes changed: an earlier answer no longer says what is pending.
+        await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
+      }
     }
-    return this.answer(album, party, claimed.scopes, asked.message);
   }
 
   /**

@@ -7,9 +7,6 @@ import { useLiveNotifications } from '../notifications/live.tsx';
 import { Failure, LoadMore, Loading, ScopePicker, scopeName, usePaged } from '../ui.tsx';
 import { Expiry, useExpiryField } from './Expiry.tsx';
 
-/** How many times a new request's notification makes the inbox load again until it shows. */
-const FOLLOW_LOADS = 6;
-
 function RequestCard(props: { request: PermissionRequest; onAnswered: () => Promise<void> }) {
   const { request } = props;
   const [selected, setSelected] = useState<string[]>(request.pendingScopes);
@@ -122,28 +119,16 @@ export function Inbox() {
   const requests = usePaged((cursor) => api.incoming(cursor), []);
   const { loaded, reload } = requests;
   const { latest } = useLiveNotifications();
-  /** How often the list was loaded again for the latest notification, by its id. */
-  const followed = useRef<{ id: string; loads: number }>(undefined);
+  /** The notification the list was last loaded again for. */
+  const followed = useRef<string>(undefined);
   useEffect(() => {
-    if (latest?.kind !== 'request-received' || loaded.state === 'loading') {
-      return undefined;
+    // The service keeps a request for the lists before it tells the owner: one load shows it.
+    if (latest?.kind !== 'request-received' || followed.current === latest.id) {
+      return;
     }
-    const shown =
-      loaded.state === 'ready' &&
-      loaded.value.some(
-        (request) =>
-          request.albumId === latest.albumId && request.requester.username === latest.actorUsername,
-      );
-    const loads = followed.current?.id === latest.id ? followed.current.loads : 0;
-    if (shown || loads >= FOLLOW_LOADS) {
-      return undefined;
-    }
-    followed.current = { id: latest.id, loads: loads + 1 };
-    // At once the first time; then a little later, should the notification have come before
-    // the request's own record was readable.
-    const timer = setTimeout(() => void reload(), loads === 0 ? 0 : 500 * loads);
-    return () => clearTimeout(timer);
-  }, [latest, loaded, reload]);
+    followed.current = latest.id;
+    void reload();
+  }, [latest, reload]);
 
   const byAlbum = new Map<string, PermissionRequest[]>();
   for (const request of loaded.state === 'ready' ? loaded.value : []) {
