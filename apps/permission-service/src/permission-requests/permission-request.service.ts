@@ -171,7 +171,10 @@ export class PermissionRequestService {
       if (outcome === 'pending' && missing.length > 0) {
         await this.recordRequested(album, requester, party, missing, asked.message);
         // The pending scopes changed: an earlier answer no longer says what is pending.
-        await this.recentRequests.forget({ albumId: album.albumId, requesterId: requester.subject });
+        await this.recentRequests.forget({
+          albumId: album.albumId,
+          requesterId: requester.subject,
+        });
       }
     }
   }
