@@ -14,6 +14,7 @@ import {
   GrantCleanupRepository,
 } from './grant-cleanup.repository.ts';
 import { KeycloakCleanup } from './keycloak-cleanup.ts';
+import { PollingLoop } from '../common/polling-loop.ts';
 
 /** How the clean-up relay runs (`GRANT_CLEANUP_*`). */
 export interface GrantCleanupOptions {
@@ -68,9 +69,12 @@ const relayLog = log.child({ component: 'grant-cleanup' });
  */
 @Injectable()
 export class GrantCleanupRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop = new PollingLoop((error) =>
+    relayLog.warn(
+      { event: 'grant.cleanup.claim-failed', error: messageOf(error) },
+      'clean-up relay could not claim jobs',
+    ),
+  );
   private lastLoggedOutage = 0;
 
   constructor(
@@ -83,42 +87,12 @@ export class GrantCleanupRelay implements OnApplicationBootstrap, BeforeApplicat
     if (!this.options.enabled) {
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start(async () => (await this.processBatch()) > 0, this.options.pollIntervalMs);
   }
 
   /** Stops once the batch in hand is settled, before the database pool closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.processBatch();
-      } catch (error) {
-        relayLog.warn(
-          { event: 'grant.cleanup.claim-failed', error: messageOf(error) },
-          'clean-up relay could not claim jobs',
-        );
-      }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.wake = undefined;
-            resolve();
-          }, this.options.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            this.wake = undefined;
-            resolve();
-          };
-        });
-      }
-    }
+    await this.loop.stop();
   }
 
   /** Leases, does and settles a batch of due jobs, one after the other; returns how many. */

@@ -12,6 +12,7 @@ import { ExpiredGrants } from './expired-grants.ts';
 import type { Party } from './grant-entry.ts';
 import { PartyDirectory } from './party-directory.ts';
 import { PartyRecordRepository } from './party-record.repository.ts';
+import { PollingLoop } from '../common/polling-loop.ts';
 
 /** How the sweep of expired grants runs (`GRANT_EXPIRY_SWEEP_*`). */
 export interface GrantExpirySweepOptions {
@@ -45,9 +46,12 @@ const sweepLog = log.child({ component: 'grant-expiry' });
  */
 @Injectable()
 export class GrantExpirySweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop = new PollingLoop((error) =>
+    sweepLog.warn(
+      { event: 'grants.expiry-sweep-failed', error: messageOf(error) },
+      'sweeping expired grants failed; the next turn tries again',
+    ),
+  );
 
   constructor(
     @Inject(GRANT_EXPIRY_SWEEP_OPTIONS) private readonly options: GrantExpirySweepOptions,
@@ -62,15 +66,16 @@ export class GrantExpirySweep implements OnApplicationBootstrap, BeforeApplicati
     if (!this.options.enabled) {
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    // A sweep removes every grant due by its end: the next one waits its turn.
+    this.loop.start(async () => {
+      await this.sweep();
+      return false;
+    }, this.options.intervalMs);
   }
 
   /** Stops once the sweep in hand is done, before the database pool closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /**
@@ -137,33 +142,6 @@ export class GrantExpirySweep implements OnApplicationBootstrap, BeforeApplicati
       );
     }
     return removed.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.sweep();
-      } catch (error) {
-        sweepLog.warn(
-          { event: 'grants.expiry-sweep-failed', error: messageOf(error) },
-          'sweeping expired grants failed; the next turn tries again',
-        );
-      }
-      if (!this.running) {
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.wake = undefined;
-          resolve();
-        }, this.options.intervalMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type OutboxEmail,
   type OutboxStore,
 } from './email-outbox.repository.ts';
+import { PollingLoop } from '../common/polling-loop.ts';
 
 /** How the email relay runs (`EMAIL_OUTBOX_*`); it runs only with `SMTP_URL` set. */
 export interface EmailOutboxOptions {
@@ -86,9 +87,12 @@ const relayLog = log.child({ component: 'email-outbox' });
  */
 @Injectable()
 export class EmailOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop = new PollingLoop((error) =>
+    relayLog.warn(
+      { event: 'notification.email.claim-failed', error: messageOf(error) },
+      'email relay could not claim emails',
+    ),
+  );
   private lastLoggedOutage = 0;
 
   constructor(
@@ -101,41 +105,12 @@ export class EmailOutboxRelay implements OnApplicationBootstrap, BeforeApplicati
     if (!this.options.enabled) {
       return;
     }
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start(async () => (await this.processBatch()) > 0, this.options.pollIntervalMs);
   }
 
+  /** Stops once the batch in hand is settled, before the database pool closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.processBatch();
-      } catch (error) {
-        relayLog.warn(
-          { event: 'notification.email.claim-failed', error: messageOf(error) },
-          'email relay could not claim emails',
-        );
-      }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.wake = undefined;
-            resolve();
-          }, this.options.pollIntervalMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            this.wake = undefined;
-            resolve();
-          };
-        });
-      }
-    }
+    await this.loop.stop();
   }
 
   /** Leases, delivers and settles a batch of due emails; returns how many. */

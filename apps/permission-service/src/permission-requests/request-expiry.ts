@@ -16,6 +16,7 @@ import { PartyDirectory } from '../grants/party-directory.ts';
 import { type LapsedRequest, PendingRequestRepository } from './pending-request.repository.ts';
 import { REQUEST_CONDITIONS, type RequestConditions } from './request-conditions.ts';
 import { RecentRequestRepository } from './recent-request.repository.ts';
+import { PollingLoop } from '../common/polling-loop.ts';
 
 /**
  * Lapsed requests expired per transaction of a sweep: their rows stay locked until it commits, and
@@ -53,9 +54,9 @@ interface Expired {
  */
 @Injectable()
 export class RequestExpiry implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
+  private readonly loop = new PollingLoop((error) =>
+    this.warn('sweeping lapsed requests failed; trying again', error),
+  );
   private lastWarned = 0;
 
   constructor(
@@ -71,15 +72,16 @@ export class RequestExpiry implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    // A sweep goes on while it finds lapsed requests (up to MAX_BATCHES): the next one waits.
+    this.loop.start(async () => {
+      await this.sweep();
+      return false;
+    }, this.conditions.sweepIntervalMs);
   }
 
   /** Stops once the running sweep is done: before the database pool it uses closes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /**
@@ -188,27 +190,6 @@ export class RequestExpiry implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
     expiryLog.info({ event: 'requests.expired', count: expired.length }, 'pending requests lapsed');
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        await this.sweep();
-      } catch (error) {
-        this.warn('sweeping lapsed requests failed; trying again', error);
-      }
-      if (!this.running) {
-        return;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => this.wake?.(), this.conditions.sweepIntervalMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
   }
 
   private warn(message: string, error: unknown): void {
