@@ -155,10 +155,8 @@ describe('the web app, every day, in Chromium', () => {
     expect(names.length).toBeGreaterThan(PAGE_SIZE);
     expect(names).toContain(albumName);
     // No album twice across the pages (names repeat between suites: compared by their links).
-    const links = await list
-      .getByRole('heading')
-      .getByRole('link')
-      .evaluateAll((anchors) => anchors.map((anchor) => anchor.getAttribute('href')));
+    const anchors = await list.getByRole('heading').getByRole('link').all();
+    const links = await Promise.all(anchors.map((anchor) => anchor.getAttribute('href')));
     expect(links).toHaveLength(names.length);
     expect(new Set(links).size).toBe(links.length);
   });
